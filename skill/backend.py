@@ -101,8 +101,12 @@ class Backend(Protocol):
 
     name: str
 
-    async def ready(self, lang: str = "en") -> ReadyInfo:
-        """Authenticate and make sure a session exists (creating one if needed)."""
+    async def ready(self, lang: str = "en", *, fresh: bool = False) -> ReadyInfo:
+        """Authenticate and make sure a session exists (creating one if needed).
+
+        ``fresh=True`` always starts a new session (``igedit make`` uses it so a
+        one-shot job never joins the timeline of the current session).
+        """
         ...
 
     async def upload(self, sources: Sequence[str | Path], *,
