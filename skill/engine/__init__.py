@@ -1,0 +1,1 @@
+"""The embedded local engine: planner, draft → one-pass ffmpeg renderer, probing, music."""

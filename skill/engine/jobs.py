@@ -1,0 +1,251 @@
+"""Render jobs: a row in the database, an asyncio task in whichever process owns it.
+
+Life of a job::
+
+    pending ──claim──▶ processing ──▶ completed | failed
+       ▲                   │
+       └──── release ──────┘   (the owner was cancelled: Ctrl-C, loop shut down)
+
+A job belongs to one *worker* (this process; ``worker_id`` = pid + random, plus the
+pid) which refreshes a heartbeat every couple of seconds while ffmpeg runs. Anyone
+waiting on a job whose worker is gone — pid dead, or heartbeat stale (pid reuse, a
+frozen machine) — claims it atomically and renders it again from scratch. ffmpeg
+writes to a temporary name in ``renders/`` that is renamed only after the self-check
+passed, so a half-written file is never taken for a result.
+
+Self-check violations make the job ``failed`` with the violations as its error: a
+render that does not meet the delivery spec is never reported as a success.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from ..backend import ProgressCb, Sleeper
+from ..errors import InputError, SkillError
+from .db import EngineDB, JobRow
+
+log = structlog.get_logger(__name__)
+
+TERMINAL = ("completed", "failed")
+_WORKER: tuple[int, str] | None = None
+
+
+def worker_id() -> str:
+    """This process's worker id (recomputed after a fork)."""
+    global _WORKER
+    pid = os.getpid()
+    if _WORKER is None or _WORKER[0] != pid:
+        _WORKER = (pid, f"{pid}-{secrets.token_hex(4)}")
+    return _WORKER[1]
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def new_job_id() -> str:
+    return f"render_{int(time.time() * 1000)}_{secrets.token_hex(2)}"
+
+
+#: resolves a draft's media references before rendering (raises InputError if gone)
+Resolver = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class JobRunner:
+    """Starts, watches and restarts render jobs for one engine home."""
+
+    def __init__(self, db: EngineDB, home: Path, *, resolve: Resolver,
+                 sleep: Sleeper | None = None, heartbeat_s: float = 2.0,
+                 stale_s: float = 20.0, poll_s: float = 0.3) -> None:
+        self.db = db
+        self.home = home
+        self.renders = home / "renders"
+        self.resolve = resolve
+        self.sleep: Sleeper = sleep or asyncio.sleep
+        self.heartbeat_s = heartbeat_s
+        self.stale_s = stale_s
+        self.poll_s = poll_s
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    # -- ownership ----------------------------------------------------------------
+    def worker_alive(self, row: JobRow) -> bool:
+        if not row.worker_id:
+            return False
+        if row.worker_id == worker_id() and row.id in self._tasks and not self._tasks[row.id].done():
+            return True
+        fresh = row.heartbeat is not None and time.time() - row.heartbeat < self.stale_s
+        return fresh and pid_alive(row.worker_pid)
+
+    def _claimable(self, row: JobRow) -> bool:
+        if row.status in TERMINAL:
+            return False
+        return not self.worker_alive(row)
+
+    # -- public -------------------------------------------------------------------
+    def submit(self, *, session_id: str, owner: str, draft: dict[str, Any], preview: bool,
+               job_id: str | None = None) -> JobRow:
+        """Record a job (pending) and start rendering it in this process."""
+        row = self.db.create_job(job_id or new_job_id(), session_id=session_id, owner=owner,
+                                 draft=draft, preview=preview)
+        self.start(row.id)
+        return self.db.get_job(row.id) or row
+
+    def start(self, job_id: str) -> bool:
+        """Claim the job if nobody alive is working on it, and render it here."""
+        row = self.db.claim_job(job_id, worker_id=worker_id(), pid=os.getpid(),
+                                claimable=self._claimable)
+        if row is None:
+            return False
+        if row.attempts > 1:
+            log.info("render.restart", job=job_id, attempt=row.attempts)
+        self._tasks[job_id] = asyncio.get_running_loop().create_task(self._run(row),
+                                                                     name=f"render-{job_id}")
+        return True
+
+    def status(self, job_id: str) -> JobRow | None:
+        return self.db.get_job(job_id)
+
+    async def wait(self, job_id: str, *, progress: ProgressCb | None = None) -> JobRow:
+        """Until the job is completed or failed; restarts it if its worker is gone."""
+        last = -1.0
+        while True:
+            row = self.db.get_job(job_id)
+            if row is None:
+                raise InputError(f"unknown render job {job_id}", key="local_job_unknown",
+                                 job=job_id)
+            if progress and row.progress != last and row.status != "failed":
+                last = row.progress
+                progress("render", float(row.progress), 100.0)
+            if row.status in TERMINAL:
+                return row
+            if not self.worker_alive(row):
+                self.start(job_id)
+            task = self._tasks.get(job_id)
+            if task is not None and not task.done():
+                # our own render: wake as soon as it ends, or to report progress
+                await asyncio.wait({task}, timeout=self.poll_s)
+            else:
+                await self.sleep(self.poll_s)
+
+    async def aclose(self) -> None:
+        """Cancel this runner's renders; their jobs go back to pending for a restart."""
+        tasks = [t for t in self._tasks.values() if not t.done()]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+
+    # -- the render itself --------------------------------------------------------
+    async def _run(self, row: JobRow) -> None:
+        me = worker_id()
+        self.renders.mkdir(parents=True, exist_ok=True)
+        final = self.renders / f"{row.id}.mp4"
+        tmp = self.renders / f".{row.id}.{me}.part.mp4"
+        work = self.home / "work" / f"{row.id}-{me}"
+        beat = asyncio.get_running_loop().create_task(self._heartbeat(row.id, me))
+        state: dict[str, float] = {"progress": 0.0}
+
+        def on_progress(_label: str, done: float, total: float | None) -> None:
+            if total:
+                state["progress"] = max(0.0, min(99.0, 100.0 * done / total))
+
+        try:
+            output, cover = await self._render(row, tmp, final, work, on_progress, state)
+        except asyncio.CancelledError:
+            self.db.release_job(row.id, me)
+            raise
+        except SkillError as exc:
+            log.warning("render.failed", job=row.id, error=str(exc))
+            self.db.finish_job(row.id, me, status="failed", error=_detail(exc))
+        except Exception as exc:  # never leave a job "processing" behind a crash
+            log.exception("render.crashed", job=row.id)
+            self.db.finish_job(row.id, me, status="failed", error=f"{type(exc).__name__}: {exc}")
+        else:
+            self.db.finish_job(row.id, me, status="completed", output=output, cover=cover)
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            _rmtree(work)
+
+    async def _render(self, row: JobRow, tmp: Path, final: Path, work: Path,
+                      on_progress: ProgressCb, state: dict[str, float]) -> tuple[str, str]:
+        from .render import RenderOptions, extract_cover, render
+
+        draft = self.resolve(row.draft)
+        work.mkdir(parents=True, exist_ok=True)
+        report = await render(draft, tmp, work_dir=work, music_dir=self.home / "music",
+                              options=RenderOptions(preview=row.preview), progress=on_progress)
+        violations = list(getattr(report, "violations", ()) or ())
+        if violations:
+            raise SelfCheckFailed(violations)
+        os.replace(tmp, final)
+        cover = ""
+        meta = draft.get("m") if isinstance(draft.get("m"), dict) else {}
+        if isinstance(meta, dict) and isinstance(meta.get("cover_ms"), int | float):
+            jpg = final.with_suffix(".jpg")
+            made = await extract_cover(draft, final, jpg)
+            cover = str(made)
+        return str(final), cover
+
+    async def _heartbeat(self, job_id: str, me: str) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            self.db.job_heartbeat(job_id, me, self._progress_of(job_id))
+
+    def _progress_of(self, job_id: str) -> float | None:
+        task = self._tasks.get(job_id)
+        return None if task is None else _PROGRESS.get(id(task))
+
+
+# progress is read by the heartbeat through the running task's frame state
+_PROGRESS: dict[int, float] = {}
+
+
+class SelfCheckFailed(SkillError):
+    """The rendered file broke the delivery spec (never reported as a success)."""
+
+    key = "local_selfcheck_failed"
+
+    def __init__(self, violations: list[Any]) -> None:
+        lines = [str(v) for v in violations]
+        super().__init__("; ".join(lines), violations=lines)
+
+
+def _detail(exc: SkillError) -> str:
+    text = str(exc)
+    tail = getattr(exc, "stderr_tail", "")
+    if tail:
+        last = [ln for ln in str(tail).splitlines() if ln.strip()][-1:]
+        text = f"{text} ({last[0].strip()})" if last else text
+    return text
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,70 @@
+"""``igedit doctor``: one fact per line, then checks with a hint for each failure."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import SkillError
+from ..templates import render
+from .output import Printer
+
+
+def doctor(args: argparse.Namespace) -> int:
+    from ..backends import api_base, cloud_reachable, requested_kind
+    from ..manifest import load_manifest
+    from ..store import Store
+
+    lang = getattr(args, "lang", None) or "en"
+    p = Printer(json_mode=bool(getattr(args, "json", False)))
+    failures = 0
+    try:
+        m = load_manifest()
+    except SkillError as exc:
+        p.line(render(exc.key, lang, **exc.ctx))
+        return 1
+    store = Store()
+    p.line(f"skill: {m.name} {m.version}")
+    p.line(f"platform: {m.platform}")
+    p.line(f"skill_dir: {m.skill_dir}")
+    p.line(f"home: {store.home}")
+    try:
+        kind = requested_kind(getattr(args, "backend", None))
+    except SkillError as exc:
+        p.line(render(exc.key, lang, **exc.ctx))
+        return 1
+    p.line(f"backend: {kind}")
+    p.line(f"api: {api_base()}")
+
+    def check(name: str, ok: bool, detail: str, hint_key: str, **ctx: str) -> None:
+        nonlocal failures
+        if ok:
+            p.line(f"ok   {name}: {detail}")
+        else:
+            failures += 1
+            p.line(f"FAIL {name}: {detail} — {render(hint_key, lang, **ctx)}")
+
+    try:
+        from ..engine.ffmpeg import ffmpeg_exe
+
+        check("ffmpeg", True, ffmpeg_exe(), "doctor_hint_ffmpeg")
+    except (SkillError, ImportError) as exc:
+        detail = exc.ctx.get("detail", "") if isinstance(exc, SkillError) else ""
+        check("ffmpeg", False, detail or "not found", "doctor_hint_ffmpeg")
+    try:
+        from ..engine.fonts import find_font
+
+        font = find_font("城市 Urban")
+        check("font", True, f"{font.family} ({font.path})", "doctor_hint_font")
+    except (SkillError, ImportError) as exc:
+        detail = exc.ctx.get("detail", "") if isinstance(exc, SkillError) else ""
+        check("font", False, detail or "none found", "doctor_hint_font")
+    try:
+        store.ensure()
+        writable = True
+    except SkillError:
+        writable = False
+    check("home", writable, "writable" if writable else "not writable", "doctor_hint_home")
+    reachable = cloud_reachable(api_base(), timeout=3.0)
+    check("cloud", reachable, "reachable" if reachable else "unreachable", "doctor_hint_cloud")
+    # The cloud being unreachable is not fatal: the local engine works offline.
+    return 0 if failures - (0 if reachable else 1) == 0 else 1

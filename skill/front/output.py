@@ -1,0 +1,90 @@
+"""Printing replies for people (text + progress bars) or hosts (``--json`` lines).
+
+JSON schema, one object per line: ``{"kind": "text"|"notice"|"progress"|"summary"|
+"file"|"error", "text": str, "key": str, "label": str, "progress": 0-100, "file": str,
+"code": str, "exit_code": int}`` — fields that are empty are omitted. Never a token.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import IO, Any
+
+from ..redact import redact
+from ..replies import Reply
+
+
+class Printer:
+    def __init__(self, *, json_mode: bool = False, out: IO[str] | None = None,
+                 err: IO[str] | None = None) -> None:
+        self.json_mode = json_mode
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.exit_code = 0
+        self._bar: Any = None
+        self._task: Any = None
+        self._label = ""
+        self._last_step = -1
+        self._tty = bool(getattr(self.err, "isatty", lambda: False)())
+
+    # ------------------------------------------------------------------
+    def emit(self, reply: Reply) -> None:
+        if reply.kind == "error":
+            self.exit_code = reply.exit_code or 1
+        if self.json_mode:
+            self._write(self.out, json.dumps(reply.to_json(), ensure_ascii=False))
+            return
+        if reply.kind == "progress":
+            self._progress(reply)
+            return
+        self.close_bar()
+        stream = self.err if reply.kind == "error" else self.out
+        self._write(stream, reply.text)
+
+    def line(self, text: str) -> None:
+        if self.json_mode:
+            self._write(self.out, json.dumps({"kind": "text", "text": redact(text)},
+                                             ensure_ascii=False))
+        else:
+            self._write(self.out, text)
+
+    def _write(self, stream: IO[str], text: str) -> None:
+        stream.write(redact(text) + "\n")
+        stream.flush()
+
+    # ------------------------------------------------------------------
+    def _progress(self, reply: Reply) -> None:
+        pct = reply.percent
+        if self._tty:
+            self._rich_progress(reply)
+            return
+        # Not a terminal (an agent host): a plain line every 25 %.
+        if pct is None:
+            return
+        step = pct // 25
+        if reply.label != self._label:
+            self._label, self._last_step = reply.label, -1
+        if step != self._last_step:
+            self._last_step = step
+            self._write(self.err, f"{reply.label}: {pct}%")
+
+    def _rich_progress(self, reply: Reply) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+        if self._bar is None or reply.label != self._label:
+            self.close_bar()
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 TaskProgressColumn(), console=Console(file=self.err),
+                                 transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(reply.label, total=reply.total or None)
+            self._label = reply.label
+        self._bar.update(self._task, completed=reply.done or 0, total=reply.total or None)
+
+    def close_bar(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+            self._label = ""

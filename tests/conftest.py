@@ -1,0 +1,60 @@
+"""Shared fixtures: a private IGEDIT_HOME per test, and a guard that keeps every
+connection on loopback (no test may reach the internet or any other address)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check(address: object) -> None:
+    if isinstance(address, tuple) and address:
+        host = str(address[0])
+        try:
+            ip = ipaddress.ip_address(host.split("%")[0])
+        except ValueError:
+            if host != "localhost":
+                raise OSError(f"test tried to reach {host!r}; only loopback is allowed") from None
+            return
+        if not ip.is_loopback:
+            raise OSError(f"test tried to reach {host}; only loopback is allowed")
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    _check(address)
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    _check(address)
+    return _real_connect_ex(self, address)  # type: ignore[arg-type]
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "igedit-home"
+    monkeypatch.setenv("IGEDIT_HOME", str(home))
+    monkeypatch.setenv("IGEDIT_SKILL_DIR", str(ROOT))
+    for var in ("NEMO_TOKEN", "NEMO_API_URL", "NEMO_CLIENT_ID", "SKILL_SOURCE",
+                "ANTHROPIC_API_KEY", "IGEDIT_BACKEND"):
+        monkeypatch.delenv(var, raising=False)
+    # Unreachable by construction: auto must fall back to local without waiting.
+    monkeypatch.setenv("NEMO_API_URL", "http://127.0.0.1:9")
+    return home
+
+
+@pytest.fixture
+def home(_isolated_env: Path) -> Path:
+    return _isolated_env
