@@ -86,6 +86,7 @@ class JobRunner:
         self.stale_s = stale_s
         self.poll_s = poll_s
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._progress: dict[str, float] = {}
 
     # -- ownership ----------------------------------------------------------------
     def worker_alive(self, row: JobRow) -> bool:
@@ -164,15 +165,17 @@ class JobRunner:
         final = self.renders / f"{row.id}.mp4"
         tmp = self.renders / f".{row.id}.{me}.part.mp4"
         work = self.home / "work" / f"{row.id}-{me}"
-        beat = asyncio.get_running_loop().create_task(self._heartbeat(row.id, me))
-        state: dict[str, float] = {"progress": 0.0}
+        self._progress[row.id] = 0.0
+        render_task = asyncio.current_task()
+        beat = asyncio.get_running_loop().create_task(self._heartbeat(row.id, me, render_task))
 
         def on_progress(_label: str, done: float, total: float | None) -> None:
             if total:
-                state["progress"] = max(0.0, min(99.0, 100.0 * done / total))
+                # 100 is written only with "completed", after the self-check
+                self._progress[row.id] = round(max(0.0, min(99.0, 100.0 * done / total)), 1)
 
         try:
-            output, cover = await self._render(row, tmp, final, work, on_progress, state)
+            output, cover = await self._render(row, tmp, final, work, on_progress)
         except asyncio.CancelledError:
             self.db.release_job(row.id, me)
             raise
@@ -188,12 +191,13 @@ class JobRunner:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
+            self._progress.pop(row.id, None)
             with contextlib.suppress(OSError):
                 tmp.unlink()
             _rmtree(work)
 
     async def _render(self, row: JobRow, tmp: Path, final: Path, work: Path,
-                      on_progress: ProgressCb, state: dict[str, float]) -> tuple[str, str]:
+                      on_progress: ProgressCb) -> tuple[str, str]:
         from .render import RenderOptions, extract_cover, render
 
         draft = self.resolve(row.draft)
@@ -212,18 +216,23 @@ class JobRunner:
             cover = str(made)
         return str(final), cover
 
-    async def _heartbeat(self, job_id: str, me: str) -> None:
+    async def _heartbeat(self, job_id: str, me: str, render_task: asyncio.Task[Any] | None) -> None:
+        """Publish progress (when it moved) and prove we are alive (at least every
+        ``heartbeat_s``). If another worker took the job over, stop rendering it."""
+        written, last_write = -1.0, 0.0
+        tick = min(0.5, self.heartbeat_s)
         while True:
-            await asyncio.sleep(self.heartbeat_s)
-            self.db.job_heartbeat(job_id, me, self._progress_of(job_id))
-
-    def _progress_of(self, job_id: str) -> float | None:
-        task = self._tasks.get(job_id)
-        return None if task is None else _PROGRESS.get(id(task))
-
-
-# progress is read by the heartbeat through the running task's frame state
-_PROGRESS: dict[int, float] = {}
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            progress = self._progress.get(job_id, 0.0)
+            if progress == written and now - last_write < self.heartbeat_s:
+                continue
+            if not self.db.job_heartbeat(job_id, me, progress):
+                log.warning("render.taken_over", job=job_id)
+                if render_task is not None:
+                    render_task.cancel()
+                return
+            written, last_write = progress, now
 
 
 class SelfCheckFailed(SkillError):
