@@ -55,8 +55,8 @@ def _looks_like_json(fragment: str) -> bool:
 _JSON_BLOCK = re.compile(r"(\{.*\}|\[.*\])", re.DOTALL)
 
 
-def redact(text: str) -> str:
-    """Return ``text`` with secrets masked and raw JSON objects hidden."""
+def mask_secrets(text: str) -> str:
+    """Return ``text`` with every known token pattern and secret masked."""
     if not text:
         return text
     out = text
@@ -67,6 +67,14 @@ def redact(text: str) -> str:
             out = pattern.sub(lambda m: m.group(1) + MASK, out)
         else:
             out = pattern.sub(MASK, out)
+    return out
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with secrets masked and raw JSON objects hidden."""
+    if not text:
+        return text
+    out = mask_secrets(text)
     if "{" in out or "[" in out:
         out = _hide_json(out)
     return out

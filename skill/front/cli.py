@@ -130,6 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.dispatch(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 def run() -> None:  # pragma: no cover - console entry wrapper

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import IO, Any
 
-from ..redact import redact
+from ..redact import mask_secrets, redact
 from ..replies import Reply
 
 
@@ -33,7 +33,7 @@ class Printer:
         if reply.kind == "error":
             self.exit_code = reply.exit_code or 1
         if self.json_mode:
-            self._write(self.out, json.dumps(reply.to_json(), ensure_ascii=False))
+            self._json(reply.to_json())
             return
         if reply.kind == "progress":
             self._progress(reply)
@@ -44,10 +44,15 @@ class Printer:
 
     def line(self, text: str) -> None:
         if self.json_mode:
-            self._write(self.out, json.dumps({"kind": "text", "text": redact(text)},
-                                             ensure_ascii=False))
+            self._json({"kind": "text", "text": redact(text)})
         else:
             self._write(self.out, text)
+
+    def _json(self, obj: dict[str, Any]) -> None:
+        clean = {k: redact(v) if isinstance(v, str) else v for k, v in obj.items()}
+        # The line itself is JSON by design: mask secrets, but don't hide it.
+        self.out.write(mask_secrets(json.dumps(clean, ensure_ascii=False)) + "\n")
+        self.out.flush()
 
     def _write(self, stream: IO[str], text: str) -> None:
         stream.write(redact(text) + "\n")
