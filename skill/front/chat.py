@@ -157,7 +157,7 @@ def chat(args: argparse.Namespace) -> int:
 
     printer = Printer(json_mode=bool(getattr(args, "json", False)))
     fixed = getattr(args, "lang", None)
-    lang = fixed or detect_lang(os.environ.get("LANG", "").startswith("zh") and "中" or "")
+    lang = fixed or ("zh" if os.environ.get("LANG", "").lower().startswith("zh") else "en")
     try:
         runtime = make_runtime(args, lang, bool(fixed), printer)
     except SkillError as exc:
