@@ -4,7 +4,6 @@ connection on loopback (no test may reach the internet or any other address)."""
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 from pathlib import Path
 

@@ -119,11 +119,11 @@ def dispatch(args: argparse.Namespace) -> int:
     if cmd == "mcp":
         from .mcp_server import run_stdio
 
-        return run_stdio(args)
+        return int(run_stdio(args))
     if cmd in ("install", "uninstall"):
         from .install_cmd import install_cmd
 
-        return install_cmd(args)
+        return int(install_cmd(args))
     raise AssertionError(cmd)  # pragma: no cover - argparse restricts choices
 
 
@@ -137,8 +137,8 @@ def _make(args: argparse.Namespace) -> int:
     *sources, instruction = args.inputs
 
     async def make(rt: Runtime) -> None:
-        from ..exporter import choose_dest
         from ..draft import Draft
+        from ..exporter import choose_dest
 
         # Fail before any work if the output cannot be written.
         choose_dest(args.output, Draft(), Path.cwd(), force=args.force)
