@@ -19,7 +19,7 @@ import contextlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -339,7 +339,7 @@ class EngineDB:
         return _job(row) if row else None
 
     def claim_job(self, job_id: str, *, worker_id: str, pid: int,
-                  claimable: Any) -> JobRow | None:
+                  claimable: Callable[[JobRow], bool]) -> JobRow | None:
         """Atomically take a job for this worker if ``claimable(row)`` says so."""
         now = time.time()
         with self._tx(write=True) as c:

@@ -67,8 +67,9 @@ def new_job_id() -> str:
     return f"render_{int(time.time() * 1000)}_{secrets.token_hex(2)}"
 
 
-#: resolves a draft's media references before rendering (raises InputError if gone)
-Resolver = Callable[[dict[str, Any]], dict[str, Any]]
+#: a job's draft with its media references checked and resolved to files on this
+#: machine (raises InputError when a clip is gone or not the job owner's)
+Resolver = Callable[[JobRow], dict[str, Any]]
 
 
 class JobRunner:
@@ -126,7 +127,8 @@ class JobRunner:
     def status(self, job_id: str) -> JobRow | None:
         return self.db.get_job(job_id)
 
-    async def wait(self, job_id: str, *, progress: ProgressCb | None = None) -> JobRow:
+    async def wait(self, job_id: str, *, progress: ProgressCb | None = None,
+                   on_restart: Callable[[JobRow], None] | None = None) -> JobRow:
         """Until the job is completed or failed; restarts it if its worker is gone."""
         last = -1.0
         while True:
@@ -139,8 +141,8 @@ class JobRunner:
                 progress("render", float(row.progress), 100.0)
             if row.status in TERMINAL:
                 return row
-            if not self.worker_alive(row):
-                self.start(job_id)
+            if not self.worker_alive(row) and self.start(job_id) and row.attempts and on_restart:
+                on_restart(row)
             task = self._tasks.get(job_id)
             if task is not None and not task.done():
                 # our own render: wake as soon as it ends, or to report progress
@@ -200,7 +202,7 @@ class JobRunner:
                       on_progress: ProgressCb) -> tuple[str, str]:
         from .render import RenderOptions, extract_cover, render
 
-        draft = self.resolve(row.draft)
+        draft = self.resolve(row)
         work.mkdir(parents=True, exist_ok=True)
         report = await render(draft, tmp, work_dir=work, music_dir=self.home / "music",
                               options=RenderOptions(preview=row.preview), progress=on_progress)

@@ -1,0 +1,144 @@
+"""One edit turn of the local engine, as ADK event objects.
+
+The same objects go two ways: :class:`~skill.engine.local.LocalEngine` decodes them
+with :func:`skill.events.decode_event` (so the host sees exactly what the cloud would
+send), and ``igedit serve`` writes them as ``data:`` lines on ``/run_sse``.
+
+A turn is::
+
+    1. model  functionCall × N      (one part per planned operation, parallel calls)
+    2. user   functionResponse × N  + actions.stateDelta {"draft": …, "canvas_config": …}
+    3. model  text                  what was applied, exactly; what was not understood
+
+The new draft is saved (revision-checked, re-applied if another process edited the
+session meanwhile) before event 2 is yielded, so anyone who sees the state delta or
+the reply can read the same draft back from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from ..draft import decode_draft
+from ..errors import SkillError, StoreError
+from ..events import encode_adk_event
+from ..lang import detect_lang
+from ..templates import render
+
+if TYPE_CHECKING:
+    from .planner import Plan
+    from .workspace import Workspace
+
+log = structlog.get_logger(__name__)
+AUTHOR = "nemo_agent"
+_SAVE_ATTEMPTS = 5
+
+
+def new_invocation_id() -> str:
+    return f"e-{uuid.uuid4()}"
+
+
+def canvas_config(draft: dict[str, Any]) -> dict[str, Any]:
+    meta = draft.get("m") if isinstance(draft.get("m"), dict) else {}
+    assert isinstance(meta, dict)
+    out: dict[str, Any] = {}
+    if meta.get("ratio"):
+        out["ratio"] = meta["ratio"]
+    if meta.get("w") and meta.get("h"):
+        out["width"], out["height"] = meta["w"], meta["h"]
+    return out
+
+
+def text_event(invocation_id: str, text: str) -> dict[str, Any]:
+    obj = encode_adk_event(invocation_id=invocation_id, event_id=str(uuid.uuid4()),
+                           author=AUTHOR, text=text, timestamp=time.time())
+    obj["finishReason"] = "STOP"
+    return obj
+
+
+async def _plan(ws: Workspace, text: str, draft: dict[str, Any], ctx: Any) -> Plan:
+    planner = ws.planner
+    if inspect.iscoroutinefunction(planner.plan):
+        return await planner.plan(text, draft, ctx)
+    # a synchronous planner may call Claude over the network: keep the loop free
+    result = await asyncio.to_thread(planner.plan, text, draft, ctx)
+    if inspect.isawaitable(result):
+        return await result
+    return result
+
+
+def reply_text(plan: Plan, lang: str) -> str:
+    """What was applied (each operation's own description) and what was not understood."""
+    applied = [op.describe(lang) for op in plan.ops]
+    return render("local_reply", lang, applied=applied,
+                  not_understood=list(plan.not_understood))
+
+
+async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
+                    invocation_id: str | None = None) -> AsyncIterator[dict[str, Any]]:
+    """Plan ``text`` against the session's draft, apply, persist; yield ADK events."""
+    from .planner import apply_plan
+
+    inv = invocation_id or new_invocation_id()
+    lang = detect_lang(text, lang)
+    session = ws.require(sid)
+    ws.db.touch_session(sid)
+    if not decode_draft(session.draft).ready:
+        yield text_event(inv, render("local_upload_first", lang))
+        return
+    ctx = ws.context(sid, lang)
+    try:
+        plan = await _plan(ws, text, session.draft, ctx)
+    except SkillError as exc:
+        log.warning("plan.failed", error=str(exc))
+        yield text_event(inv, render(exc.key, lang, **exc.ctx))
+        return
+    if not plan.ops:
+        yield text_event(inv, reply_text(plan, lang))
+        return
+
+    calls = [{"id": f"adk-{uuid.uuid4()}", "name": op.tool, "args": op.args()} for op in plan.ops]
+    first = encode_adk_event(invocation_id=inv, event_id=str(uuid.uuid4()), author=AUTHOR,
+                             calls=calls, timestamp=time.time())
+    first["finishReason"] = "STOP"
+    first["longRunningToolIds"] = []
+    yield first
+
+    try:
+        new_draft = await _apply_and_save(ws, sid, plan, ctx, apply_plan)
+    except SkillError as exc:
+        log.warning("apply.failed", error=str(exc))
+        responses = [{"id": c["id"], "name": c["name"],
+                      "response": {"status": "error", "message": str(exc)}} for c in calls]
+        yield encode_adk_event(invocation_id=inv, event_id=str(uuid.uuid4()), author=AUTHOR,
+                               responses=responses, timestamp=time.time())
+        yield text_event(inv, render(exc.key, lang, **exc.ctx))
+        return
+    responses = [{"id": c["id"], "name": c["name"], "response": {"status": "success", **c["args"]}}
+                 for c in calls]
+    delta: dict[str, Any] = {"draft": new_draft}
+    canvas = canvas_config(new_draft)
+    if canvas:
+        delta["canvas_config"] = canvas
+    yield encode_adk_event(invocation_id=inv, event_id=str(uuid.uuid4()), author=AUTHOR,
+                           responses=responses, state_delta=delta, timestamp=time.time())
+    yield text_event(inv, reply_text(plan, lang))
+
+
+async def _apply_and_save(ws: Workspace, sid: str, plan: Plan, ctx: Any, apply_plan: Any,
+                          ) -> dict[str, Any]:
+    for _ in range(_SAVE_ATTEMPTS):
+        session = ws.require(sid)
+        new_draft: dict[str, Any] = apply_plan(session.draft, plan, ctx)
+        if ws.db.save_draft(sid, new_draft, expect_rev=session.rev) >= 0:
+            return new_draft
+        await asyncio.sleep(0)  # another process saved first: apply to its draft instead
+    raise StoreError("the session kept changing during the edit", key="error_store_locked",
+                     home=str(ws.home))

@@ -1,0 +1,224 @@
+"""The local engine's core, shared by :class:`~skill.engine.local.LocalEngine` (one
+current session, the ``Backend`` protocol) and ``igedit serve`` (many sessions, one
+per request, scoped to the token's user).
+
+Everything lives in the database (``engine.sqlite``) and ``<home>/media``,
+``<home>/renders``: a :class:`Workspace` holds no state of its own besides the
+render tasks it started, so any number of processes can open the same home.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..backend import MediaInfo, ProgressCb, Sleeper
+from ..errors import InputError, StoreError
+from ..media import is_url
+from .db import LOCAL_OWNER, EngineDB, JobRow, MediaRow, SessionRow
+from .intake import download_url, ingest_local
+from .jobs import JobRunner
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .ops import MediaItem, PlanContext
+    from .planner import Planner
+
+#: how often an edit is re-applied when another process changed the draft meanwhile
+_SAVE_ATTEMPTS = 5
+
+
+def new_session_id() -> str:
+    # NemoVideo session ids are long decimal strings; ours look the same
+    return str(secrets.randbelow(9 * 10**18) + 10**18)
+
+
+def media_item(row: MediaRow) -> MediaItem:
+    from .ops import MediaItem
+
+    return MediaItem(id=row.id, src=row.path, name=row.name, kind=row.kind,
+                     duration_ms=row.duration_ms or 0, width=row.width or 0,
+                     height=row.height or 0, has_audio=row.has_audio)
+
+
+def media_info(row: MediaRow) -> MediaInfo:
+    return MediaInfo(name=row.name, kind=row.kind, url=Path(row.path).as_uri(),
+                     duration=(row.duration_ms / 1000) if row.duration_ms else None,
+                     width=row.width, height=row.height, id=row.id)
+
+
+class Workspace:
+    """Sessions, media, edits and render jobs of one engine home."""
+
+    def __init__(self, home: Path, *, planner: Planner | None = None,
+                 http: httpx.AsyncClient | None = None, sleep: Sleeper | None = None) -> None:
+        self.home = Path(home)
+        self.db = EngineDB(self.home / "engine.sqlite")
+        self.media_dir = self.home / "media"
+        self.jobs = JobRunner(self.db, self.home, resolve=self.resolve_job, sleep=sleep)
+        self._planner = planner
+        self._http = http
+        self._own_http = False
+
+    # -- collaborators ------------------------------------------------------------
+    @property
+    def planner(self) -> Planner:
+        if self._planner is None:
+            from .planner import default_planner
+
+            self._planner = default_planner()
+        return self._planner
+
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            import httpx
+
+            self._http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=120.0))
+            self._own_http = True
+        return self._http
+
+    async def aclose(self) -> None:
+        await self.jobs.aclose()
+        if self._own_http and self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    # -- sessions -----------------------------------------------------------------
+    def create_session(self, owner: str = LOCAL_OWNER, lang: str = "en") -> SessionRow:
+        from .ops import PlanContext, initial_draft
+
+        sid = new_session_id()
+        return self.db.create_session(sid, owner=owner, task_id=secrets.token_hex(16),
+                                      lang=lang, draft=initial_draft(PlanContext(media=(), lang=lang)))
+
+    def session(self, sid: str, owner: str | None = None) -> SessionRow | None:
+        return self.db.get_session(sid, owner)
+
+    def require(self, sid: str, owner: str | None = None) -> SessionRow:
+        row = self.db.get_session(sid, owner)
+        if row is None:
+            raise StoreError(f"session {sid} not found", key="local_session_missing", session=sid)
+        return row
+
+    def context(self, sid: str, lang: str) -> PlanContext:
+        from .ops import PlanContext
+
+        return PlanContext(media=tuple(media_item(m) for m in self.db.session_media(sid)),
+                           lang=lang)
+
+    def media(self, sid: str) -> list[MediaRow]:
+        return self.db.session_media(sid)
+
+    # -- media --------------------------------------------------------------------
+    async def upload(self, sid: str, sources: Sequence[str | os.PathLike[str]], *,
+                     progress: ProgressCb | None = None) -> list[MediaRow]:
+        """Local files (referenced) and http(s) URLs (downloaded) into the session.
+
+        Every local file is validated before anything is hashed or downloaded, so a bad
+        file in a batch changes nothing.
+        """
+        from ..media import validate_file
+
+        for src in sources:
+            if not is_url(str(src)):
+                validate_file(src)
+        rows: list[MediaRow] = []
+        for src in sources:
+            if is_url(str(src)):
+                row = await download_url(self.db, self.http(), str(src).strip(), self.media_dir,
+                                         progress=progress)
+            else:
+                row = await ingest_local(self.db, src, progress=progress)
+            rows.append(row)
+        await self.attach(sid, rows)
+        return rows
+
+    async def attach(self, sid: str, rows: Sequence[MediaRow]) -> None:
+        """Add media to the session; each newly added item joins the draft (``add_media``)."""
+        from .ops import add_media
+
+        for _ in range(_SAVE_ATTEMPTS):
+            session = self.require(sid)
+            present = {m.id for m in self.db.session_media(sid)}
+            added: list[MediaRow] = []
+            for row in rows:
+                if row.id not in present and all(a.id != row.id for a in added):
+                    added.append(row)
+            if not added:
+                return
+            draft = session.draft
+            for row in added:  # may refuse (a caption file without cues): nothing changed yet
+                draft = add_media(draft, media_item(row))
+            if self.db.save_draft(sid, draft, expect_rev=session.rev) >= 0:
+                for row in added:
+                    self.db.attach_media(sid, row.id, row.name)
+                return
+        raise StoreError("the session kept changing while adding media", key="error_store_locked",
+                         home=str(self.home))
+
+    # -- editing ------------------------------------------------------------------
+    def edit(self, sid: str, text: str, *, lang: str, invocation_id: str | None = None,
+             ) -> AsyncIterator[dict[str, Any]]:
+        """One instruction → ADK event objects (tool calls, responses + draft, reply)."""
+        from .turn import edit_turn
+
+        return edit_turn(self, sid, text, lang=lang, invocation_id=invocation_id)
+
+    # -- rendering ----------------------------------------------------------------
+    def resolve_job(self, job: JobRow) -> dict[str, Any]:
+        """The job's draft with every media reference pointing at the file as it is now.
+
+        Jobs submitted through ``serve`` may only use media uploaded to their own session
+        (a draft from the network must not name arbitrary files on this machine).
+        """
+        allowed = None
+        if job.owner != LOCAL_OWNER:
+            allowed = {m.id for m in self.db.session_media(job.session_id)}
+        return resolve_media(job.draft, self.db, allowed=allowed)
+
+
+def resolve_media(draft: dict[str, Any], db: EngineDB, *,
+                  allowed: set[str] | None = None) -> dict[str, Any]:
+    """Copy of ``draft`` with ``m.src`` of each media segment set from the media table.
+
+    Raises :class:`InputError` (``local_media_missing``) when a clip was moved, deleted
+    or replaced since it was uploaded, and (``local_media_foreign``) when ``allowed``
+    is given and a segment names a file outside it.
+    """
+    import copy
+
+    out = copy.deepcopy(draft)
+    tracks = out.get("t")
+    for track in tracks if isinstance(tracks, list) else []:
+        segs = track.get("sg") if isinstance(track, dict) else None
+        for seg in segs if isinstance(segs, list) else []:
+            meta = seg.get("m") if isinstance(seg, dict) else None
+            if not isinstance(meta, dict):
+                continue
+            media_id = meta.get("media")
+            if isinstance(media_id, str) and media_id:
+                row = db.get_media(media_id) if allowed is None or media_id in allowed else None
+                if row is None:
+                    if allowed is not None:
+                        raise InputError(f"media {media_id[:12]} is not in this session",
+                                         key="local_media_foreign", name=str(meta.get("name", "")))
+                    continue  # keep the draft's own src
+                path = Path(row.path)
+                if not path.is_file() or path.stat().st_size != row.size:
+                    raise InputError(f"{row.name} is missing or changed", key="local_media_missing",
+                                     name=row.name, path=row.path)
+                meta["src"] = row.path
+            elif allowed is not None and _looks_like_path(meta.get("src")):
+                raise InputError("draft names a file that was not uploaded", key="local_media_foreign",
+                                 name=str(meta.get("name", "")))
+    return out
+
+
+def _looks_like_path(src: Any) -> bool:
+    if not isinstance(src, str) or not src:
+        return False
+    return src.startswith(("/", "file:", "~", ".", "\\")) or os.sep in src or ":\\" in src
