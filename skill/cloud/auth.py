@@ -15,7 +15,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -50,8 +50,6 @@ def parse_expiry(value: Any, now: float) -> float:
             except ValueError:
                 return now + TOKEN_LIFETIME_S
             if stamp.tzinfo is None:
-                from datetime import UTC
-
                 stamp = stamp.replace(tzinfo=UTC)
             return stamp.timestamp()
         return parse_expiry(number, now)
