@@ -84,8 +84,6 @@ def reply_text(plan: Plan, lang: str) -> str:
 async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
                     invocation_id: str | None = None) -> AsyncIterator[dict[str, Any]]:
     """Plan ``text`` against the session's draft, apply, persist; yield ADK events."""
-    from .planner import apply_plan
-
     inv = invocation_id or new_invocation_id()
     lang = detect_lang(text, lang)
     session = ws.require(sid)
@@ -93,6 +91,8 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
     if not decode_draft(session.draft).ready:
         yield text_event(inv, render("local_upload_first", lang))
         return
+    from .planner import apply_plan
+
     ctx = ws.context(sid, lang)
     try:
         plan = await _plan(ws, text, session.draft, ctx)

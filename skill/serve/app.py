@@ -41,7 +41,7 @@ from ..engine.turn import new_invocation_id
 from ..engine.workspace import Workspace, media_info, resolve_media
 from ..errors import InputError, NetworkError, SkillError
 from ..lang import normalize_lang
-from ..media import is_url
+from ..media import human_size, is_url
 from ..templates import render
 from .multipart import MultipartError, discard, receive_files
 
@@ -86,9 +86,11 @@ def split_text(text: str, parts: int = 4) -> list[str]:
 class Server:
     """Route handlers over one :class:`Workspace`."""
 
-    def __init__(self, home: Path, *, token_ttl_s: int, workspace: Workspace | None = None) -> None:
+    def __init__(self, home: Path, *, token_ttl_s: int, workspace: Workspace | None = None,
+                 max_upload_bytes: int = MAX_UPLOAD_BYTES) -> None:
         self.ws = workspace or Workspace(home)
         self.token_ttl_s = token_ttl_s
+        self.max_upload_bytes = max_upload_bytes
 
     # -- auth -------------------------------------------------------------------
     def user_of(self, request: Request) -> str | None:
@@ -216,7 +218,7 @@ class Server:
 
     async def _upload_files(self, request: Request, ctype: str) -> list[Any]:
         received = await receive_files(request.stream(), ctype, self.ws.media_dir,
-                                       max_bytes=MAX_UPLOAD_BYTES)
+                                       max_bytes=self.max_upload_bytes)
         try:
             if not received:
                 raise InputError("no files", key="error_4001", found="no file in field 'files'",
@@ -224,7 +226,7 @@ class Server:
             big = next((r for r in received if r.too_large), None)
             if big is not None:
                 raise InputError(f"{big.filename} too large", key="error_4002", file=big.filename,
-                                 size=f"> {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", code=4002)
+                                 size=f"> {human_size(self.max_upload_bytes)}", code=4002)
             rows = []
             for item in received:
                 rows.append(await ingest_stored(self.ws.db, item.path, name=item.filename,
@@ -239,8 +241,8 @@ class Server:
                 isinstance(u, str) and is_url(u) for u in urls):
             raise InputError("urls must be a list of http(s) URLs", key="error_4001",
                              found="not an http(s) URL", code=4001)
-        return [await download_url(self.ws.db, self.ws.http(), u.strip(), self.ws.media_dir)
-                for u in urls]
+        return [await download_url(self.ws.db, self.ws.http(), u.strip(), self.ws.media_dir,
+                                   max_bytes=self.max_upload_bytes) for u in urls]
 
     # -- rendering --------------------------------------------------------------
     async def submit_render(self, request: Request) -> Response:
@@ -363,9 +365,15 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 
 def create_app(home: Path, *, token_ttl_s: int = DEFAULT_TTL_S,
-               workspace: Workspace | None = None) -> Starlette:
-    """The Starlette app serving the engine at ``home`` over the NemoVideo API."""
-    s = Server(Path(home), token_ttl_s=token_ttl_s, workspace=workspace)
+               workspace: Workspace | None = None,
+               max_upload_bytes: int = MAX_UPLOAD_BYTES) -> Starlette:
+    """The Starlette app serving the engine at ``home`` over the NemoVideo API.
+
+    ``workspace`` injects a preconfigured engine core (e.g. a planner for tests);
+    ``max_upload_bytes`` is the 4002 limit (500 MB, as the cloud's).
+    """
+    s = Server(Path(home), token_ttl_s=token_ttl_s, workspace=workspace,
+               max_upload_bytes=max_upload_bytes)
     routes = [
         Route("/api/auth/anonymous-token", s.anonymous_token, methods=["POST"]),
         Route(f"/api/tasks/me/with-session/{APP}", s.create_session, methods=["POST"]),

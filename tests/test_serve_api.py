@@ -1,0 +1,195 @@
+"""``igedit serve`` driven with plain httpx exactly as the NemoVideo protocol says."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from skill.serve import create_app
+from tests.servers import serve_in_thread
+from tests.test_local_helpers import make_clip
+
+APP = "nemo_agent"
+
+
+@pytest.fixture(scope="module")
+def clip_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("clips")
+
+
+@pytest.fixture
+def base(home: Path) -> Iterator[str]:
+    with serve_in_thread(create_app(home, max_upload_bytes=2_000_000)) as url:
+        yield url
+
+
+def token(client: httpx.Client, client_id: str = "client-1") -> str:
+    r = client.post("/api/auth/anonymous-token", headers={"X-Client-Id": client_id})
+    assert r.status_code == 200
+    return str(r.json()["data"]["token"])
+
+
+def authed(base: str, client_id: str = "client-1") -> httpx.Client:
+    with httpx.Client(base_url=base) as plain:
+        tok = token(plain, client_id)
+    return httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {tok}"})
+
+
+def new_session(c: httpx.Client) -> str:
+    r = c.post(f"/api/tasks/me/with-session/{APP}", json={"task_name": "project", "language": "en"})
+    body = r.json()
+    assert body["code"] == 0 and body["data"]["task_id"]
+    return str(body["data"]["session_id"])
+
+
+def sse_events(raw: str) -> list[dict[str, Any]]:
+    """Split an SSE body the way ADK frames it: ``data: <json>`` + blank line per event."""
+    assert raw.endswith("\n\n")
+    events = []
+    for block in raw.split("\n\n")[:-1]:
+        assert block.startswith("data: ") and "\n" not in block
+        events.append(json.loads(block[len("data: "):]))
+    return events
+
+
+def test_anonymous_token_needs_a_client_id_and_is_stable(base: str) -> None:
+    with httpx.Client(base_url=base) as c:
+        r = c.post("/api/auth/anonymous-token")
+        assert r.status_code == 400
+        assert r.json()["code"] == 400
+        first = c.post("/api/auth/anonymous-token", headers={"X-Client-Id": "abc"}).json()
+        again = c.post("/api/auth/anonymous-token", headers={"X-Client-Id": "abc"}).json()
+        other = c.post("/api/auth/anonymous-token", headers={"X-Client-Id": "xyz"}).json()
+    assert first["code"] == 0 and first["message"] == "ok"
+    data = first["data"]
+    assert data["token"].startswith("nmv_usr_") and len(data["token"]) > 20
+    assert data["user_id"].startswith("anon_")
+    assert data["expires_at"].endswith("Z")
+    assert again["data"]["token"] == data["token"]
+    assert other["data"]["token"] != data["token"]
+    assert other["data"]["user_id"] != data["user_id"]
+
+
+@pytest.mark.parametrize("method,path", [
+    ("POST", f"/api/tasks/me/with-session/{APP}"),
+    ("POST", "/run_sse"),
+    ("POST", f"/api/upload-video/{APP}/me/1"),
+    ("GET", "/api/credits/balance/simple"),
+    ("GET", f"/api/state/{APP}/me/1/latest"),
+    ("POST", "/api/render/proxy/lambda"),
+    ("GET", "/api/render/proxy/lambda/render_1"),
+    ("GET", "/api/render/proxy/render_1/download"),
+])
+def test_every_route_needs_a_token_it_issued(base: str, method: str, path: str) -> None:
+    with httpx.Client(base_url=base) as c:
+        for headers in ({}, {"Authorization": "Bearer nmv_usr_not-issued-here"}):
+            r = c.request(method, path, headers=headers, json={})
+            assert r.status_code == 401
+            assert r.json()["code"] == 1001
+
+
+def test_expired_tokens_are_refused(home: Path) -> None:
+    with serve_in_thread(create_app(home, token_ttl_s=-1)) as url, authed(url) as c:
+        r = c.get("/api/credits/balance/simple")
+    assert (r.status_code, r.json()["code"]) == (401, 1001)
+
+
+def test_unknown_session_is_1002_like_the_gateway(base: str) -> None:
+    with authed(base) as c:
+        r = c.post("/run_sse", json={"app_name": APP, "user_id": "me", "session_id": "42",
+                                     "new_message": {"parts": [{"text": "hi"}]}})
+        assert r.status_code == 200
+        assert r.json() == {"code": 1002, "message": "Session not found. Please create a new "
+                            "session.", "data": None}
+        assert c.get(f"/api/state/{APP}/me/42/latest").json()["code"] == 1002
+        assert c.post(f"/api/upload-video/{APP}/me/42", json={"urls": []}).json()["code"] == 1002
+        r = c.post("/run_sse", json={"session_id": "42"})
+        assert r.status_code == 422
+
+
+def test_sessions_belong_to_the_token_user(base: str) -> None:
+    with authed(base, "alice") as alice, authed(base, "bob") as bob:
+        sid = new_session(alice)
+        assert alice.get(f"/api/state/{APP}/me/{sid}/latest").json()["code"] == 0
+        assert bob.get(f"/api/state/{APP}/me/{sid}/latest").json()["code"] == 1002
+
+
+def test_upload_multipart_then_state_and_credits(base: str, tmp_path: Path,
+                                                 clip_cache: Path) -> None:
+    a = make_clip(tmp_path / "a.mp4", cache_dir=clip_cache)
+    b = make_clip(tmp_path / "b.mp4", seconds=2.0, cache_dir=clip_cache)
+    with authed(base) as c:
+        sid = new_session(c)
+        with a.open("rb") as fa, b.open("rb") as fb:
+            r = c.post(f"/api/upload-video/{APP}/me/{sid}",
+                       files=[("files", ("first clip.mp4", fa, "video/mp4")),
+                              ("files", ("b.mp4", fb, "video/mp4"))])
+        body = r.json()
+        assert body["code"] == 0 and body["data"]["session_state_applied"] is True
+        files = body["data"]["files"]
+        assert [f["filename"] for f in files] == ["first clip.mp4", "b.mp4"]
+        assert files[0]["file_type"] == "video" and files[0]["width"] == 320
+        assert files[1]["duration"] == pytest.approx(2.0, abs=0.1)
+        state = c.get(f"/api/state/{APP}/me/{sid}/latest").json()["data"]
+        credits = c.get("/api/credits/balance/simple").json()
+    assert state["session_id"] == sid
+    draft = state["state"]["draft"]
+    video = [t for t in draft["t"] if t["tt"] == 0][0]
+    assert [s["m"]["name"] for s in video["sg"]] == ["first clip.mp4", "b.mp4"]
+    assert [v["filename"] for v in state["state"]["video_infos"]] == ["first clip.mp4", "b.mp4"]
+    assert state["state"]["canvas_config"]["ratio"]
+    assert state["state"]["generated_media"] == []
+    assert credits["data"] == {"available": 0, "frozen": 0, "total": 0, "local": True}
+
+
+def test_bad_uploads_get_4001_and_4002(base: str, tmp_path: Path, home: Path) -> None:
+    with authed(base) as c:
+        sid = new_session(c)
+        r = c.post(f"/api/upload-video/{APP}/me/{sid}",
+                   files=[("files", ("notes.txt", b"hello", "text/plain"))])
+        assert r.json()["code"] == 4001
+        assert "not supported" in r.json()["message"] and "notes.txt" in r.json()["message"]
+        r = c.post(f"/api/upload-video/{APP}/me/{sid}",
+                   files=[("files", ("fake.mp4", b"MZ" + b"\0" * 100, "video/mp4"))])
+        assert r.json()["code"] == 4001
+        r = c.post(f"/api/upload-video/{APP}/me/{sid}",
+                   files=[("files", ("huge.mp4", b"\0" * 2_100_000, "video/mp4"))])
+        assert r.json()["code"] == 4002
+        assert "500 MB" in r.json()["message"]
+        r = c.post(f"/api/upload-video/{APP}/me/{sid}", json={"urls": ["ftp://x/y.mp4"],
+                                                              "source_type": "url"})
+        assert r.json()["code"] == 4001
+        state = c.get(f"/api/state/{APP}/me/{sid}/latest").json()["data"]["state"]
+    assert state["video_infos"] == []
+    assert not any((home / "media").iterdir())  # nothing half-written left behind
+
+
+def test_run_sse_on_an_empty_timeline_streams_adk_text(base: str) -> None:
+    with authed(base) as c:
+        sid = new_session(c)
+        body = {"app_name": APP, "user_id": "me", "session_id": sid,
+                "new_message": {"parts": [{"text": "make it square"}]}}
+        with c.stream("POST", "/run_sse", json=body,
+                      headers={"Accept": "text/event-stream"}) as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            raw = r.read().decode()
+        whole = sse_events(raw)
+        camel = {"appName": APP, "userId": "me", "sessionId": sid, "streaming": True,
+                 "newMessage": {"role": "user", "parts": [{"text": "make it square"}]}}
+        parts = sse_events(c.post("/run_sse", json=camel).text)
+    assert len(whole) == 1
+    ev = whole[0]
+    assert ev["author"] == "nemo_agent" and ev["invocationId"].startswith("e-")
+    assert ev["content"]["role"] == "model"
+    assert "Upload a clip first" in ev["content"]["parts"][0]["text"]
+    assert ev["actions"]["stateDelta"] == {}
+    assert [p["partial"] for p in parts] == [True] * (len(parts) - 1) + [False]
+    assert len(parts) >= 3
+    assert len({p["id"] for p in parts}) == 1
+    assert "".join(p["content"]["parts"][0]["text"] for p in parts[:-1]) == \
+        parts[-1]["content"]["parts"][0]["text"] == ev["content"]["parts"][0]["text"]
