@@ -53,7 +53,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.applications import Starlette
@@ -74,6 +74,7 @@ FAULTS = ONE_SHOT | frozenset({
     "heartbeats_only", "partials", "malformed", "stream_error", "status_shape_data",
     "draft_string", "slow_download", "cdn_down",
 })
+R = TypeVar("R")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -190,6 +191,7 @@ class FakeNemo:
     download_size: int = 256 * 1024
     chunk_delay: float = 0.02
     stream_delay: float = 0.0
+    report_progress: bool = True
     tokens: dict[str, str] = field(default_factory=dict)   # extra valid token → user id
 
     def __post_init__(self) -> None:
@@ -228,11 +230,15 @@ class FakeNemo:
 
         Lets one running server (module-scoped fixture) serve many tests.
         """
-        for name, value in settings.items():
-            if name not in {"clock", "render_seconds", "download_size", "chunk_delay",
-                            "stream_delay", "tokens"}:
-                raise TypeError(f"unknown setting {name!r}")
-            setattr(self, name, value)
+        defaults: dict[str, Any] = {
+            "clock": time.monotonic, "render_seconds": 0.0, "download_size": 256 * 1024,
+            "chunk_delay": 0.02, "stream_delay": 0.0, "report_progress": True, "tokens": {},
+        }
+        unknown = set(settings) - set(defaults)
+        if unknown:
+            raise TypeError(f"unknown settings {sorted(unknown)}")
+        for name, value in {**defaults, **settings}.items():
+            setattr(self, name, dict(value) if name == "tokens" else value)
         self.faults = set()
         for fault in faults:
             self.set_fault(fault)
@@ -283,7 +289,7 @@ class FakeNemo:
         (self.cdn_requests if cdn else self.requests).append(rec)
         return rec
 
-    def _reply(self, rec: Recorded, response: Any) -> Any:
+    def _reply(self, rec: Recorded, response: R) -> R:
         rec.status = int(getattr(response, "status_code", 200))
         return response
 
@@ -547,15 +553,16 @@ class FakeNemo:
         if job is None:
             return self._reply(rec, _json(404, {"success": False, "error": "render not found"}))
         status, progress = self._job_state(job)
+        shown: int | None = progress if self.report_progress else None
         url = f"{self.cdn_url}/renders/{job.id}.mp4" if status == "completed" else None
         if "status_shape_data" in self.faults:
-            data: dict[str, Any] = {"status": status, "progress": progress}
+            data: dict[str, Any] = {"status": status, "progress": shown}
             if url:
                 data["outputUrl"] = url
             if status == "failed":
                 data["error"] = "Lambda render timed out"
             return self._reply(rec, _json(200, {"success": True, "data": data}))
-        top: dict[str, Any] = {"taskId": job.id, "status": status, "progress": progress}
+        top: dict[str, Any] = {"taskId": job.id, "status": status, "progress": shown}
         if url:
             top["output"] = {"url": url, "duration": 10.0, "size": self.download_size}
         if status == "failed":
