@@ -141,8 +141,9 @@ class JobRunner:
                 progress("render", float(row.progress), 100.0)
             if row.status in TERMINAL:
                 return row
-            if not self.worker_alive(row) and self.start(job_id) and row.attempts and on_restart:
-                on_restart(row)
+            if not self.worker_alive(row) and self.start(job_id) and on_restart and (
+                    row.status == "processing" or row.attempts > 0):
+                on_restart(row)  # it had been started before: this is a restart
             task = self._tasks.get(job_id)
             if task is not None and not task.done():
                 # our own render: wake as soon as it ends, or to report progress
@@ -167,6 +168,10 @@ class JobRunner:
         final = self.renders / f"{row.id}.mp4"
         tmp = self.renders / f".{row.id}.{me}.part.mp4"
         work = self.home / "work" / f"{row.id}-{me}"
+        # partial files of earlier, dead workers of this job: we own the job now
+        for stale in self.renders.glob(f".{row.id}.*"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
         self._progress[row.id] = 0.0
         render_task = asyncio.current_task()
         beat = asyncio.get_running_loop().create_task(self._heartbeat(row.id, me, render_task))

@@ -1,0 +1,197 @@
+"""Local render jobs: export, restart of an interrupted job, self-check failures."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skill.backend import RenderJob
+from skill.engine import render as render_mod
+from skill.engine.local import LocalEngine
+from skill.errors import InputError
+from skill.templates import render
+from tests.test_local_helpers import make_clip, probe_mp4
+
+
+@pytest.fixture(scope="module")
+def clip_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("clips")
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
+    proc.wait()
+    return proc.pid
+
+
+def test_export_renders_downloads_and_never_overwrites_silently(
+        home: Path, tmp_path: Path, clip_cache: Path) -> None:
+    clip = make_clip(tmp_path / "clip.mp4", cache_dir=clip_cache)
+    dest = tmp_path / "out" / "video.mp4"
+    dest.parent.mkdir()
+    progress: list[tuple[str, float, float | None]] = []
+
+    async def go() -> tuple[Any, Any, Any]:
+        eng = LocalEngine(home)
+        await eng.upload([clip])
+        st = await eng.state()
+        job = await eng.submit_render(st.draft_raw)
+        first = await eng.render_status(job)
+        done = await eng.wait_render(job, progress=lambda *a: progress.append(a))
+        saved = await eng.download(done.url, dest, progress=lambda *a: progress.append(a))
+        await eng.aclose()
+        return first, done, saved
+
+    first, done, saved = asyncio.run(go())
+    assert first.status in ("pending", "processing")
+    assert done.status == "completed" and done.progress == 100
+    assert done.url.startswith("file://") and "/renders/" in done.url
+    assert saved == dest
+    facts = probe_mp4(dest)
+    # a 4:3 clip → the landscape canvas the planner's initial draft chooses
+    assert facts["vcodec"] == "h264" and facts["audio"] is True
+    assert facts["duration"] == pytest.approx(1.0, abs=0.1)
+    assert [p.name for p in dest.parent.iterdir()] == ["video.mp4"]  # no .part left
+    assert {p[0] for p in progress} == {"render", "download"}
+    assert progress[-1][1] == progress[-1][2]
+    renders = sorted(p.name for p in (home / "renders").iterdir())
+    assert len(renders) == 1 and renders[0].endswith(".mp4") and not renders[0].startswith(".")
+
+
+def test_empty_timeline_cannot_be_exported(home: Path) -> None:
+    async def go() -> InputError:
+        eng = LocalEngine(home)
+        with pytest.raises(InputError) as err:
+            await eng.submit_render({"t": [], "m": {}})
+        return err.value
+
+    assert asyncio.run(go()).key == "export_empty"
+
+
+def test_interrupted_job_is_restarted_by_wait_render(
+        home: Path, tmp_path: Path, clip_cache: Path) -> None:
+    """A job left 'processing' by a process that died (Ctrl-C, closed terminal)."""
+    clip = make_clip(tmp_path / "clip.mp4", cache_dir=clip_cache)
+    notices: list[str] = []
+
+    async def setup() -> tuple[str, str, dict[str, Any]]:
+        eng = LocalEngine(home)
+        await eng.upload([clip])
+        st = await eng.state()
+        return st.session_id, (await eng.ready()).session_id, st.draft_raw
+
+    sid, _, draft = asyncio.run(setup())
+    eng0 = LocalEngine(home)
+    db = eng0.ws.db
+    db.create_job("render_interrupted", session_id=sid, owner="local", draft=draft, preview=True)
+    db.mark_job("render_interrupted", status="processing", worker_pid=dead_pid(),
+                worker_id="gone-1", heartbeat=time.time(), progress=40.0)
+    # what the dead process left behind must never be taken for a result
+    (home / "renders").mkdir(parents=True, exist_ok=True)
+    half = home / "renders" / ".render_interrupted.gone-1.part.mp4"
+    half.write_bytes(b"\0" * 1000)
+
+    async def resume() -> Any:
+        eng = LocalEngine(home, notice=lambda key, ctx: notices.append(key))
+        job = RenderJob(id="render_interrupted", session_id=sid, backend="local", preview=True)
+        before = await eng.render_status(job)
+        assert (before.status, before.progress) == ("processing", 40.0)
+        done = await eng.wait_render(job)
+        await eng.aclose()
+        return done
+
+    done = asyncio.run(resume())
+    assert done.status == "completed"
+    assert notices == ["local_render_restarted"]
+    row = db.get_job("render_interrupted")
+    assert row is not None and row.attempts == 1 and row.worker_id != "gone-1"
+    out = home / "renders" / "render_interrupted.mp4"
+    assert not half.exists()
+    assert done.url == out.as_uri()
+    facts = probe_mp4(out)
+    assert facts["duration"] == pytest.approx(1.0, abs=0.1)
+
+
+def test_cancelled_render_goes_back_to_pending_and_another_process_finishes_it(
+        home: Path, tmp_path: Path, clip_cache: Path) -> None:
+    clip = make_clip(tmp_path / "clip.mp4", cache_dir=clip_cache)
+
+    async def start_and_quit() -> RenderJob:
+        eng = LocalEngine(home)
+        await eng.upload([clip])
+        job = await eng.submit_render((await eng.state()).draft_raw, preview=True)
+        await asyncio.sleep(0.05)
+        await eng.aclose()  # like Ctrl-C: the render task is cancelled
+        return job
+
+    job = asyncio.run(start_and_quit())
+    eng = LocalEngine(home)
+    row = eng.ws.db.get_job(job.id)
+    assert row is not None and row.status == "pending" and row.worker_id is None
+
+    async def finish() -> Any:
+        done = await eng.wait_render(job)
+        await eng.aclose()
+        return done
+
+    assert asyncio.run(finish()).status == "completed"
+
+
+class FailingSelfCheck:
+    """Stands in for the renderer: writes a file whose self-check reports a violation."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self, draft: dict[str, Any], out: Path, **_: Any) -> Any:
+        self.calls += 1
+        out.write_bytes(b"not really a video")
+        return render_mod.RenderReport(out, None, ["frame rate 25 fps, expected 30"],  # type: ignore[arg-type]
+                                       0.1)
+
+
+def test_self_check_violation_fails_the_job_with_the_violation(
+        home: Path, tmp_path: Path, clip_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clip = make_clip(tmp_path / "clip.mp4", cache_dir=clip_cache)
+    fake = FailingSelfCheck()
+    monkeypatch.setattr(render_mod, "render", fake)
+
+    async def go() -> Any:
+        eng = LocalEngine(home)
+        await eng.upload([clip])
+        job = await eng.submit_render((await eng.state()).draft_raw)
+        done = await eng.wait_render(job)
+        await eng.aclose()
+        return done
+
+    done = asyncio.run(go())
+    assert fake.calls == 1
+    assert done.status == "failed" and done.url == ""
+    assert "frame rate 25 fps, expected 30" in done.detail
+    assert not [p for p in (home / "renders").iterdir() if p.suffix == ".mp4"]
+    message = render("error_render", "en", detail=done.detail)
+    assert "frame rate 25 fps" in message
+
+
+def test_media_moved_after_upload_fails_the_render_clearly(
+        home: Path, tmp_path: Path, clip_cache: Path) -> None:
+    clip = make_clip(tmp_path / "moving.mp4", cache_dir=clip_cache)
+
+    async def go() -> Any:
+        eng = LocalEngine(home)
+        await eng.upload([clip])
+        clip.rename(tmp_path / "elsewhere.mp4")
+        job = await eng.submit_render((await eng.state()).draft_raw)
+        done = await eng.wait_render(job)
+        await eng.aclose()
+        return done
+
+    done = asyncio.run(go())
+    assert done.status == "failed"
+    assert "moving.mp4 is missing or changed" in done.detail
