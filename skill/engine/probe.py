@@ -180,7 +180,7 @@ def probe(path: Path, *, exhaustive: bool = False) -> Probe:
             info["frame_count"] = count
             if len(pts) > 1 and not is_image:
                 info["vfr"] = _is_vfr(pts)
-                tb = Fraction(video.time_base)
+                tb = Fraction(video.time_base or 1)
                 span = float((pts[-1] - pts[0] + (last_dur or (pts[-1] - pts[-2]))) * tb)
                 if exhaustive or not info["video_duration"]:
                     info["video_duration"] = span

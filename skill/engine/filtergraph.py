@@ -1,0 +1,206 @@
+"""Pieces of the one ``-filter_complex`` graph a render runs (pure string building).
+
+The timeline is quantised to the output frame grid (30 fps): a segment covers a whole
+number of frames and its audio exactly ``frames × 1600`` samples (48 kHz / 30), so audio
+and video are cut at the same instants and cannot drift apart however many cuts there are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+FPS = 30
+SAMPLE_RATE = 48000
+SAMPLES_PER_FRAME = SAMPLE_RATE // FPS
+SPEED_RANGE = (0.25, 4.0)
+
+#: canvas per aspect ratio (Instagram delivery sizes)
+CANVASES: dict[str, tuple[int, int]] = {
+    "9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080),
+}
+DEFAULT_CANVAS = CANVASES["9:16"]
+
+#: colour looks, applied once after the segments are joined. All work on the YUV planes
+#: directly (lookup tables / eq): RGB filters such as colorbalance cost ~5× the encode.
+LOOKS: dict[str, tuple[str, ...]] = {
+    "warm": ("lutyuv=u='clip(val-7,16,240)':v='clip(val+9,16,240)'", "eq=saturation=1.08"),
+    "cool": ("lutyuv=u='clip(val+9,16,240)':v='clip(val-6,16,240)'", "eq=saturation=0.95"),
+    "bw": ("lutyuv=u=128:v=128", "eq=contrast=1.08"),
+    "vivid": ("eq=saturation=1.4:contrast=1.06",),
+}
+
+_LEVEL1 = re.compile(r"([\\':])")
+_LEVEL2 = re.compile(r"([\\'\[\],;])")
+
+
+def escape_filter_value(value: str) -> str:
+    """Escape ``value`` for use as one filter option inside a filtergraph description.
+
+    Two levels, per ffmpeg's "Notes on filtergraph escaping": first the option value
+    (``\\ ' :``), then the graph description (``\\ ' [ ] , ;``).
+    """
+    return _LEVEL2.sub(r"\\\1", _LEVEL1.sub(r"\\\1", value))
+
+
+def frame_at(ms: int) -> int:
+    """Index of the output frame at timeline time ``ms`` (nearest; exact integer math)."""
+    return (max(0, int(ms)) * FPS + 500) // 1000
+
+
+def number(value: float) -> str:
+    """A float for a filter argument: short, no exponent, no trailing zeros."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+def clamp_speed(value: Any) -> float:
+    try:
+        speed = float(value)
+    except (TypeError, ValueError):
+        return 1.0
+    if speed != speed or speed <= 0:   # NaN or nonsense
+        return 1.0
+    return min(SPEED_RANGE[1], max(SPEED_RANGE[0], speed))
+
+
+def gain(value: Any, default: float = 1.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    linear = float(value)
+    if linear != linear:
+        return default
+    if linear > 4.0:          # "35" meaning 35 %
+        linear = linear / 100.0
+    return min(4.0, max(0.0, linear))
+
+
+def canvas(meta: Mapping[str, Any], preview: bool = False) -> tuple[int, int]:
+    """Output size from draft ``m.w``/``m.h`` (or ``m.ratio``); halved for previews."""
+    w, h = meta.get("w"), meta.get("h")
+    if isinstance(w, int | float) and isinstance(h, int | float) and 240 <= w <= 3840 \
+            and 240 <= h <= 3840 and not isinstance(w, bool) and not isinstance(h, bool):
+        width, height = int(w), int(h)
+    else:
+        width, height = CANVASES.get(str(meta.get("ratio") or ""), DEFAULT_CANVAS)
+    if preview:
+        width, height = width // 2, height // 2
+    return width - width % 2, height - height % 2
+
+
+def atempo_chain(speed: float) -> list[str]:
+    """``atempo`` filters multiplying to ``speed`` (each factor within 0.5–2)."""
+    if abs(speed - 1.0) < 1e-9:
+        return []
+    parts: list[str] = []
+    rest = speed
+    while rest > 2.0 + 1e-9:
+        parts.append("atempo=2")
+        rest /= 2.0
+    while rest < 0.5 - 1e-9:
+        parts.append("atempo=0.5")
+        rest /= 0.5
+    if abs(rest - 1.0) > 1e-9:
+        parts.append(f"atempo={number(rest)}")
+    return parts
+
+
+def look_filters(look: Any) -> list[str]:
+    return list(LOOKS.get(str(look or "").lower(), ()))
+
+
+def geometry(fit: str, width: int, height: int, label: str, *, sar: float = 1.0,
+             image: bool = False) -> list[str]:
+    """Filters turning any frame into exactly ``width``×``height`` (square pixels).
+
+    ``crop``: scale to fill then centre-crop. ``blur``: the whole frame fitted inside,
+    over a blurred, darkened fill of itself (blurred at quarter size: cheap).
+    Returns graph *statements*; the first consumes ``[{label}in]`` and the last
+    produces ``[{label}]``.
+    """
+    pre = []
+    if abs(sar - 1.0) > 0.01:   # anamorphic source: make pixels square first
+        pre.append("scale=trunc(iw*sar/2)*2:ih,setsar=1")
+    # stills are RGB or full-range JPEG: convert them to BT.709 limited-range explicitly
+    color = ":out_color_matrix=bt709:out_range=tv" if image else ""
+    if fit == "blur":
+        qw, qh = max(2, width // 4 // 2 * 2), max(2, height // 4 // 2 * 2)
+        head = ",".join([*pre, "split=2"]) if pre else "split=2"
+        return [
+            f"[{label}in]{head}[{label}bg][{label}fg]",
+            f"[{label}bg]scale={qw}:{qh}:force_original_aspect_ratio=increase{color},"
+            f"crop={qw}:{qh},boxblur=10:2,eq=brightness=-0.06,scale={width}:{height}[{label}bgs]",
+            f"[{label}fg]scale={width}:{height}:force_original_aspect_ratio=decrease"
+            f":force_divisible_by=2{color}[{label}fgs]",
+            f"[{label}bgs][{label}fgs]overlay=(W-w)/2:(H-h)/2,setsar=1,format=yuv420p[{label}]",
+        ]
+    chain = [*pre, f"scale={width}:{height}:force_original_aspect_ratio=increase{color}",
+             f"crop={width}:{height}", "setsar=1", "format=yuv420p"]
+    return [f"[{label}in]{','.join(chain)}[{label}]"]
+
+
+def video_segment(inp: int, label: str, frames: int, speed: float, fit: str,
+                  width: int, height: int, *, sar: float = 1.0, image: bool = False) -> list[str]:
+    """Statements producing ``[label]``: exactly ``frames`` frames at 30 fps CFR."""
+    pts = "PTS-STARTPTS" if speed == 1.0 else f"(PTS-STARTPTS)/{number(speed)}"
+    head = f"[{inp}:v:0]setpts={pts},fps={FPS}[{label}gin]"
+    # tpad clones the last frame if the source runs out early; trim makes the count exact
+    tail = (f"[{label}g]tpad=stop_mode=clone:stop=-1,trim=end_frame={frames},"
+            f"setpts=PTS-STARTPTS[{label}]")
+    return [head, *geometry(fit, width, height, f"{label}g", sar=sar, image=image), tail]
+
+
+def audio_segment(inp: int | None, label: str, frames: int, speed: float,
+                  volume: float) -> str:
+    """Statement producing ``[label]``: exactly ``frames × 1600`` samples, 48 kHz stereo.
+    ``inp`` None (no audio track, muted, still image) gives generated silence."""
+    samples = frames * SAMPLES_PER_FRAME
+    fmt = f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
+    if inp is None:
+        return f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=end_sample={samples},{fmt}[{label}]"
+    chain = ["asetpts=PTS-STARTPTS",
+             # async fills gaps in the source's timestamps, so sync survives them
+             f"aresample={SAMPLE_RATE}:async=1:first_pts=0",
+             *atempo_chain(speed), fmt]
+    if abs(volume - 1.0) > 1e-9:
+        chain.append(f"volume={number(volume)}")
+    chain += [f"apad=whole_len={samples}", f"atrim=end_sample={samples}",
+              "asetpts=PTS-STARTPTS"]
+    return f"[{inp}:a:0]{','.join(chain)}[{label}]"
+
+
+def music_segment(inp: int, label: str, start_ms: int, samples: int, volume: float,
+                  fade_in_ms: int, fade_out_ms: int) -> str:
+    """Statement producing ``[label]``: the music trimmed to ``samples``, faded, delayed
+    to ``start_ms`` on the timeline."""
+    secs = samples / SAMPLE_RATE
+    chain = [f"aresample={SAMPLE_RATE}",
+             f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo",
+             f"atrim=end_sample={samples}", "asetpts=PTS-STARTPTS",
+             f"volume={number(volume)}"]
+    fi = min(fade_in_ms / 1000, secs)
+    fo = min(fade_out_ms / 1000, secs)
+    if fi > 0:
+        chain.append(f"afade=t=in:st=0:d={number(fi)}")
+    if fo > 0:
+        chain.append(f"afade=t=out:st={number(secs - fo)}:d={number(fo)}")
+    start = max(0, start_ms) * SAMPLE_RATE // 1000
+    if start:
+        chain.append(f"adelay=delays={start}S:all=1")
+    return f"[{inp}:a:0]{','.join(chain)}[{label}]"
+
+
+def video_track_segments(draft: Any) -> list[Any]:
+    """Segments of the draft's video track (``tt`` 0), in timeline order."""
+    from ..draft import VIDEO
+
+    for track in draft.tracks:
+        if track.type == VIDEO and track.segments:
+            return sorted(track.segments, key=lambda s: s.start_ms)
+    return []
+
+
+def timeline_frames(draft: Any) -> int:
+    """Output frame count of a decoded draft: its video segments back to back."""
+    return frame_at(sum(s.dur_ms for s in video_track_segments(draft)))

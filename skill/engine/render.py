@@ -1,0 +1,388 @@
+"""The local renderer: a draft → exactly one ffmpeg run → an Instagram-ready MP4.
+
+:func:`build_render` is pure: draft + probes in, argv (one ``-filter_complex`` graph,
+no intermediate video files) and the side files it needs (ASS text, music WAVs to
+synthesise) out. :func:`render` is the small I/O loop around it: probe, synthesise,
+write the ASS file, run ffmpeg once with progress, then self-check the result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..backend import ProgressCb
+from ..draft import AUDIO, TEXT, Draft, decode_draft, track_label
+from ..errors import ConfigError, InputError
+from . import filtergraph as fg
+from .ffmpeg import ffmpeg_exe, run_ffmpeg
+from .fonts import Font, find_font, has_cjk, read_font
+from .music import MOODS, music_cache_name, synth_music
+from .probe import Probe, probe
+from .selfcheck import check_probe, expected_output
+from .textass import TextEvent, build_ass
+
+#: seconds of source read past a segment's end, so rounding never starves the trim
+_SPAN_MARGIN_S = 0.25
+DEFAULT_PRESET = "veryfast"
+PREVIEW_PRESET = "ultrafast"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to encode. ``preview``: half-size canvas, ``ultrafast``, lower quality."""
+
+    preview: bool = False
+    preset: str | None = None        # x264 preset; None = veryfast (ultrafast for previews)
+    crf: int = 20
+    maxrate: str = "10M"
+    bufsize: str = "20M"
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """Everything one render needs; ``argv[0]`` is the ffmpeg binary."""
+
+    argv: list[str]
+    duration_s: float
+    ass_text: str | None
+    ass_path: Path | None
+    music: list[tuple[str, float, Path]]      # (mood, seconds, WAV path to synthesise)
+    frames: int = 0
+    width: int = 0
+    height: int = 0
+    font_path: Path | None = None
+    fonts_dir: Path | None = None             # folder given to libass (font staged there)
+
+
+@dataclass(frozen=True)
+class RenderReport:
+    """The rendered file, its probe, self-check violations ([] = passes), wall time."""
+
+    path: Path
+    probe: Probe
+    violations: list[str]
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def _src(meta: Mapping[str, Any]) -> str:
+    src = meta.get("src")
+    return src if isinstance(src, str) else ""
+
+
+def _ms(value: Any, default: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return default
+    return max(0, int(value))
+
+
+def _text_events(draft: Draft, total_ms: int) -> list[TextEvent]:
+    events = []
+    for track in draft.tracks:
+        if track.type != TEXT:
+            continue
+        role = "caption" if track_label(track) == "Captions" else "title"
+        for seg in track.segments:
+            text = seg.meta.get("text")
+            if not isinstance(text, str) or not text.strip() or seg.start_ms >= total_ms:
+                continue
+            size, y = seg.meta.get("size"), seg.meta.get("y")
+            events.append(TextEvent(
+                seg.start_ms, min(seg.end_ms, total_ms), text, role,
+                str(seg.meta.get("position") or ""),
+                int(size) if isinstance(size, int | float) and not isinstance(size, bool) else None,
+                int(y) if isinstance(y, int | float) and not isinstance(y, bool) else None))
+    return events
+
+
+def _probe_for(probes: Mapping[str, Probe], src: str) -> Probe:
+    found = probes.get(src)
+    if found is None:
+        raise InputError(f"{Path(src).name}: no such file", key="file_missing",
+                         file=Path(src).name or src)
+    return found
+
+
+def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, *,
+                 ffmpeg: str, work_dir: Path, music_dir: Path, font: Font | None,
+                 options: RenderOptions = RenderOptions()) -> RenderPlan:
+    """The ffmpeg argv (one run, one filter graph) rendering ``draft`` to ``out``. Pure.
+
+    ``probes`` maps every ``src`` in the draft to its :class:`Probe`. Raises
+    :class:`InputError` for an empty timeline or an unknown source, and
+    :class:`ConfigError` when the draft has text but ``font`` is None.
+    """
+    d = decode_draft(draft)
+    width, height = fg.canvas(d.meta, options.preview)
+    full_w, full_h = fg.canvas(d.meta, False)
+    fit = "blur" if str(d.meta.get("fit") or "").lower() == "blur" else "crop"
+    inputs: list[str] = []
+    graph: list[str] = []
+    pairs: list[str] = []
+    n_inputs = 0
+    elapsed_ms = 0
+    for seg in fg.video_track_segments(d):
+        start_f, end_f = fg.frame_at(elapsed_ms), fg.frame_at(elapsed_ms + seg.dur_ms)
+        elapsed_ms += seg.dur_ms
+        frames = end_f - start_f
+        if frames <= 0:
+            continue
+        src = _src(seg.meta)
+        pr = _probe_for(probes, src)
+        image = seg.meta.get("kind") == "image" or pr.is_image
+        speed = 1.0 if image else fg.clamp_speed(seg.meta.get("speed", 1.0))
+        volume = fg.gain(seg.meta.get("volume"), 1.0)
+        span = fg.number(frames / fg.FPS * speed + _SPAN_MARGIN_S)
+        if image:
+            inputs += ["-loop", "1", "-framerate", str(fg.FPS), "-t", span, "-i", src]
+        else:
+            in_ms = _ms(seg.meta.get("in"))
+            if pr.duration > 0:   # never seek past the end: there must be a frame to show
+                in_ms = min(in_ms, max(0, int(pr.duration * 1000) - 100))
+            if in_ms:
+                inputs += ["-ss", fg.number(in_ms / 1000)]
+            inputs += ["-t", span, "-i", src]
+        idx = len(pairs) // 2
+        graph += fg.video_segment(n_inputs, f"v{idx}", frames, speed, fit, width, height,
+                                  sar=pr.sar, image=image)
+        audio_in = n_inputs if (pr.has_audio and not image and volume > 0) else None
+        graph.append(fg.audio_segment(audio_in, f"a{idx}", frames, speed, volume))
+        pairs += [f"[v{idx}]", f"[a{idx}]"]
+        n_inputs += 1
+    if not pairs:
+        raise InputError("the timeline has no video", key="timeline_empty")
+    total_frames = fg.frame_at(elapsed_ms)
+    total_samples = total_frames * fg.SAMPLES_PER_FRAME
+    total_ms = total_frames * 1000 // fg.FPS
+    n = len(pairs) // 2
+    if n > 1:
+        graph.append(f"{''.join(pairs)}concat=n={n}:v=1:a=1[vcat][acat]")
+    else:
+        graph += ["[v0]null[vcat]", "[a0]anull[acat]"]
+
+    # ---- video: look, text, fades
+    post = fg.look_filters(d.meta.get("look"))
+    events = _text_events(d, total_ms)
+    ass_text = ass_path = fonts_dir = None
+    if events:
+        if font is None:
+            raise ConfigError("no font for titles and captions", key="error_no_font")
+        ass_text = build_ass(events, full_w, full_h, font.family)
+        digest = hashlib.sha1(ass_text.encode("utf-8")).hexdigest()[:12]
+        ass_path = work_dir / f"text-{digest}.ass"
+        fonts_dir = work_dir / "fonts"
+        post.append(f"ass=filename={fg.escape_filter_value(str(ass_path))}"
+                    f":fontsdir={fg.escape_filter_value(str(fonts_dir))}")
+    duration = total_frames / fg.FPS
+    vin, vout = _ms(d.meta.get("vfade_in")) / 1000, _ms(d.meta.get("vfade_out")) / 1000
+    if vin > 0:
+        post.append(f"fade=t=in:st=0:d={fg.number(min(vin, duration))}")
+    if vout > 0:
+        vout = min(vout, duration)
+        post.append(f"fade=t=out:st={fg.number(duration - vout)}:d={fg.number(vout)}")
+    graph.append(f"[vcat]{','.join([*post, 'format=yuv420p'])}[vout]")
+
+    # ---- audio: music, ducking, mix, loudness, fades
+    music: list[tuple[str, float, Path]] = []
+    beds: list[tuple[str, bool]] = []
+    for track in d.tracks:
+        if track.type != AUDIO:
+            continue
+        for seg in track.segments:
+            if seg.start_ms >= total_ms or seg.dur_ms <= 0:
+                continue
+            mood = str(seg.meta.get("mood") or "").lower()
+            start_s = seg.start_ms * fg.SAMPLE_RATE // 1000
+            samples = min(seg.dur_ms * fg.SAMPLE_RATE // 1000, total_samples - start_s)
+            if mood in MOODS:
+                secs = float(max(1, -(-seg.dur_ms // 1000)))
+                wav = Path(music_dir) / music_cache_name(mood, secs)
+                if (mood, secs, wav) not in music:
+                    music.append((mood, secs, wav))
+                inputs += ["-i", str(wav)]
+            else:
+                src = _src(seg.meta)
+                pr = _probe_for(probes, src)
+                if not pr.has_audio:
+                    raise InputError(f"{Path(src).name}: has no sound to use as music",
+                                     key="error_no_audio", file=Path(src).name)
+                loop = seg.meta.get("loop", True) is not False
+                inputs += [*(["-stream_loop", "-1"] if loop else []), "-i", src]
+            label = f"m{len(beds)}"
+            graph.append(fg.music_segment(
+                n_inputs, label, seg.start_ms, samples, fg.gain(seg.meta.get("volume"), 1.0),
+                _ms(seg.meta.get("fade_in")), _ms(seg.meta.get("fade_out"))))
+            beds.append((label, seg.meta.get("duck") is True))
+            n_inputs += 1
+    mix = "acat"
+    if beds:
+        keys = [label for label, duck in beds if duck]
+        parts = ["[orig]"]
+        if keys:
+            graph.append(f"[acat]asplit={len(keys) + 1}[orig]" + "".join(f"[k{k}]" for k in keys))
+        else:
+            graph.append("[acat]anull[orig]")
+        for label, duck in beds:
+            if duck:   # music dips under the original sound (speech), keyed by it
+                graph.append(f"[{label}][k{label}]sidechaincompress=threshold=0.03:ratio=6"
+                             f":attack=30:release=400[{label}d]")
+                parts.append(f"[{label}d]")
+            else:
+                parts.append(f"[{label}]")
+        graph.append(f"{''.join(parts)}amix=inputs={len(parts)}:duration=first"
+                     f":dropout_transition=0:normalize=0[mix]")
+        mix = "mix"
+    apost = []
+    if d.meta.get("loudnorm", True) is not False:
+        # single-pass (dynamic) loudnorm inside the one graph: −14 LUFS, −1 dBTP
+        apost += ["loudnorm=I=-14:TP=-1:LRA=11", f"aresample={fg.SAMPLE_RATE}"]
+    ain, aout = _ms(d.meta.get("afade_in")) / 1000, _ms(d.meta.get("afade_out")) / 1000
+    if ain > 0:
+        apost.append(f"afade=t=in:st=0:d={fg.number(min(ain, duration))}")
+    if aout > 0:
+        aout = min(aout, duration)
+        apost.append(f"afade=t=out:st={fg.number(duration - aout)}:d={fg.number(aout)}")
+    apost += [f"aformat=sample_fmts=fltp:sample_rates={fg.SAMPLE_RATE}:channel_layouts=stereo",
+              f"apad=whole_len={total_samples}", f"atrim=end_sample={total_samples}"]
+    graph.append(f"[{mix}]{','.join(apost)}[aout]")
+
+    preset = options.preset or (PREVIEW_PRESET if options.preview else DEFAULT_PRESET)
+    crf = options.crf + (3 if options.preview else 0)
+    argv = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", *inputs,
+            "-filter_complex", ";".join(graph), "-map", "[vout]", "-map", "[aout]",
+            "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
+            "-maxrate", options.maxrate, "-bufsize", options.bufsize,
+            "-profile:v", "high", "-pix_fmt", "yuv420p", "-r", str(fg.FPS), "-fps_mode", "cfr",
+            "-g", str(2 * fg.FPS), "-keyint_min", str(2 * fg.FPS), "-sc_threshold", "0",
+            "-flags", "+cgop", "-x264-params", "open-gop=0",
+            "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
+            "-color_range", "tv",
+            "-c:a", "aac", "-profile:a", "aac_low", "-b:a", "128k",
+            "-ar", str(fg.SAMPLE_RATE), "-ac", "2",
+            "-map_metadata", "-1", "-movflags", "+faststart", str(out)]
+    return RenderPlan(argv=argv, duration_s=duration, ass_text=ass_text, ass_path=ass_path,
+                      music=music, frames=total_frames, width=width, height=height,
+                      font_path=font.path if (font and events) else None, fonts_dir=fonts_dir)
+
+
+def _stage_font(font_path: Path, fonts_dir: Path) -> None:
+    """Link the chosen font (and its same-family siblings, e.g. Bold) into the private
+    folder libass is pointed at, so it never has to load a whole system font folder."""
+    fonts_dir.mkdir(parents=True, exist_ok=True)
+    chosen = read_font(font_path)
+    family = chosen.family if chosen else ""
+    prefix = font_path.stem.split("-")[0].lower()
+    files = [font_path]
+    try:
+        siblings = sorted(font_path.parent.iterdir())
+    except OSError:
+        siblings = []
+    if len(siblings) <= 400:
+        for f in siblings:
+            if f != font_path and f.stem.lower().startswith(prefix) and f.is_file():
+                info = read_font(f)
+                if info is not None and info.family == family:
+                    files.append(f)
+    for f in files:
+        link = fonts_dir / f.name
+        if link.exists() or link.is_symlink():
+            continue
+        try:
+            link.symlink_to(f)
+        except OSError:   # no symlinks (Windows without developer mode): copy instead
+            link.write_bytes(f.read_bytes())
+
+
+def _sources(d: Draft) -> list[str]:
+    out: list[str] = []
+    for track in d.tracks:
+        for seg in track.segments:
+            src = _src(seg.meta)
+            if src and src not in out and (track.type != AUDIO or not seg.meta.get("mood")):
+                out.append(src)
+    return out
+
+
+async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir: Path,
+                 options: RenderOptions = RenderOptions(),
+                 progress: ProgressCb | None = None) -> RenderReport:
+    """Render ``draft`` to ``out`` in one ffmpeg run, then self-check it.
+
+    Writes to a hidden partial file next to ``out`` and renames it on success, so an
+    interrupted render never leaves a truncated ``out``. Cancelling stops ffmpeg.
+    """
+    t0 = time.monotonic()
+    out, work_dir = Path(out), Path(work_dir)
+    d = decode_draft(draft)
+    for src in _sources(d):
+        if not Path(src).is_file():
+            raise InputError(f"{Path(src).name}: no such file", key="file_missing",
+                             file=Path(src).name)
+    probes = await asyncio.to_thread(lambda: {s: probe(Path(s)) for s in _sources(d)})
+    texts = " ".join(str(s.meta.get("text") or "") for t in d.tracks if t.type == TEXT
+                     for s in t.segments)
+    warnings: list[str] = []
+    font = None
+    if texts.strip():
+        font = await asyncio.to_thread(find_font, texts)
+        if has_cjk(texts) and not font.cjk:
+            from ..templates import render as say
+
+            warnings.append(say("render_no_cjk_font", "en"))
+    work_dir.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(f".{out.stem}.partial.mp4")
+    plan = build_render(draft, probes, part, ffmpeg=ffmpeg_exe(), work_dir=work_dir,
+                        music_dir=Path(music_dir), font=font, options=options)
+    for mood, secs, wav in plan.music:
+        if not wav.is_file():
+            await asyncio.to_thread(synth_music, mood, secs, wav)
+    if plan.ass_text is not None and plan.ass_path is not None:
+        plan.ass_path.write_text(plan.ass_text, encoding="utf-8")
+        if plan.font_path is not None and plan.fonts_dir is not None:
+            await asyncio.to_thread(_stage_font, plan.font_path, plan.fonts_dir)
+    try:
+        await run_ffmpeg(plan.argv, duration_s=plan.duration_s, progress=progress)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, out)
+    result = await asyncio.to_thread(probe, out, exhaustive=True)
+    violations = check_probe(result, expected_output(draft, preview=options.preview))
+    return RenderReport(out, result, violations, time.monotonic() - t0, warnings)
+
+
+def cover_time_ms(draft: dict[str, Any]) -> int:
+    """Timeline time of the cover frame: ``m.cover_ms``, else 1 s, else the middle."""
+    d = decode_draft(draft)
+    total_ms = fg.timeline_frames(d) * 1000 // fg.FPS
+    last = max(0, total_ms - 1000 // fg.FPS)
+    wanted = d.meta.get("cover_ms")
+    if isinstance(wanted, int | float) and not isinstance(wanted, bool):
+        return min(max(0, int(wanted)), last)
+    return 1000 if total_ms > 2000 else total_ms // 2
+
+
+async def extract_cover(draft: dict[str, Any], video: Path, out_jpg: Path) -> Path:
+    """Write the frame at the draft's cover time from ``video`` as a JPEG."""
+    out_jpg = Path(out_jpg)
+    out_jpg.parent.mkdir(parents=True, exist_ok=True)
+    argv = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
+            "-ss", fg.number(cover_time_ms(draft) / 1000), "-i", str(video),
+            "-frames:v", "1", "-q:v", "2", "-update", "1", str(out_jpg)]
+    await run_ffmpeg(argv, label="cover")
+    if not out_jpg.is_file():
+        raise InputError(f"{Path(video).name}: no frame at the cover time",
+                         key="error_unreadable", file=Path(video).name)
+    return out_jpg

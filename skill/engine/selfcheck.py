@@ -1,0 +1,85 @@
+"""Self-check: does a rendered MP4 meet the Instagram delivery spec and its draft?
+
+Checked after every render (and usable on any file): canvas, H.264 High, yuv420p,
+30 fps constant, AAC-LC 48 kHz stereo audio present, duration within one frame of the
+draft, ``moov`` before ``mdat``. Each violation is one sentence for the user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..draft import decode_draft
+from ..templates import render as say
+from . import filtergraph as fg
+from .probe import Probe, probe
+
+#: slack on top of "one frame" for container timestamp rounding
+_EPS = 0.002
+#: audio may run up to one AAC frame (1024 samples) past the video
+_AUDIO_SLACK = 1 / fg.FPS + 1024 / fg.SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a render of a draft must look like."""
+
+    width: int
+    height: int
+    frames: int
+    preview: bool = False
+
+    @property
+    def duration(self) -> float:
+        return self.frames / fg.FPS
+
+
+def expected_output(draft: dict[str, Any], *, preview: bool = False) -> Expected:
+    d = decode_draft(draft)
+    width, height = fg.canvas(d.meta, preview)
+    return Expected(width, height, fg.timeline_frames(d), preview)
+
+
+def check_probe(p: Probe, exp: Expected, *, lang: str = "en") -> list[str]:
+    """Violations of ``p`` against ``exp`` (``[]`` = the file passes)."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if not p.has_video:
+        found.append(("check_no_video", {}))
+    else:
+        if (p.width, p.height) != (exp.width, exp.height):
+            found.append(("check_canvas", {"found": f"{p.width}×{p.height}",
+                                           "expected": f"{exp.width}×{exp.height}"}))
+        if p.vcodec != "h264":
+            found.append(("check_vcodec", {"found": p.vcodec}))
+        elif not exp.preview and p.profile != "High":
+            found.append(("check_profile", {"found": p.profile or "unknown"}))
+        if p.pix_fmt != "yuv420p":
+            found.append(("check_pix_fmt", {"found": p.pix_fmt}))
+        if abs(p.fps - fg.FPS) > 0.01 or p.vfr:
+            found.append(("check_fps", {"found": f"{p.fps:.3g}", "vfr": p.vfr}))
+        if exp.frames and abs(p.video_duration - exp.duration) > 1 / fg.FPS + _EPS:
+            found.append(("check_duration", {"found": f"{p.video_duration:.3f}",
+                                             "expected": f"{exp.duration:.3f}"}))
+    if not p.has_audio:
+        found.append(("check_no_audio", {}))
+    else:
+        if p.acodec != "aac" or p.audio_profile not in ("LC", ""):
+            found.append(("check_acodec", {"found": f"{p.acodec} {p.audio_profile}".strip()}))
+        if p.sample_rate != fg.SAMPLE_RATE or p.channels != 2:
+            found.append(("check_audio_format", {"rate": p.sample_rate, "channels": p.channels}))
+        if p.has_video and p.audio_duration and \
+                abs(p.audio_duration - p.video_duration) > _AUDIO_SLACK + _EPS:
+            found.append(("check_audio_length", {"audio": f"{p.audio_duration:.3f}",
+                                                 "video": f"{p.video_duration:.3f}"}))
+    if p.moov_before_mdat is not True:
+        found.append(("check_faststart", {}))
+    return [say(key, lang, **ctx) for key, ctx in found]
+
+
+def check_output(path: Path, draft: dict[str, Any], *, preview: bool = False,
+                 lang: str = "en") -> list[str]:
+    """Probe ``path`` and list its violations of the delivery spec and ``draft``."""
+    return check_probe(probe(Path(path), exhaustive=True),
+                       expected_output(draft, preview=preview), lang=lang)
