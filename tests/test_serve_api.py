@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 from skill.serve import create_app
 from tests.servers import serve_in_thread
-from tests.test_local_helpers import make_clip
+from tests.test_local_helpers import make_clip, probe_mp4
 
 APP = "nemo_agent"
 
@@ -193,3 +194,69 @@ def test_run_sse_on_an_empty_timeline_streams_adk_text(base: str) -> None:
     assert len({p["id"] for p in parts}) == 1
     assert "".join(p["content"]["parts"][0]["text"] for p in parts[:-1]) == \
         parts[-1]["content"]["parts"][0]["text"] == ev["content"]["parts"][0]["text"]
+
+
+def _poll(c: httpx.Client, job_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        body = c.get(f"/api/render/proxy/lambda/{job_id}").json()
+        if body["status"] in ("completed", "failed") or time.monotonic() > deadline:
+            return dict(body)
+        time.sleep(0.2)
+
+
+def test_render_submit_poll_download(base: str, tmp_path: Path, clip_cache: Path,
+                                     home: Path) -> None:
+    clip = make_clip(tmp_path / "clip.mp4", cache_dir=clip_cache)
+    with authed(base) as c, authed(base, "someone-else") as other:
+        sid = new_session(c)
+        with clip.open("rb") as fh:
+            c.post(f"/api/upload-video/{APP}/me/{sid}", files={"files": ("clip.mp4", fh)})
+        draft = c.get(f"/api/state/{APP}/me/{sid}/latest").json()["data"]["state"]["draft"]
+        body = {"id": "render_1761576864100", "sessionId": sid, "draft": draft,
+                "output": {"format": "mp4", "quality": "high"}}
+        r = c.post("/api/render/proxy/lambda", json=body)
+        assert r.json()["code"] == 0 and r.json()["data"]["id"] == "render_1761576864100"
+        again = c.post("/api/render/proxy/lambda", json=body).json()  # a retried POST
+        assert again["code"] == 0
+        assert other.get("/api/render/proxy/lambda/render_1761576864100").status_code == 404
+        status = _poll(c, "render_1761576864100")
+        assert status["status"] == "completed", status
+        assert status["progress"] == 100
+        url = status["output"]["url"]
+        assert url == f"{base}/api/render/proxy/render_1761576864100/download"
+        assert status["data"]["outputUrl"] == url
+        assert status["output"]["size"] > 0
+        assert httpx.get(url).status_code == 401  # the token is needed for the file too
+        assert other.get(url).status_code == 404
+        dest = tmp_path / "got.mp4"
+        with c.stream("GET", url) as resp:
+            assert resp.headers["content-type"] == "video/mp4"
+            with dest.open("wb") as out:
+                for chunk in resp.iter_bytes():
+                    out.write(chunk)
+    facts = probe_mp4(dest)
+    assert facts["vcodec"] == "h264" and facts["audio"] is True
+    assert facts["duration"] == pytest.approx(1.0, abs=0.1)
+    assert dest.read_bytes() == (home / "renders" / "render_1761576864100.mp4").read_bytes()
+
+
+def test_render_refuses_foreign_files_empty_drafts_and_odd_ids(base: str) -> None:
+    with authed(base) as c:
+        sid = new_session(c)
+        foreign = {"t": [{"tt": 0, "m": {}, "sg": [{"s": 0, "d": 1000, "m": {
+            "src": "/etc/passwd", "kind": "video", "name": "passwd"}}]}], "m": {}}
+        r = c.post("/api/render/proxy/lambda", json={"id": "render_1", "sessionId": sid,
+                                                     "draft": foreign})
+        assert r.json()["code"] == 4001
+        assert "not uploaded to this session" in r.json()["message"]
+        r = c.post("/api/render/proxy/lambda", json={"id": "render_2", "sessionId": sid,
+                                                     "draft": {"t": []}})
+        assert r.status_code == 400
+        r = c.post("/api/render/proxy/lambda", json={"id": "../../evil", "sessionId": sid,
+                                                     "draft": foreign})
+        assert r.status_code == 400
+        r = c.post("/api/render/proxy/lambda", json={"id": "render_3", "sessionId": "nope",
+                                                     "draft": foreign})
+        assert r.json()["code"] == 1002
+        assert c.get("/api/render/proxy/lambda/render_1").status_code == 404
