@@ -309,3 +309,19 @@ def test_parse_expiry_forms() -> None:
     assert parse_expiry("2031-01-01T00:00:00", now) == 1924992000.0
     assert parse_expiry(None, now) == now + 7 * 24 * 3600
     assert parse_expiry("garbage", now) == now + 7 * 24 * 3600
+
+
+def test_cloud_templates_exist_in_both_languages() -> None:
+    import re
+
+    from skill.templates import PROMPTS_DIR
+
+    def keys(lang: str) -> set[str]:
+        text = (PROMPTS_DIR / lang / "cloud.j2").read_text(encoding="utf-8")
+        return set(re.findall(r"macro (\w+)\(", text))
+
+    assert keys("en") == keys("zh") == {"render_timeout", "download_failed",
+                                        "download_insecure", "stream_timeout"}
+    for key in keys("en"):
+        for lang in ("en", "zh"):
+            assert templates.render(key, lang, status=503, host="cdn.example")
