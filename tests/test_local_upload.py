@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -14,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from skill.backend import Backend
+from skill.backend import Backend, MediaInfo, SessionState
 from skill.draft import decode_draft, summarize
 from skill.engine.local import LocalEngine
 from skill.errors import InputError, NetworkError
@@ -55,7 +56,7 @@ def test_upload_references_the_file_and_puts_it_on_the_timeline(
     clip = make_clip(tmp_path / "beach day.mp4", cache_dir=clip_cache)
     seen: list[tuple[str, float, float | None]] = []
 
-    async def go() -> tuple[list, object]:
+    async def go() -> tuple[list[MediaInfo], SessionState]:
         eng = LocalEngine(home)
         items = await eng.upload([clip], progress=lambda *a: seen.append(a))
         again = await eng.upload([clip])  # same content: no second clip on the timeline
@@ -71,8 +72,8 @@ def test_upload_references_the_file_and_puts_it_on_the_timeline(
     assert items[0].url == clip.as_uri()
     assert items[0].id == items[1].id and len(items[0].id) == 64
     assert seen and seen[-1][0] == "upload" and seen[-1][1] == seen[-1][2]
-    draft = st.draft  # type: ignore[attr-defined]
-    assert len(st.media) == 1  # type: ignore[attr-defined]
+    draft = st.draft
+    assert len(st.media) == 1
     assert summarize(draft).startswith("Timeline (1 track): 1. Video: beach day.mp4 (0-1s)")
     assert not (home / "media").exists() or not any((home / "media").iterdir())  # referenced
 
@@ -90,7 +91,7 @@ def test_bad_uploads_are_refused_and_change_nothing(
     if content is not None:
         bad.write_bytes(content)
 
-    async def go() -> object:
+    async def go() -> SessionState:
         eng = LocalEngine(home)
         with pytest.raises(InputError) as err:
             await eng.upload([good, bad])
@@ -100,8 +101,8 @@ def test_bad_uploads_are_refused_and_change_nothing(
         return await eng.state()
 
     st = asyncio.run(go())
-    assert st.media == ()  # type: ignore[attr-defined]
-    assert not decode_draft(st.draft_raw).ready  # type: ignore[attr-defined]
+    assert st.media == ()
+    assert not decode_draft(st.draft_raw).ready
 
 
 def _file_server(root: Path) -> Starlette:
@@ -119,7 +120,7 @@ def test_url_upload_downloads_into_media(home: Path, tmp_path: Path, clip_cache:
     served.mkdir()
     make_clip(served / "remote.mp4", cache_dir=clip_cache)
 
-    async def go(base: str) -> tuple[list, object]:
+    async def go(base: str) -> tuple[list[MediaInfo], SessionState]:
         eng = LocalEngine(home)
         items = await eng.upload([f"{base}/files/remote.mp4"])
         with pytest.raises(InputError) as err:
@@ -137,7 +138,7 @@ def test_url_upload_downloads_into_media(home: Path, tmp_path: Path, clip_cache:
     assert stored.read_bytes() == (served / "remote.mp4").read_bytes()
     assert items[0].name == "remote.mp4"
     assert [p.name for p in (home / "media").iterdir()] == [stored.name]  # no temp left
-    assert st.draft.ready  # type: ignore[attr-defined]
+    assert st.draft.ready
 
 
 def test_url_upload_offline_says_so(home: Path) -> None:
@@ -178,20 +179,20 @@ def test_separate_processes_share_one_engine(home: Path, tmp_path: Path, clip_ca
 
     clip = make_clip(tmp_path / "shared.mp4", cache_dir=clip_cache)
 
-    def other(*args: str) -> dict:
+    def other(*args: str) -> dict[str, Any]:
         out = subprocess.run([sys.executable, "-c", _OTHER_PROCESS, str(home), *args],  # noqa: S603
                              check=True, capture_output=True, text=True, cwd=ROOT, timeout=60)
-        return json.loads(out.stdout)
+        return dict(json.loads(out.stdout))
 
     first = other(str(clip))  # another process uploads
 
-    async def here() -> object:
+    async def here() -> SessionState:
         eng = LocalEngine(home)
         info = await eng.ready("en")
         assert info.session_id == first["sid"]
         return await eng.state()
 
     st = asyncio.run(here())
-    assert [m.name for m in st.media] == ["shared.mp4"]  # type: ignore[attr-defined]
-    assert st.draft_raw == first["draft"]  # type: ignore[attr-defined]
+    assert [m.name for m in st.media] == ["shared.mp4"]
+    assert st.draft_raw == first["draft"]
     assert other()["sid"] == first["sid"]
