@@ -32,6 +32,7 @@ partials               the recorded ``streaming: true`` file (partial chunks + a
 malformed              broken ``data:`` lines mixed with the recorded events
 stream_error           an ``errorCode`` event, then a ``{"error": …}`` line
 render_fail_once       (one-shot) the next submitted render fails
+status_flaky           (one-shot) the next render-status poll answers HTTP 503
 status_shape_data      render status in the ``{"success": true, "data": {…}}`` shape
 draft_string           state returns the draft as a JSON string
 slow_download          the CDN sends the file in small, delayed chunks
@@ -68,7 +69,7 @@ ADK = FIXTURES / "adk"
 ENVELOPES = FIXTURES / "envelopes"
 
 ONE_SHOT = frozenset({"expired_token", "lost_session", "lost_session_404", "rate_limit",
-                      "missing_client_id", "render_fail_once"})
+                      "missing_client_id", "render_fail_once", "status_flaky"})
 FAULTS = ONE_SHOT | frozenset({
     "rate_limit_always", "export_402", "no_credits", "tools_only", "cut_stream",
     "heartbeats_only", "partials", "malformed", "stream_error", "status_shape_data",
@@ -549,6 +550,8 @@ class FakeNemo:
         self.counts["render_status"] += 1
         if (denied := self._gate(request, rec)) is not None:
             return self._reply(rec, denied)
+        if self._fire("status_flaky"):
+            return self._reply(rec, Response(b"Service Unavailable", status_code=503))
         job = self.jobs.get(request.path_params["job"])
         if job is None:
             return self._reply(rec, _json(404, {"success": False, "error": "render not found"}))

@@ -168,6 +168,17 @@ def test_token_is_stored_0600_and_reused(fake: FakeNemo, sim: SimClock, home: Pa
     assert notes.keys() == []  # nothing to set up the second time
 
 
+def test_logs_never_carry_the_token(fake: FakeNemo, sim: SimClock) -> None:
+    from structlog.testing import capture_logs
+
+    with capture_logs() as logs:
+        run(using(make(fake, sim), lambda b: collect(b, "crop to square")))
+    token = next(iter(fake.issued))
+    events = {entry["event"] for entry in logs}
+    assert {"cloud.request", "cloud.tool_call", "cloud.send"} <= events
+    assert token not in repr(logs)
+
+
 def test_nemo_token_env_skips_anonymous(fake: FakeNemo, sim: SimClock,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     fake.tokens["nmv_usr_envtoken123"] = "usr_42"

@@ -255,6 +255,18 @@ def test_render_failing_once_reports_failed_then_new_id_succeeds(fake: FakeNemo,
     assert j1.id != j2.id and s2.status == "completed"
 
 
+def test_a_5xx_blip_while_polling_is_tolerated(fake: FakeNemo, sim: SimClock) -> None:
+    fake.render_seconds = 10.0
+
+    async def go(b: CloudBackend) -> RenderStatus:
+        job = await b.submit_render(DRAFT)
+        fake.set_fault("status_flaky")
+        return await b.wait_render(job)
+
+    assert run(using(make(fake, sim), go)).status == "completed"
+    assert [r.status for r in fake.requests if "/lambda/" in r.path][0] == 503
+
+
 def test_export_402_is_a_plan_limit(fake: FakeNemo, sim: SimClock) -> None:
     fake.set_fault("export_402")
     with pytest.raises(errors.ExportBlocked) as info:

@@ -33,7 +33,7 @@ from ..backend import (
     SessionState,
     Sleeper,
 )
-from ..errors import NetworkError, NoCredits, RenderError, SkillError
+from ..errors import ApiError, NetworkError, NoCredits, RenderError, SkillError
 from ..events import Event
 from ..manifest import Manifest
 from ..media import is_url, validate_file
@@ -343,8 +343,8 @@ class CloudBackend:
         data = await self._call("GET", lambda sid: f"/api/state/{APP}/me/{sid}/latest",
                                 session_bound=True)
         data = data if isinstance(data, dict) else {}
-        st = data.get("state") if isinstance(data.get("state"), dict) else {}
-        assert isinstance(st, dict)
+        st = data.get("state")
+        st = st if isinstance(st, dict) else {}
         draft = st.get("draft")
         if isinstance(draft, str):
             try:
@@ -408,10 +408,13 @@ class CloudBackend:
             await self.sleep(planner.next_delay(self.clock()))
             try:
                 status = await self.render_status(job)
-            except NetworkError:
-                blips += 1  # a blip must not lose a render the server keeps making
-                if blips > POLL_NETWORK_TOLERANCE:
+            except (NetworkError, ApiError) as exc:
+                # A blip (connection, 5xx) must not lose a render the server keeps making.
+                transient = not isinstance(exc, ApiError) or (exc.status or 0) >= 500
+                blips += 1
+                if not transient or blips > POLL_NETWORK_TOLERANCE:
                     raise
+                log.info("cloud.poll_blip", job_id=job.id, error=type(exc).__name__)
                 planner.observe(self.clock(), None)
                 continue
             blips = 0
