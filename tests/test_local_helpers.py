@@ -8,6 +8,10 @@ import subprocess
 from pathlib import Path
 
 import imageio_ffmpeg
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Route
 
 _CACHE: dict[tuple[object, ...], Path] = {}
 
@@ -48,3 +52,15 @@ def probe_mp4(path: Path) -> dict[str, object]:
             "duration": float(c.duration or 0) / 1_000_000,
             "vcodec": v.codec_context.name,
         }
+
+
+def file_server(root: Path) -> Starlette:
+    """A tiny static file server (``/files/<name>``) for URL uploads."""
+
+    async def get(request: Request) -> Response:
+        path = root / request.path_params["name"]
+        if not path.is_file():
+            return Response("nope", status_code=404)
+        return FileResponse(path, media_type="video/mp4")
+
+    return Starlette(routes=[Route("/files/{name}", get)])

@@ -10,10 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import FileResponse, Response
-from starlette.routing import Route
 
 from skill.backend import Backend, MediaInfo, SessionState
 from skill.draft import decode_draft, summarize
@@ -21,7 +17,7 @@ from skill.engine.local import LocalEngine
 from skill.errors import InputError, NetworkError
 from skill.templates import render
 from tests.servers import serve_in_thread
-from tests.test_local_helpers import make_clip
+from tests.test_local_helpers import file_server, make_clip
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,16 +101,6 @@ def test_bad_uploads_are_refused_and_change_nothing(
     assert not decode_draft(st.draft_raw).ready
 
 
-def _file_server(root: Path) -> Starlette:
-    async def get(request: Request) -> Response:
-        path = root / request.path_params["name"]
-        if not path.is_file():
-            return Response("nope", status_code=404)
-        return FileResponse(path, media_type="video/mp4")
-
-    return Starlette(routes=[Route("/files/{name}", get)])
-
-
 def test_url_upload_downloads_into_media(home: Path, tmp_path: Path, clip_cache: Path) -> None:
     served = tmp_path / "served"
     served.mkdir()
@@ -131,7 +117,7 @@ def test_url_upload_downloads_into_media(home: Path, tmp_path: Path, clip_cache:
         await eng.aclose()
         return items, st
 
-    with serve_in_thread(_file_server(served)) as base:
+    with serve_in_thread(file_server(served)) as base:
         items, st = asyncio.run(go(base))
     stored = home / "media" / f"{items[0].id}.mp4"
     assert stored.is_file()

@@ -13,7 +13,7 @@ import pytest
 
 from skill.serve import create_app
 from tests.servers import serve_in_thread
-from tests.test_local_helpers import make_clip, probe_mp4
+from tests.test_local_helpers import file_server, make_clip, probe_mp4
 
 APP = "nemo_agent"
 
@@ -260,3 +260,21 @@ def test_render_refuses_foreign_files_empty_drafts_and_odd_ids(base: str) -> Non
                                                      "draft": foreign})
         assert r.json()["code"] == 1002
         assert c.get("/api/render/proxy/lambda/render_1").status_code == 404
+
+
+def test_upload_by_url_is_downloaded_by_the_server(base: str, tmp_path: Path,
+                                                   clip_cache: Path) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    make_clip(served / "remote.mp4", cache_dir=clip_cache)
+    with serve_in_thread(file_server(served)) as files, authed(base) as c:
+        sid = new_session(c)
+        r = c.post(f"/api/upload-video/{APP}/me/{sid}",
+                   json={"urls": [f"{files}/files/remote.mp4"], "source_type": "url"})
+        body = r.json()
+        assert body["code"] == 0, body
+        assert body["data"]["files"][0]["filename"] == "remote.mp4"
+        assert body["data"]["files"][0]["duration"] == pytest.approx(1.0, abs=0.1)
+        r = c.post(f"/api/upload-video/{APP}/me/{sid}",
+                   json={"urls": [f"{files}/files/missing.mp4"], "source_type": "url"})
+        assert r.json()["code"] == 4001
