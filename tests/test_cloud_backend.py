@@ -327,6 +327,21 @@ def test_lost_session_on_state_read(fake: FakeNemo, sim: SimClock) -> None:
     assert state.draft_raw == {"t": [], "m": {}} and fake.counts["create_session"] == 2
 
 
+def test_fresh_session_is_not_remembered(fake: FakeNemo, sim: SimClock) -> None:
+    async def go(b: CloudBackend) -> tuple[str, str]:
+        current = (await b.ready()).session_id
+        one_shot = (await b.ready(fresh=True)).session_id
+        await collect(b, "make a reel")
+        return current, one_shot
+
+    current, one_shot = run(using(make(fake, sim), go))
+    assert current != one_shot
+    assert [r.body["session_id"] for r in fake.requests if r.path == "/run_sse"] == [one_shot]
+    assert Store().read("session")["cloud"][fake.base_url]["session_id"] == current
+    run(using(make(fake, sim), lambda b: b.ready()))
+    assert fake.counts["create_session"] == 2  # the stored session is reused later
+
+
 def test_each_api_base_gets_its_own_session(fake: FakeNemo, sim: SimClock) -> None:
     run(using(make(fake, sim), lambda b: b.ready()))
     other = fake.base_url.replace("127.0.0.1", "localhost")

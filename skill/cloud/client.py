@@ -138,6 +138,7 @@ class CloudBackend:
         self._setting_up = False
         self._job_for_url: dict[str, str] = {}
         self._last_render_ms = 0
+        self._persist_session = True
 
     # ------------------------------------------------------------ plumbing
     def _emit(self, key: str, ctx: dict[str, Any] | None = None) -> None:
@@ -235,6 +236,7 @@ class CloudBackend:
         return None
 
     async def _create_session(self, lang: str) -> None:
+        """A new session; remembered in the store unless it is a one-shot (``fresh``) one."""
         data = await self._call("POST", SESSION_PATH,
                                 payload={"task_name": "project", "language": lang})
         if not isinstance(data, dict) or not data.get("session_id"):
@@ -244,6 +246,9 @@ class CloudBackend:
             "session_id": str(data["session_id"]),
             "user_id": str(data.get("user_id") or self.auth.user_id or ""),
         }
+        if not self._persist_session:
+            log.info("cloud.session_created", session_id=self.session["session_id"], fresh=True)
+            return
         with self.store.update("session") as doc:
             cloud = doc.setdefault("cloud", {})
             if not isinstance(cloud, dict):
@@ -262,13 +267,20 @@ class CloudBackend:
             await self.ready(self.lang)
 
     # ------------------------------------------------------------ protocol
-    async def ready(self, lang: str | None = None) -> ReadyInfo:
-        """Token + session; says "Setting things up…" / "Connected" when work was needed."""
+    async def ready(self, lang: str | None = None, *, fresh: bool = False) -> ReadyInfo:
+        """Token + session; says "Setting things up…" / "Connected" when work was needed.
+
+        ``fresh=True`` starts a new session for a one-shot job; it is not stored, so the
+        user's current session (and timeline) stays the one later commands use.
+        """
         if lang:
             self.lang = lang
         self._setting_up = False
         await self.auth.token()
-        if self.session is None:
+        if fresh:
+            self.session = None
+            self._persist_session = False
+        elif self.session is None:
             self.session = self._load_session()
         if self.session is None:
             self._setup_begins()
