@@ -270,7 +270,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
             "-color_range", "tv",
             "-c:a", "aac", "-profile:a", "aac_low", "-b:a", "128k",
             "-ar", str(fg.SAMPLE_RATE), "-ac", "2",
-            "-map_metadata", "-1", "-movflags", "+faststart", str(out)]
+            "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", str(out)]
     return RenderPlan(argv=argv, duration_s=duration, ass_text=ass_text, ass_path=ass_path,
                       music=music, frames=total_frames, width=width, height=height,
                       font_path=font.path if (font and events) else None, fonts_dir=fonts_dir)
@@ -319,8 +319,8 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
                  progress: ProgressCb | None = None) -> RenderReport:
     """Render ``draft`` to ``out`` in one ffmpeg run, then self-check it.
 
-    Writes to a hidden partial file next to ``out`` and renames it on success, so an
-    interrupted render never leaves a truncated ``out``. Cancelling stops ffmpeg.
+    Writes to ``<out>.partial`` and renames it on success, so an interrupted render
+    never leaves a truncated ``out``. Cancelling stops ffmpeg and removes the partial.
     """
     t0 = time.monotonic()
     out, work_dir = Path(out), Path(work_dir)
@@ -342,7 +342,7 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
             warnings.append(say("render_no_cjk_font", "en"))
     work_dir.mkdir(parents=True, exist_ok=True)
     out.parent.mkdir(parents=True, exist_ok=True)
-    part = out.with_name(f".{out.stem}.partial.mp4")
+    part = out.with_name(out.name + ".partial")
     plan = build_render(draft, probes, part, ffmpeg=ffmpeg_exe(), work_dir=work_dir,
                         music_dir=Path(music_dir), font=font, options=options)
     for mood, secs, wav in plan.music:
@@ -366,8 +366,9 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
 def cover_time_ms(draft: dict[str, Any]) -> int:
     """Timeline time of the cover frame: ``m.cover_ms``, else 1 s, else the middle."""
     d = decode_draft(draft)
-    total_ms = fg.timeline_frames(d) * 1000 // fg.FPS
-    last = max(0, total_ms - 1000 // fg.FPS)
+    frames = fg.timeline_frames(d)
+    total_ms = frames * 1000 // fg.FPS
+    last = max(0, (frames - 1) * 1000 // fg.FPS)   # start of the last frame
     wanted = d.meta.get("cover_ms")
     if isinstance(wanted, int | float) and not isinstance(wanted, bool):
         return min(max(0, int(wanted)), last)
