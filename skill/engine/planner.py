@@ -1,0 +1,108 @@
+"""Instruction → plan of typed ops, for the local engine.
+
+* :class:`RulePlanner` — English and Chinese rules (``rules.py``, ``rules_av.py``,
+  vocabulary in ``skill/data/planner.yaml``); pure, no I/O, well under a millisecond
+  per clause.
+* :class:`HybridPlanner` — the rules first; whatever they could not parse goes to
+  another planner (Claude, :mod:`.claude`), which sees the draft as the rules left it.
+* :func:`default_planner` — the rules, or the hybrid when ``ANTHROPIC_API_KEY`` is set.
+
+A :class:`Plan` never drops words silently: everything not understood is kept in
+``not_understood`` (the user's own words) and :func:`describe_plan` says so.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..errors import ApiError, NetworkError, SkillError
+from ..templates import render
+from .draftedit import Draft, PlanContext
+from .ops import Op
+from .phrases import mask, split_clauses
+from .rulebase import Clause, Env, State
+from .rules_av import extract
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The ops to apply, in order, and the fragments nobody could parse."""
+
+    ops: tuple[Op, ...] = ()
+    not_understood: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()      # rendered side remarks (e.g. Claude was unreachable)
+
+
+class Planner(Protocol):
+    def plan(self, instruction: str, draft: Draft, ctx: PlanContext) -> Plan: ...
+
+
+class RulePlanner:
+    """Rule-based planner for English and Chinese (simplified and traditional)."""
+
+    def plan(self, instruction: str, draft: Draft, ctx: PlanContext) -> Plan:
+        masked = mask(instruction or "")
+        env = Env(draft or {}, ctx, masked)
+        state = State()
+        unknown: list[str] = []
+        for a, b in split_clauses(masked.text):
+            clause = Clause(masked.text[a:b], masked)
+            extract(clause, state, env)
+            unknown.extend(clause.leftovers())
+            state.prev_topic = clause.topic or state.prev_topic
+        return Plan(tuple(state.ops(env)), tuple(dict.fromkeys(unknown)))
+
+
+class HybridPlanner:
+    """Rules first; the fragments they could not parse go to ``fallback`` (Claude).
+
+    When the fallback fails (no network, bad key, overloaded), the rules' ops still
+    stand and the fragments stay not understood, with a note saying why.
+    """
+
+    def __init__(self, rules: Planner, fallback: Planner) -> None:
+        self.rules = rules
+        self.fallback = fallback
+
+    def plan(self, instruction: str, draft: Draft, ctx: PlanContext) -> Plan:
+        first = self.rules.plan(instruction, draft, ctx)
+        if not first.not_understood:
+            return first
+        try:
+            interim = apply_plan(draft, Plan(first.ops), ctx)
+        except SkillError:
+            interim = draft
+        rest = "\n".join(first.not_understood)
+        try:
+            second = self.fallback.plan(rest, interim, ctx)
+        except (ApiError, NetworkError) as exc:
+            note = render("plan_note_claude_failed", ctx.lang,
+                          detail=render(exc.key, ctx.lang, **exc.ctx))
+            return Plan(first.ops, first.not_understood, first.notes + (note,))
+        return Plan(first.ops + second.ops, second.not_understood, first.notes + second.notes)
+
+
+def default_planner() -> Planner:
+    """The rules, plus Claude for what they cannot parse when ``ANTHROPIC_API_KEY`` is set."""
+    key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
+    if not key:
+        return RulePlanner()
+    from .claude import ClaudePlanner
+
+    return HybridPlanner(RulePlanner(), ClaudePlanner(api_key=key))
+
+
+def apply_plan(draft: Draft, plan: Plan, ctx: PlanContext) -> Draft:
+    """The draft after every op of the plan, in order (the input is not modified)."""
+    out = draft
+    for op in plan.ops:
+        out = op.apply(out, ctx)
+    return out
+
+
+def describe_plan(plan: Plan, lang: str = "en") -> str:
+    """The reply: exactly what was applied, then what could not be done locally."""
+    return render("plan_reply", lang, applied=[op.describe(lang) for op in plan.ops],
+                  unknown=list(plan.not_understood), notes=list(plan.notes))

@@ -1,0 +1,300 @@
+"""The machinery under the rule planner: vocabulary, clauses with consumed spans, plan state.
+
+A :class:`Clause` is one piece of the (masked) instruction. Extractors search it and
+``take`` what they understood; what nobody took is reported back to the user as
+not understood (:meth:`Clause.leftovers`). The :class:`State` collects what the
+clauses asked for and turns it into ops in a fixed, sensible order
+(:meth:`State.ops`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .draftedit import AUDIO, Draft, MediaItem, PlanContext, total_ms, track
+from .ops import (
+    AddMusic,
+    AddTitle,
+    CaptionsFromFile,
+    CutEnds,
+    Fade,
+    Join,
+    Op,
+    RemoveTrack,
+    SetAspect,
+    SetCover,
+    SetFit,
+    SetLook,
+    SetLoudnorm,
+    SetMusic,
+    SetOriginalAudio,
+    SetSpeed,
+)
+from .phrases import SLOT, Masked
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "planner.yaml"
+_CONSUMED = "\x1f"
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def words(items: list[str]) -> str:
+    """An alternation of vocabulary fragments that never starts or ends inside a Latin word."""
+    body = "|".join(sorted(items, key=len, reverse=True))
+    return rf"(?<![a-z])(?:{body})(?![a-z])"
+
+
+@dataclass(frozen=True)
+class Vocab:
+    raw: dict[str, Any]
+    fillers_en: frozenset[str]
+    fillers_zh: tuple[str, ...]
+    filler_edge: re.Pattern[str]
+
+    def re(self, key: str, *sub: str) -> str:
+        node: Any = self.raw[key]
+        for k in sub:
+            node = node[k]
+        return words(list(node))
+
+
+@lru_cache(maxsize=1)
+def vocab() -> Vocab:
+    """The vocabulary of ``skill/data/planner.yaml`` (loaded once per process)."""
+    import yaml
+
+    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    en = frozenset(str(w).lower() for w in raw["fillers_en"])
+    zh = tuple(sorted((str(w) for w in raw["fillers_zh"]), key=len, reverse=True))
+    en_alt = "|".join(re.escape(w) for w in sorted(en, key=len, reverse=True))
+    zh_alt = "|".join(re.escape(w) for w in zh)
+    edge = re.compile(rf"(?:(?<![a-z'])(?:{en_alt})(?![a-z'])|{zh_alt}|[\s\W_]+)", re.IGNORECASE)
+    return Vocab(raw, en, zh, edge)
+
+
+@lru_cache(maxsize=512)
+def rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+class Clause:
+    """One clause of the masked instruction; consumed characters are blanked out."""
+
+    def __init__(self, text: str, masked: Masked) -> None:
+        self.text = text
+        self.work = text
+        self.masked = masked
+        self.taken = 0
+        self.topic: str | None = None
+
+    def search(self, pattern: str) -> re.Match[str] | None:
+        return rx(pattern).search(self.work)
+
+    def finditer(self, pattern: str) -> list[re.Match[str]]:
+        return list(rx(pattern).finditer(self.work))
+
+    def has(self, pattern: str) -> bool:
+        return self.search(pattern) is not None
+
+    def take(self, match: re.Match[str] | tuple[int, int] | None, group: int | str = 0) -> None:
+        """Mark a match (or a span) as understood."""
+        if match is None:
+            return
+        a, b = match if isinstance(match, tuple) else match.span(group)
+        if b > a:
+            self.work = self.work[:a] + _CONSUMED * (b - a) + self.work[b:]
+            self.taken += 1
+
+    def grab(self, pattern: str) -> re.Match[str] | None:
+        """Search and take in one step."""
+        m = self.search(pattern)
+        self.take(m)
+        return m
+
+    def grab_all(self, pattern: str) -> int:
+        """Take every match; returns how many."""
+        found = self.finditer(pattern)
+        for m in found:
+            self.take(m)
+        return len(found)
+
+    def slots(self, kinds: tuple[str, ...] = ("quote", "title", "lines")) -> list[int]:
+        """Untaken data slots of this clause, of the given kinds."""
+        return [int(m.group(1)) for m in SLOT.finditer(self.work)
+                if self.masked.kinds[int(m.group(1))] in kinds]
+
+    def take_slot(self, slot: int) -> None:
+        marker = f"\ue000{slot}\ue001"
+        pos = self.work.find(marker)
+        if pos >= 0:
+            self.take((pos, pos + len(marker)))
+
+    def leftovers(self) -> list[str]:
+        """What nobody understood, in the user's words (empty when only filler words remain)."""
+        v = vocab()
+        runs = [r for r in self.work.split(_CONSUMED) if r.strip()]
+        found: list[str] = []
+        for run in runs:
+            if not _has_content(run, v):
+                continue
+            if self.taken:
+                run = _trim_edges(run, v)
+            else:
+                run = re.sub(r"^(?:\s|and\b|then\b|also\b|plus\b|please\b|然后|然後|再)+", "", run,
+                             flags=re.IGNORECASE)
+            text = self.masked.unmask(run).strip(" \t,，.。;；:：!！?？、")
+            if text:
+                found.append(text)
+        return found
+
+
+def _has_content(run: str, v: Vocab) -> bool:
+    if SLOT.search(run):
+        return True
+    text = run
+    for w in v.fillers_zh:
+        text = text.replace(w, " ")
+    latin = [w for w in re.findall(r"[a-z0-9][a-z0-9'’-]*", text.lower())
+             if w not in v.fillers_en and (len(w) > 1 or w.isdigit())]
+    return bool(latin) or len(_CJK.findall(text)) >= 2
+
+
+def _trim_edges(run: str, v: Vocab) -> str:
+    while True:
+        m = v.filler_edge.match(run)
+        if not m or not m.group(0):
+            break
+        run = run[m.end():]
+    while True:
+        m = re.search(rf"(?:{v.filler_edge.pattern})$", run, re.IGNORECASE)
+        if not m or not m.group(0):
+            break
+        run = run[:m.start()]
+    return run
+
+
+@dataclass
+class Env:
+    """What extractors may read: the draft before the instruction, the media, the masks."""
+
+    draft: Draft
+    ctx: PlanContext
+    masked: Masked
+
+    @property
+    def total(self) -> int:
+        return total_ms(self.draft)
+
+    def audio(self) -> list[MediaItem]:
+        return [m for m in self.ctx.media if m.kind == "audio"]
+
+    def captions(self) -> list[MediaItem]:
+        return [m for m in self.ctx.media if m.kind == "caption"]
+
+    @property
+    def fit(self) -> str:
+        return str((self.draft.get("m") or {}).get("fit") or "crop")
+
+    @property
+    def has_music(self) -> bool:
+        bgm = track(self.draft, AUDIO, "bgm")
+        return bool(bgm and bgm.get("sg"))
+
+
+@dataclass
+class State:
+    """Everything the instruction asked for so far; :meth:`ops` orders it."""
+
+    join: str | None = None
+    trims: list[Op] = field(default_factory=list)
+    trim_verb: str | None = None            # "cut" / "keep": carried to a verb-less next clause
+    speed: float | None = None
+    ratio: str | None = None
+    fit: str | None = None
+    look: str | None = None
+    fades: dict[str, dict[str, int]] = field(default_factory=dict)
+    original: int | None = None
+    removals: list[str] = field(default_factory=list)
+    music_source: dict[str, Any] | None = None
+    music: dict[str, Any] = field(default_factory=dict)
+    loudnorm: bool | None = None
+    titles: list[AddTitle] = field(default_factory=list)
+    captions: list[Op] = field(default_factory=list)
+    cover: int | None = None
+    prev_topic: str | None = None
+
+    def fade(self, target: str, which: str, ms: int) -> None:
+        self.fades.setdefault(target, {})[which] = ms
+
+    def ops(self, env: Env) -> list[Op]:
+        out: list[Op] = []
+        if self.join:
+            out.append(Join(self.join))
+        out.extend(_merge_cuts(self.trims))
+        if self.speed is not None:
+            out.append(SetSpeed(self.speed))
+        if self.ratio:
+            out.append(SetAspect(self.ratio, self.fit or env.fit))
+        elif self.fit:
+            out.append(SetFit(self.fit))
+        if self.look:
+            out.append(SetLook(self.look))
+        for target in ("both", "video", "audio"):
+            f = self.fades.get(target)
+            if f:
+                out.append(Fade(target, f.get("in"), f.get("out")))
+        if self.original is not None:
+            out.append(SetOriginalAudio(self.original))
+        out.extend(RemoveTrack(what) for what in dict.fromkeys(self.removals))
+        out.extend(self._music_ops(env))
+        if self.loudnorm is not None:
+            out.append(SetLoudnorm(self.loudnorm))
+        out.extend(self.titles)
+        out.extend(self.captions)
+        if self.cover is not None:
+            out.append(SetCover(self.cover))
+        return out
+
+    def _music_ops(self, env: Env) -> list[Op]:
+        settings = {k: v for k, v in self.music.items() if v is not None}
+        source = self.music_source
+        if source is None and not settings:
+            return []
+        removing = "music" in self.removals
+        if source is None and env.has_music and not removing:
+            return [SetMusic(**settings)]
+        if source is None or source.get("default"):
+            source = default_music(env)
+        return [AddMusic(**source, **settings)]
+
+
+def _merge_cuts(trims: list[Op]) -> list[Op]:
+    """'cut the first 2 s and the last 3 s' → one CutEnds(2000, 3000)."""
+    out: list[Op] = []
+    for op in trims:
+        prev = out[-1] if out else None
+        if isinstance(op, CutEnds) and isinstance(prev, CutEnds):
+            out[-1] = CutEnds(prev.head_ms + op.head_ms, prev.tail_ms + op.tail_ms)
+        else:
+            out.append(op)
+    return out
+
+
+def default_music(env: Env) -> dict[str, Any]:
+    """'Add music' with no mood: the newest uploaded song, else the current mood, else lo-fi."""
+    audio = env.audio()
+    if audio:
+        return {"file": audio[-1].name}
+    bgm = track(env.draft, AUDIO, "bgm")
+    mood = ((bgm or {}).get("sg") or [{}])[0].get("m", {}).get("mood") if bgm else None
+    return {"mood": mood if isinstance(mood, str) else "lofi"}
+
+
+def caption_file_op(env: Env, name: str | None = None) -> CaptionsFromFile | None:
+    items = env.captions()
+    if name:
+        return CaptionsFromFile(name)
+    return CaptionsFromFile(items[-1].name) if items else None

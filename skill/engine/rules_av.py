@@ -1,0 +1,350 @@
+"""Rules for sound and text: removals, music, the original audio, titles, captions;
+and :func:`extract`, which runs every rule over one clause in a fixed order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from re import Match
+from typing import Any
+
+from .ops import AddCaptions, AddTitle
+from .phrases import NUM, PERCENT, T_OPT, T, parse_num, percent, time_ms
+from .rulebase import Clause, Env, State, caption_file_op, vocab, words
+from .rules import (
+    Extractor,
+    ext_aspect,
+    ext_cover,
+    ext_fade,
+    ext_join,
+    ext_look,
+    ext_loudnorm,
+    ext_speed,
+    ext_trim,
+    fade_duration,
+    find_range,
+)
+
+_RM = (r"(?:remove|delete|drop|take\s+(?:out|off|away)|get\s+rid\s+of|lose|kill|turn\s+off|switch\s+off|"
+       r"disable|hide|mute|clear|no|without|don'?t\s+(?:want|need|add|use)|skip)")
+_ZRM = r"(?:去掉|去除|删掉|删除|刪掉|刪除|移除|不要|关掉|關掉|关闭|關閉|取消|拿掉|撤掉)"
+
+
+def _music_re() -> str:
+    return vocab().re("music")
+
+
+def ext_remove(cl: Clause, st: State, env: Env) -> None:
+    v = vocab()
+    for what, noun in (("music", _music_re()), ("title", v.re("title")),
+                       ("captions", v.re("captions"))):
+        m = cl.search(rf"\b{_RM}\s+(?:the\s+|all\s+(?:the\s+)?|any\s+|my\s+)?(?:background\s+)?{noun}"
+                      rf"|{_ZRM}(?:所有的?|全部的?)?(?:背景)?{noun}")
+        if m and not cl.has(rf"(?:original|source)\s+{noun}"):
+            cl.take(m)
+            st.removals.append(what)
+            cl.topic = what
+
+
+# ---------------------------------------------------------------- music
+
+_ADD = (r"\b(?:add|put|use|with|play|include|give|set|pick|choose|insert|layer)\b"
+        r"|加上|加入|添加|加|配上|配|用|放|来点|來點|来一首|來一首|换成|換成")
+_MUSIC_FADE_BOTH = (r"\bfade\s+(?:the\s+)?(?:music|song|track|bgm)\s+in\s*(?:and|&|/|\+)\s*out"
+                    r"|\bfade(?:s|d)?\s*(?:it\s+)?in\s*(?:and|&|/|\+)\s*out|淡入淡出|淡入和淡出")
+_MUSIC_FADE_IN = (r"\bfade\s+(?:the\s+)?(?:music|song|track|bgm)\s+in\b|\bfade(?:s|d)?[- ]?(?:it\s+)?in\b"
+                  r"|淡入|渐强|漸強")
+_MUSIC_FADE_OUT = (r"\bfade\s+(?:the\s+)?(?:music|song|track|bgm)\s+out\b|\bfade(?:s|d)?[- ]?(?:it\s+)?out\b"
+                   r"|淡出|渐弱|漸弱")
+
+
+def _audio_file(cl: Clause, env: Env) -> str | None:
+    low = cl.work.lower()
+    for item in reversed(env.audio()):
+        for name in (item.name, item.name.rsplit(".", 1)[0]):
+            pos = low.find(name.lower()) if len(name) >= 3 else -1
+            if pos >= 0:
+                cl.take((pos, pos + len(name)))
+                return item.name
+    for slot in cl.slots(("quote",)):
+        text = cl.masked.slots[slot]
+        if re.search(r"\.(?:mp3|wav|m4a|aac)$", text, re.IGNORECASE):
+            cl.take_slot(slot)
+            return text
+    m = cl.grab(r"[\w\-.]+\.(?:mp3|wav|m4a|aac)\b")
+    if m:
+        return m.group(0)
+    mine = cl.grab(r"\bmy\s+(?:own\s+)?(?:song|music|track|audio)\b|\bthe\s+uploaded\s+(?:song|music|track|audio)\b"
+                   r"|我的(?:音乐|音樂|歌)|我上传的(?:音乐|歌)|我上傳的(?:音樂|歌)|上传的(?:音乐|歌)|上傳的(?:音樂|歌)")
+    if mine and env.audio():
+        return env.audio()[-1].name
+    return None
+
+
+def ext_music(cl: Clause, st: State, env: Env) -> None:
+    v = vocab()
+    music_word = cl.has(_music_re())
+    duck = cl.search(v.re("duck"))
+    cl.grab_all(v.re("duck"))
+    no_duck = cl.grab(r"\b(?:don'?t|do not|no|stop|without)\s+duck(?:ing)?\b|不要闪避|不要避让|取消闪避")
+    trending = cl.search(v.re("trending"))
+    mood = None
+    for name in ("lofi", "chill", "upbeat", "cinematic"):
+        m = cl.search(v.re("moods", name))
+        if m and (music_word or name in v.raw["mood_alone"]
+                  or cl.has(r"\b(?:vibe|vibes|mood|feel)\b|氛围|氛圍")):
+            mood = (name, m)
+            break
+    is_music = bool(music_word or duck or no_duck or mood
+                    or (trending and cl.has(r"\b(?:sound|audio)\b")))
+    if not is_music and st.prev_topic == "music" and cl.has(r"\b(?:it|them)\b|它"):
+        is_music = bool(cl.has(_MUSIC_FADE_IN) or cl.has(_MUSIC_FADE_OUT))
+    if not is_music:
+        return
+    cl.topic = "music"
+    if duck:
+        st.music["duck"] = True
+    if no_duck:
+        st.music["duck"] = False
+    file = _audio_file(cl, env)
+    if file:
+        st.music_source = {"file": file}
+    elif trending and (music_word or cl.has(r"\b(?:sound|audio)\b")):
+        cl.take(trending)
+        st.music_source = {"mood": mood[0] if mood else "upbeat",
+                           "requested": cl.text[trending.start():trending.end()]}
+    elif mood:
+        st.music_source = {"mood": mood[0]}
+    if mood:
+        cl.take(mood[1])
+    _music_settings(cl, st)
+    add = cl.grab(_ADD)
+    noun = cl.grab(_music_re())
+    if st.music_source is None and (add or (noun and not st.music and not duck)):
+        st.music_source = {"default": True}
+    cl.grab(r"\b(?:background|backing|some|the|a|built-in|music)\b|背景|一些|一段|一首|的")
+
+
+def _music_settings(cl: Clause, st: State) -> None:
+    m = cl.search(PERCENT)
+    if m and not cl.has(r"\bspeed\b"):
+        value = percent(m)
+        if value is not None:
+            cl.take(m)
+            st.music["volume_pct"] = value
+            cl.grab(r"\b(?:at|volume|to)\b|音量")
+    if "volume_pct" not in st.music:
+        m = cl.search(rf"(?:\bvolume\s+(?:to\s+|at\s+|of\s+)?|音量(?:调到|調到|设为|設為|为|為)?\s*)(?P<n>{NUM})(?!\s*(?:x|倍|s\b|秒))")
+        if m and (val := parse_num(m.group("n"))) is not None:
+            cl.take(m)
+            st.music["volume_pct"] = round(val * 100) if val <= 1 and "." in m.group("n") else round(val)
+    if "volume_pct" not in st.music:
+        m = cl.grab(r"\b(?:quiet(?:er)?|softer|subtle|lower\s+(?:the\s+)?(?:music\s+)?volume|turn\s+(?:the\s+)?(?:music\s+)?down"
+                    r"|(?:music\s+)?down\s+low|not\s+too\s+loud|lower)\b|小声|小聲|轻一点|輕一點|调低|調低|降低音量|音量低|音量小|小一点|小一點")
+        if m:
+            st.music["volume_pct"] = 20
+        elif cl.grab(r"\b(?:loud(?:er)?|turn\s+(?:the\s+)?(?:music\s+)?up|boost)\b|大声|大聲|调高|調高|响一点|響一點|大一点|大一點"):
+            st.music["volume_pct"] = 60
+    both = cl.grab(_MUSIC_FADE_BOTH)
+    fin = None if both else cl.grab(_MUSIC_FADE_IN)
+    fout = None if both else cl.grab(_MUSIC_FADE_OUT)
+    if both or fin or fout:
+        ms = fade_duration(cl, 2000)
+        if both or fin:
+            st.music["fade_in_ms"] = ms
+        if both or fout:
+            st.music["fade_out_ms"] = ms
+        cl.grab(r"\bat\s+the\s+(?:end|start|beginning)\b|开头|開頭|结尾|結尾")
+
+
+# ---------------------------------------------------------------- original audio
+
+def ext_original(cl: Clause, st: State, env: Env) -> None:
+    orig = vocab().re("original_audio")
+    music = cl.has(_music_re())
+    value: int | None = None
+    m = cl.search(rf"\b(?:mute|silence|kill|remove|drop|cut|turn\s+off|get\s+rid\s+of|lose|no|without)\s+(?:the\s+)?{orig}"
+                  rf"|{orig}\s+(?:muted|off|silent)"
+                  r"|静音原声|靜音原聲|原声静音|原聲靜音|(?:去掉|去除|关闭|關閉|关掉|關掉|不要|消除)(?:视频的?|視頻的?)?(?:原声|原聲|原音|声音|聲音)")
+    if m:
+        value = 0
+    elif not music and (m := cl.search(r"\bmuted?\b(?:\s+(?:it|the\s+video|the\s+clip|everything|the\s+(?:audio|sound)|audio|sound))?|静音|靜音|无声|無聲")):
+        value = 0
+    elif m := cl.search(rf"\b(?:unmute|restore|bring\s+back)\b(?:\s+(?:the\s+)?(?:{orig}|audio|sound))?|恢复原声|恢復原聲|取消静音|取消靜音"):
+        value = 100
+    elif m := cl.search(orig):
+        pct = cl.search(PERCENT)
+        if pct and (p := percent(pct)) is not None:
+            cl.take(pct)
+            value = p
+        elif cl.has(r"\b(?:lower|reduce|quieter|softer|turn\s+down|down)\b|降低|调低|調低|小一点|小一點|小声|小聲"):
+            value = 50
+        elif cl.has(r"\bkeep\b|保留") or cl.has(r"\b(?:full|louder|raise|boost)\b|调高|調高"):
+            value = 100
+        else:
+            return
+    if value is None or m is None:
+        return
+    cl.take(m)
+    cl.grab(r"\b(?:lower|reduce|quieter|softer|turn\s+down|keep|at|to|volume|audio|sound|level)\b|降低|调低|調低|保留|音量")
+    cl.grab(orig)
+    st.original = value
+    cl.topic = "original"
+
+
+# ---------------------------------------------------------------- titles and captions
+
+def _position(cl: Clause) -> str | None:
+    for pos, items in vocab().raw["positions"].items():
+        if cl.grab(words(items)):
+            return str(pos)
+    return None
+
+
+def _text_times(cl: Clause, env: Env) -> tuple[int | None, int | None]:
+    """(start, end) a title or caption clause asks for, taking the words it used."""
+    found = find_range(cl)
+    if found:
+        cl.take(found[0])
+        return found[1]
+    m = cl.grab(rf"\bfor\s+(?:the\s+)?first\s+(?P<t>{T_OPT})|前\s*(?P<t2>{T})")
+    if m:
+        return 0, time_ms(m.group("t") or m.group("t2"))
+    if cl.grab(r"\bthroughout\b|\b(?:for\s+)?the\s+(?:whole|entire)\s+(?:video|time|clip|thing)\b|\ball\s+the\s+way(?:\s+through)?\b|全程|整个视频|整個視頻|一直"):
+        return 0, env.total
+    if cl.grab(r"\bat\s+the\s+end\b|\bin\s+the\s+end\b|结尾|結尾|最后|最後"):
+        return max(0, env.total - 3000), env.total
+    start: int | None = None
+    m = cl.grab(rf"\b(?:starting\s+)?(?:at|from)\s+(?P<t>{T_OPT})|第\s*(?P<t2>{T})(?:开始|開始|出现|出現)?")
+    if m:
+        start = time_ms(m.group("t") or m.group("t2"))
+    cl.grab(r"\bat\s+the\s+(?:start|beginning)\b|\bin\s+the\s+beginning\b|开头|開頭|开始|開始")
+    m = cl.grab(rf"\bfor\s+(?P<t>{T})|(?:持续|持續|显示|顯示)\s*(?P<t2>{T})")
+    if m:
+        dur = time_ms(m.group("t") or m.group("t2")) or 0
+        return (start or 0), (start or 0) + dur
+    return start, None
+
+
+def ext_title(cl: Clause, st: State, env: Env, *, keyword_needed: bool = True) -> None:
+    v = vocab()
+    kw = cl.search(v.re("title"))
+    if keyword_needed and kw is None:
+        return
+    if not keyword_needed and cl.has(v.re("captions")):
+        return
+    slots = cl.slots(("quote", "title"))
+    if not slots:
+        return
+    slot = slots[0]
+    cl.take(kw)
+    cl.take_slot(slot)
+    position = _position(cl)
+    start, end = _text_times(cl, env)
+    position = position or _position(cl)
+    st.titles.append(AddTitle(cl.masked.slots[slot], start or 0, end, position or "center"))
+    cl.grab(r"\b(?:saying|that\s+says|reading|with\s+the\s+(?:text|words?))\b|写着|寫著|内容是|內容是|叫做|叫")
+    cl.topic = "title"
+
+
+def ext_title_loose(cl: Clause, st: State, env: Env) -> None:
+    """A quote nobody else used, with no caption keyword: a title."""
+    ext_title(cl, st, env, keyword_needed=False)
+
+
+def ext_captions(cl: Clause, st: State, env: Env) -> None:
+    v = vocab()
+    kw = cl.search(v.re("captions"))
+    lines_slots = cl.slots(("lines",))
+    if kw is None and not lines_slots:
+        return
+    lines: list[str] = []
+    for slot in lines_slots:
+        lines.extend(cl.masked.lines(slot))
+        cl.take_slot(slot)
+    if not lines:
+        for slot in cl.slots(("quote", "title")):
+            lines.append(cl.masked.slots[slot])
+            cl.take_slot(slot)
+    file_op = None
+    if not lines:
+        low = cl.work.lower()
+        for item in reversed(env.captions()):
+            for name in (item.name, item.name.rsplit(".", 1)[0]):
+                if len(name) >= 3 and name.lower() in low:
+                    pos = low.find(name.lower())
+                    cl.take((pos, pos + len(name)))
+                    file_op = caption_file_op(env, item.name)
+                    break
+            if file_op:
+                break
+        if file_op is None and env.captions():
+            file_op = caption_file_op(env)
+        if file_op is None:
+            return  # "add captions" with no text and no file: speech-to-text is a cloud feature
+        cl.grab(r"\b(?:from\s+)?(?:the\s+)?(?:srt|vtt|subtitle|caption)?\s*file\b|\.srt|\.vtt|字幕文件|字幕檔")
+    cl.take(kw)
+    position = _position(cl)
+    if file_op is not None:
+        st.captions.append(file_op)
+    else:
+        start, end = _text_times(cl, env)
+        position = position or _position(cl)
+        st.captions.append(AddCaptions(tuple(lines), start, end, position or "bottom"))
+    cl.grab(r"\b(?:say(?:ing)?|reading|lines?)\b|内容|內容")
+    cl.topic = "captions"
+
+
+def ext_text_carry(cl: Clause, st: State, env: Env) -> None:
+    """"title 'X', at the top, for 5 s": a clause of only a place or times refines the
+    title or captions of the clause before."""
+    if st.prev_topic not in ("title", "captions") or cl.taken:
+        return
+    ops: list[Any] = st.titles if st.prev_topic == "title" else st.captions
+    if not ops or not isinstance(ops[-1], AddTitle | AddCaptions):
+        return
+    position = _position(cl)
+    start, end = _text_times(cl, env)
+    if (position is None and start is None and end is None) or cl.leftovers():
+        cl.work, cl.taken = cl.text, 0
+        return
+    op = ops[-1]
+    changes: dict[str, Any] = {"position": position or op.position}
+    if start is not None or end is not None:
+        changes["start_ms"] = start if start is not None else op.start_ms
+        changes["end_ms"] = end
+    ops[-1] = replace(op, **changes)
+    cl.topic = st.prev_topic
+
+
+def ext_percent_carry(cl: Clause, st: State, env: Env) -> None:
+    """"…, 35%" on its own: the volume of what the previous clause was about."""
+    m: Match[str] | None = cl.search(PERCENT)
+    if m is None or (value := percent(m)) is None:
+        return
+    volume_word = cl.has(r"\bvolume\b|音量")
+    if st.prev_topic == "music" or cl.has(_music_re()):
+        st.music["volume_pct"] = value
+    elif st.prev_topic == "original":
+        st.original = value
+    elif volume_word and (env.has_music or st.music_source is not None):
+        st.music["volume_pct"] = value
+    elif volume_word:
+        st.original = value
+    else:
+        return
+    cl.take(m)
+    cl.grab(r"\b(?:at|volume)\b|音量")
+
+
+EXTRACTORS: tuple[Extractor, ...] = (
+    ext_text_carry, ext_remove, ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
+    ext_speed, ext_trim, ext_look, ext_fade, ext_loudnorm, ext_join, ext_title_loose,
+    ext_percent_carry,
+)
+
+
+def extract(cl: Clause, st: State, env: Env) -> None:
+    """Run every rule over one clause, in order."""
+    for rule in EXTRACTORS:
+        rule(cl, st, env)
