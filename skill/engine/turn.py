@@ -22,7 +22,7 @@ import inspect
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import structlog
 
@@ -64,21 +64,19 @@ def text_event(invocation_id: str, text: str) -> dict[str, Any]:
 
 
 async def _plan(ws: Workspace, text: str, draft: dict[str, Any], ctx: Any) -> Plan:
-    planner = ws.planner
-    if inspect.iscoroutinefunction(planner.plan):
-        return await planner.plan(text, draft, ctx)
-    # a synchronous planner may call Claude over the network: keep the loop free
-    result = await asyncio.to_thread(planner.plan, text, draft, ctx)
-    if inspect.isawaitable(result):
-        return await result
-    return result
+    # the planner may call Claude over the network, synchronously: keep the loop free
+    result: Any = await asyncio.to_thread(ws.planner.plan, text, draft, ctx)
+    if inspect.isawaitable(result):  # an async planner works too
+        result = await result
+    return cast("Plan", result)
 
 
 def reply_text(plan: Plan, lang: str) -> str:
-    """What was applied (each operation's own description) and what was not understood."""
-    applied = [op.describe(lang) for op in plan.ops]
-    return render("local_reply", lang, applied=applied,
-                  not_understood=list(plan.not_understood))
+    """What was applied (each operation's own description) and what was not understood
+    (the planner's ``plan_reply`` template)."""
+    from .planner import describe_plan
+
+    return describe_plan(plan, lang)
 
 
 async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
@@ -104,7 +102,8 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
         yield text_event(inv, reply_text(plan, lang))
         return
 
-    calls = [{"id": f"adk-{uuid.uuid4()}", "name": op.tool, "args": op.args()} for op in plan.ops]
+    calls: list[dict[str, Any]] = [{"id": f"adk-{uuid.uuid4()}", "name": op.tool, "args": op.args()}
+                                   for op in plan.ops]
     first = encode_adk_event(invocation_id=inv, event_id=str(uuid.uuid4()), author=AUTHOR,
                              calls=calls, timestamp=time.time())
     first["finishReason"] = "STOP"
