@@ -13,6 +13,7 @@ A :class:`Plan` never drops words silently: everything not understood is kept in
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass
 from typing import Protocol
@@ -96,7 +97,7 @@ def default_planner() -> Planner:
 
 def apply_plan(draft: Draft, plan: Plan, ctx: PlanContext) -> Draft:
     """The draft after every op of the plan, in order (the input is not modified)."""
-    out = draft
+    out = copy.deepcopy(draft)
     for op in plan.ops:
         out = op.apply(out, ctx)
     return out

@@ -291,7 +291,7 @@ def ext_speed(cl: Clause, st: State, env: Env) -> None:
 # ---------------------------------------------------------------- look, fades, loudness, join
 
 _LOOK_NOUNS = (r"\b(?:look|tones?|colou?rs?|grade|grading|filter|tint|feel|vibe|lut|effect|style)\b"
-               r"|色调|色調|滤镜|濾鏡|效果|风格|風格")
+               r"|色调|色調|滤镜|濾鏡|效果|风格|風格|颜色|顏色|色彩")
 
 
 def ext_look(cl: Clause, st: State, env: Env) -> None:

@@ -122,7 +122,7 @@ def ext_music(cl: Clause, st: State, env: Env) -> None:
     noun = cl.grab(_music_re())
     if st.music_source is None and (add or (noun and not st.music and not duck)):
         st.music_source = {"default": True}
-    cl.grab(r"\b(?:background|backing|some|the|a|built-in|music)\b|背景|一些|一段|一首|的")
+    cl.grab_all(r"\b(?:background|backing|some|the|a|built-in|music)\b|背景|一些|一段|一首|的")
 
 
 def _music_settings(cl: Clause, st: State) -> None:
@@ -283,7 +283,7 @@ def ext_captions(cl: Clause, st: State, env: Env) -> None:
         if file_op is None:
             return  # "add captions" with no text and no file: speech-to-text is a cloud feature
         cl.grab(r"\b(?:from\s+)?(?:the\s+)?(?:srt|vtt|subtitle|caption)?\s*file\b|\.srt|\.vtt|字幕文件|字幕檔")
-    cl.take(kw)
+    cl.grab_all(v.re("captions"))
     position = _position(cl)
     if file_op is not None:
         st.captions.append(file_op)
