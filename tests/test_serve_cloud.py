@@ -42,8 +42,9 @@ def test_run_sse_edit_stream_is_shaped_like_adk(base: str, tmp_path: Path,
         sid = new_session(c)
         with clip.open("rb") as fh:
             c.post(f"/api/upload-video/{APP}/me/{sid}", files={"files": ("clip.mp4", fh)})
-        body: dict[str, Any] = {"app_name": APP, "user_id": "me", "session_id": sid,
-                "new_message": {"parts": [{"text": "make it square and add the title 'Hi'"}]}}
+        body: dict[str, Any] = {
+            "app_name": APP, "user_id": "me", "session_id": sid,
+            "new_message": {"parts": [{"text": "make it square and add the title 'Hi'"}]}}
         whole = sse_events(c.post("/run_sse", json=body).text)
         body["new_message"] = {"parts": [{"text": "add lo-fi music at 35%"}]}
         body["streaming"] = True
