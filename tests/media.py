@@ -167,3 +167,20 @@ def audio_samples(path: Path) -> tuple[np.ndarray, int]:
 def rms_db(samples: np.ndarray) -> float:
     rms = float(np.sqrt(np.mean(np.square(samples)))) if samples.size else 0.0
     return 20 * np.log10(max(rms, 1e-9))
+
+
+def audio_samples_timed(path: Path) -> tuple[np.ndarray, int, float]:
+    """Like :func:`audio_samples`, plus the presentation time of the first sample."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        rate = stream.codec_context.sample_rate
+        t0: float | None = None
+        chunks = []
+        for frame in container.decode(stream):
+            if t0 is None:
+                t0 = float(frame.time or 0.0)
+            chunks.append(frame.to_ndarray().astype(np.float64))
+    data = np.concatenate(chunks, axis=1) if chunks else np.zeros((2, 0))
+    return data, rate, t0 or 0.0

@@ -67,6 +67,7 @@ def test_single_clip_square_argv_whole_values() -> None:
         "[v0]null[vcat]", "[a0]anull[acat]",
         "[vcat]format=yuv420p[vout]",
         "[acat]loudnorm=I=-14:TP=-1:LRA=11,aresample=48000,"
+        "aeval=exprs='if(isnan(val(0)),0,val(0))|if(isnan(val(1)),0,val(1))':c=stereo,"
         "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
         "apad=whole_len=96000,atrim=end_sample=96000[aout]",
     ]
@@ -83,6 +84,13 @@ def test_single_clip_square_argv_whole_values() -> None:
     assert argv.count("-filter_complex") == 1 and argv.count("-i") == 1
     assert (plan.frames, plan.duration_s, plan.width, plan.height) == (60, 2.0, 1080, 1080)
     assert plan.ass_text is None and plan.music == []
+
+
+def test_no_loudnorm_when_everything_is_generated_silence() -> None:
+    plan = build(draft(vseg(MUTE, 0, 1000)))
+    assert graph_of(plan.argv)[-1] == (
+        "[acat]aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
+        "apad=whole_len=48000,atrim=end_sample=48000[aout]")
 
 
 def test_frames_are_quantised_on_the_timeline_so_audio_cannot_drift() -> None:

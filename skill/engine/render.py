@@ -70,6 +70,7 @@ class RenderReport:
     violations: list[str]
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    argv: list[str] = field(default_factory=list)     # the ffmpeg command (for --verbose)
 
     @property
     def ok(self) -> bool:
@@ -132,6 +133,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     pairs: list[str] = []
     n_inputs = 0
     elapsed_ms = 0
+    has_sound = False
     for seg in fg.video_track_segments(d):
         start_f, end_f = fg.frame_at(elapsed_ms), fg.frame_at(elapsed_ms + seg.dur_ms)
         elapsed_ms += seg.dur_ms
@@ -157,6 +159,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         graph += fg.video_segment(n_inputs, f"v{idx}", frames, speed, fit, width, height,
                                   sar=pr.sar, image=image)
         audio_in = n_inputs if (pr.has_audio and not image and volume > 0) else None
+        has_sound = has_sound or audio_in is not None
         graph.append(fg.audio_segment(audio_in, f"a{idx}", frames, speed, volume))
         pairs += [f"[v{idx}]", f"[a{idx}]"]
         n_inputs += 1
@@ -244,9 +247,13 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
                      f":dropout_transition=0:normalize=0[mix]")
         mix = "mix"
     apost = []
-    if d.meta.get("loudnorm", True) is not False:
-        # single-pass (dynamic) loudnorm inside the one graph: −14 LUFS, −1 dBTP
-        apost += ["loudnorm=I=-14:TP=-1:LRA=11", f"aresample={fg.SAMPLE_RATE}"]
+    if d.meta.get("loudnorm", True) is not False and (has_sound or beds):
+        # Single-pass (dynamic) loudnorm inside the one graph: −14 LUFS, −1 dBTP. On input
+        # that is silent from start to end (a muted or silent-track clip) loudnorm emits
+        # NaN, which the AAC encoder rejects: map NaN to 0 (cheap: ~0.2 s per minute).
+        apost += ["loudnorm=I=-14:TP=-1:LRA=11", f"aresample={fg.SAMPLE_RATE}",
+                  "aeval=exprs='if(isnan(val(0)),0,val(0))|if(isnan(val(1)),0,val(1))'"
+                  ":c=stereo"]
     ain, aout = _ms(d.meta.get("afade_in")) / 1000, _ms(d.meta.get("afade_out")) / 1000
     if ain > 0:
         apost.append(f"afade=t=in:st=0:d={fg.number(min(ain, duration))}")
@@ -360,7 +367,8 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
     os.replace(part, out)
     result = await asyncio.to_thread(probe, out, exhaustive=True)
     violations = check_probe(result, expected_output(draft, preview=options.preview))
-    return RenderReport(out, result, violations, time.monotonic() - t0, warnings)
+    return RenderReport(out, result, violations, time.monotonic() - t0, warnings,
+                        list(plan.argv))
 
 
 def cover_time_ms(draft: dict[str, Any]) -> int:
@@ -381,6 +389,8 @@ async def extract_cover(draft: dict[str, Any], video: Path, out_jpg: Path) -> Pa
     out_jpg.parent.mkdir(parents=True, exist_ok=True)
     argv = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
             "-ss", fg.number(cover_time_ms(draft) / 1000), "-i", str(video),
+            # JPEG viewers assume BT.601 full range; the video is BT.709 limited range
+            "-vf", "scale=out_color_matrix=bt601:out_range=pc",
             "-frames:v", "1", "-q:v", "2", "-update", "1", str(out_jpg)]
     await run_ffmpeg(argv, label="cover")
     if not out_jpg.is_file():
