@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import wave
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ SCALES = {"lofi": {0, 2, 4, 5, 7, 9, 11},          # C major
           "cinematic": {2, 4, 5, 7, 9, 10, 0}}     # D natural minor
 
 
-@lru_cache(maxsize=None)
+@cache
 def loop(mood: str) -> np.ndarray:
     return synth_loop(mood, SR)
 
