@@ -195,3 +195,52 @@ def test_media_moved_after_upload_fails_the_render_clearly(
     done = asyncio.run(go())
     assert done.status == "failed"
     assert "moving.mp4 is missing or changed" in done.detail
+
+
+def test_cover_jpeg_is_made_and_saved_next_to_the_download(
+        home: Path, tmp_path: Path, clip_cache: Path) -> None:
+    clip = make_clip(tmp_path / "clip.mp4", cache_dir=clip_cache)
+    notices: list[tuple[str, dict[str, Any]]] = []
+
+    async def go() -> Path:
+        eng = LocalEngine(home, notice=lambda key, ctx: notices.append((key, ctx)))
+        await eng.upload([clip])
+        draft = (await eng.state()).draft_raw
+        draft["m"]["cover_ms"] = 500
+        job = await eng.submit_render(draft, preview=True)
+        done = await eng.wait_render(job)
+        saved = await eng.download(done.url, tmp_path / "post.mp4")
+        await eng.aclose()
+        return saved
+
+    saved = asyncio.run(go())
+    cover = saved.with_suffix(".jpg")
+    assert cover.read_bytes()[:3] == b"\xff\xd8\xff"
+    assert notices == [("local_cover_saved", {"path": str(cover)})]
+    assert len(list((home / "renders").glob("*.jpg"))) == 1
+
+
+def test_download_over_http(home: Path, tmp_path: Path, clip_cache: Path) -> None:
+    from tests.servers import serve_in_thread
+    from tests.test_local_helpers import file_server
+
+    served = tmp_path / "served"
+    served.mkdir()
+    make_clip(served / "render.mp4", cache_dir=clip_cache)
+    seen: list[tuple[str, float, float | None]] = []
+
+    async def go(base: str) -> Path:
+        eng = LocalEngine(home)
+        saved = await eng.download(f"{base}/files/render.mp4", tmp_path / "got.mp4",
+                                   progress=lambda *a: seen.append(a))
+        with pytest.raises(InputError) as err:
+            await eng.download(f"{base}/files/none.mp4", tmp_path / "none.mp4")
+        assert err.value.key == "local_url_failed"
+        await eng.aclose()
+        return saved
+
+    with serve_in_thread(file_server(served)) as base:
+        saved = asyncio.run(go(base))
+    assert saved.read_bytes() == (served / "render.mp4").read_bytes()
+    assert seen[-1][0] == "download" and seen[-1][1] == seen[-1][2]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["got.mp4", "served"]  # no .part

@@ -125,15 +125,17 @@ async def ingest_stored(db: EngineDB, tmp: Path, *, name: str, sha: str, media_d
         except InputError as exc:
             exc.ctx["file"] = name  # the user's name, not our temp name
             raise
-        final = media_dir / f"{sha}.{ext}"
         row = await describe(tmp, kind, sha, name)
-        os.replace(tmp, final)
-        row = MediaRow(row.id, str(final), row.name, row.kind, row.size, row.duration_ms,
-                       row.width, row.height, row.has_audio)
         existing = db.get_media(sha)
-        if existing and Path(existing.path).is_file() and existing.path != str(final):
-            row = MediaRow(row.id, existing.path, row.name, row.kind, row.size, row.duration_ms,
-                           row.width, row.height, row.has_audio)
+        if existing and Path(existing.path).is_file() and \
+                Path(existing.path).stat().st_size == row.size:
+            path = existing.path  # the same bytes are already on this machine: keep one copy
+        else:
+            final = media_dir / f"{sha}.{ext}"
+            os.replace(tmp, final)
+            path = str(final)
+        row = MediaRow(row.id, path, row.name, row.kind, row.size, row.duration_ms,
+                       row.width, row.height, row.has_audio)
         db.put_media(row)
         return row
     finally:
