@@ -243,4 +243,4 @@ def test_download_over_http(home: Path, tmp_path: Path, clip_cache: Path) -> Non
         saved = asyncio.run(go(base))
     assert saved.read_bytes() == (served / "render.mp4").read_bytes()
     assert seen[-1][0] == "download" and seen[-1][1] == seen[-1][2]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["got.mp4", "served"]  # no .part
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["got.mp4", "igedit-home", "served"]
