@@ -188,7 +188,8 @@ class LocalEngine:
         import httpx
 
         try:
-            async with self.ws.http().stream("GET", url, follow_redirects=True) as resp:
+            async with self.ws.http() as client, \
+                    client.stream("GET", url, follow_redirects=True) as resp:
                 if resp.status_code >= 400:
                     raise InputError(f"{url}: HTTP {resp.status_code}", key="local_url_failed",
                                      url=url, status=resp.status_code)

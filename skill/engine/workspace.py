@@ -9,6 +9,7 @@ render tasks it started, so any number of processes can open the same home.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator, Sequence
@@ -62,7 +63,6 @@ class Workspace:
         self.jobs = JobRunner(self.db, self.home, resolve=self.resolve_job, sleep=sleep)
         self._planner = planner
         self._http = http
-        self._own_http = False
 
     # -- collaborators ------------------------------------------------------------
     @property
@@ -73,19 +73,20 @@ class Workspace:
             self._planner = default_planner()
         return self._planner
 
-    def http(self) -> httpx.AsyncClient:
-        if self._http is None:
-            import httpx
+    @contextlib.asynccontextmanager
+    async def http(self) -> AsyncIterator[httpx.AsyncClient]:
+        """The injected client, or a fresh one for this download (downloads are rare,
+        and a client made here never outlives the event loop that uses it)."""
+        if self._http is not None:
+            yield self._http
+            return
+        import httpx
 
-            self._http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=120.0))
-            self._own_http = True
-        return self._http
+        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=120.0)) as client:
+            yield client
 
     async def aclose(self) -> None:
         await self.jobs.aclose()
-        if self._own_http and self._http is not None:
-            await self._http.aclose()
-            self._http = None
 
     # -- sessions -----------------------------------------------------------------
     def create_session(self, owner: str = LOCAL_OWNER, lang: str = "en") -> SessionRow:
@@ -129,8 +130,9 @@ class Workspace:
         rows: list[MediaRow] = []
         for src in sources:
             if is_url(str(src)):
-                row = await download_url(self.db, self.http(), str(src).strip(), self.media_dir,
-                                         progress=progress)
+                async with self.http() as client:
+                    row = await download_url(self.db, client, str(src).strip(), self.media_dir,
+                                             progress=progress)
             else:
                 row = await ingest_local(self.db, src, progress=progress)
             rows.append(row)

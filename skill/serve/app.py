@@ -241,8 +241,9 @@ class Server:
                 isinstance(u, str) and is_url(u) for u in urls):
             raise InputError("urls must be a list of http(s) URLs", key="error_4001",
                              found="not an http(s) URL", code=4001)
-        return [await download_url(self.ws.db, self.ws.http(), u.strip(), self.ws.media_dir,
-                                   max_bytes=self.max_upload_bytes) for u in urls]
+        async with self.ws.http() as client:
+            return [await download_url(self.ws.db, client, u.strip(), self.ws.media_dir,
+                                       max_bytes=self.max_upload_bytes) for u in urls]
 
     # -- rendering --------------------------------------------------------------
     async def submit_render(self, request: Request) -> Response:
