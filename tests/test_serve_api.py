@@ -278,3 +278,28 @@ def test_upload_by_url_is_downloaded_by_the_server(base: str, tmp_path: Path,
         r = c.post(f"/api/upload-video/{APP}/me/{sid}",
                    json={"urls": [f"{files}/files/missing.mp4"], "source_type": "url"})
         assert r.json()["code"] == 4001
+
+
+def test_run_server_refuses_a_non_loopback_host_unless_allowed(home: Path) -> None:
+    from skill.errors import ConfigError
+    from skill.serve import run_server
+    from skill.templates import render
+
+    with pytest.raises(ConfigError) as err:
+        run_server(home, host="0.0.0.0", port=1)  # noqa: S104 - the point of the test
+    assert render(err.value.key, "en", **err.value.ctx).startswith(
+        "Refusing to listen on 0.0.0.0")
+
+
+def test_a_broken_multipart_body_is_a_400_and_leaves_nothing(base: str, home: Path) -> None:
+    with authed(base) as c:
+        sid = new_session(c)
+        body = (b'--XYZ\r\nContent-Disposition: form-data; name="files"; filename="a.mp4"\r\n'
+                b"Content-Type: video/mp4\r\n\r\n" + b"\0" * 5000)  # never closed
+        r = c.post(f"/api/upload-video/{APP}/me/{sid}", content=body,
+                   headers={"Content-Type": "multipart/form-data; boundary=XYZ"})
+        assert r.status_code == 400 and r.json()["code"] == 400
+        r = c.post(f"/api/upload-video/{APP}/me/{sid}", content=b"x",
+                   headers={"Content-Type": "multipart/form-data"})
+        assert r.status_code == 400
+    assert not any((home / "media").iterdir())
