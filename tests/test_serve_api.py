@@ -303,3 +303,22 @@ def test_a_broken_multipart_body_is_a_400_and_leaves_nothing(base: str, home: Pa
                    headers={"Content-Type": "multipart/form-data"})
         assert r.status_code == 400
     assert not any((home / "media").iterdir())
+
+
+@pytest.mark.parametrize("text", ["Done! I cropped the video to 9:16.", "  lead and trail  ",
+                                  "完成！已添加标题“城市之梦”（0–3 秒）。", "x", ""])
+def test_streamed_text_chunks_add_up_to_the_aggregate(text: str) -> None:
+    from skill.events import TextAssembler, decode_event
+    from skill.serve.sse import adk_messages
+
+    obj = {"content": {"parts": [{"text": text}], "role": "model"}, "id": "e1",
+           "finishReason": "STOP", "invocationId": "e-1", "author": APP,
+           "actions": {"stateDelta": {}}}
+    out = adk_messages(obj, streaming=True)
+    assert out[-1] == {**obj, "partial": False}
+    assert all(m["partial"] and m["id"] == "e1" for m in out[:-1])
+    assert "".join(m["content"]["parts"][0]["text"] for m in out[:-1]) == text
+    assert out[-2]["finishReason"] == "STOP"
+    shown = TextAssembler()
+    assert "".join(shown.feed(e) for m in out for e in decode_event(m)) == text
+    assert adk_messages(obj, streaming=False) == [obj]

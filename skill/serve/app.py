@@ -44,6 +44,7 @@ from ..lang import normalize_lang
 from ..media import human_size, is_url
 from ..templates import render
 from .multipart import MultipartError, discard, receive_files
+from .sse import adk_messages, sse_line
 
 log = structlog.get_logger(__name__)
 
@@ -63,24 +64,8 @@ def fail(code: int, message: str, status: int = 200) -> JSONResponse:
     return JSONResponse({"code": code, "message": message, "data": None}, status_code=status)
 
 
-def sse_line(obj: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(obj, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
-
-
 def _pick(body: dict[str, Any], snake: str, camel: str) -> Any:
     return body[snake] if snake in body else body.get(camel)
-
-
-def split_text(text: str, parts: int = 4) -> list[str]:
-    """``text`` in a few word-boundary chunks whose concatenation is ``text`` exactly."""
-    words = re.findall(r"\S+\s*", text)
-    if len(words) < 2:
-        return [text]
-    size = max(1, -(-len(words) // parts))
-    chunks = ["".join(words[i:i + size]) for i in range(0, len(words), size)]
-    lead = text[: len(text) - len(text.lstrip())]
-    chunks[0] = lead + chunks[0]
-    return chunks
 
 
 class Server:
@@ -184,7 +169,7 @@ class Server:
     async def _stream(self, sid: str, text: str, lang: str, streaming: bool) -> AsyncIterator[bytes]:
         try:
             async for obj in self.ws.edit(sid, text, lang=lang, invocation_id=new_invocation_id()):
-                for out in _expand(obj, streaming):
+                for out in adk_messages(obj, streaming):
                     yield sse_line(out)
         except Exception as exc:  # ADK's in-stream error form, then the stream ends
             log.exception("serve.stream_error")
@@ -321,30 +306,6 @@ class Server:
         if row.status != "completed" or not path.is_file():
             return fail(409, f"render is {row.status}, not completed", status=409)
         return FileResponse(path, media_type="video/mp4", filename=f"{row.id}.mp4")
-
-
-def _expand(obj: dict[str, Any], streaming: bool) -> list[dict[str, Any]]:
-    """With ``streaming: true`` ADK sends text as partial chunks then the aggregate (same
-    ``id``), and a tool-call turn first as a partial then whole; without, events as-is."""
-    if not streaming:
-        return [obj]
-    parts = (obj.get("content") or {}).get("parts") or []
-    if any("functionCall" in p for p in parts):
-        return [{**obj, "partial": True}, {**obj, "partial": False}]
-    texts = [p["text"] for p in parts if isinstance(p.get("text"), str)]
-    if len(texts) != 1 or len(parts) != 1:
-        return [obj]
-    out = []
-    chunks = split_text(texts[0])
-    for i, chunk in enumerate(chunks):
-        piece = {k: v for k, v in obj.items() if k != "finishReason"}
-        piece["content"] = {"parts": [{"text": chunk}], "role": "model"}
-        piece["partial"] = True
-        if i == len(chunks) - 1:
-            piece["finishReason"] = "STOP"
-        out.append(piece)
-    out.append({**obj, "partial": False})
-    return out
 
 
 def _video_info(m: Any) -> dict[str, Any]:
