@@ -8,9 +8,11 @@ Rules, first match wins:
 3. ``cursor``: under ``~/.cursor/skills/`` or a project's ``.cursor/skills/``.
 4. ``claude-code``: under ``~/.claude/skills/`` or a project's ``.claude/skills/``.
 5. ``openclaw``: under ``~/.openclaw/skills/``.
-6. otherwise ``unknown``.
+6. a folder ``igedit install`` wrote (its ``.igedit-install.json`` names the host) → that
+   host; this covers project-level installs such as OpenClaw's ``<workspace>/skills/``.
+7. otherwise ``unknown``.
 
-Rules 2 and 3 are the seed's two rules; 4 and 5 are igedit additions (README).
+Rules 2 and 3 are the seed's two rules; 4–6 are igedit additions (README).
 """
 
 from __future__ import annotations
@@ -57,4 +59,15 @@ def detect_platform(skill_dir: Path, env: dict[str, str] | None = None) -> str:
         return "claude-code"
     if _under(path, home / ".openclaw" / "skills"):
         return "openclaw"
-    return "unknown"
+    return _installed_host(path) or "unknown"
+
+
+def _installed_host(path: Path) -> str:
+    import json
+
+    try:
+        marker = json.loads((path / ".igedit-install.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    host = marker.get("host") if isinstance(marker, dict) else None
+    return host if host in PLATFORMS and host != "unknown" else ""

@@ -68,3 +68,14 @@ def test_doctor_in_a_copied_checkout(fake_home: Path, rel: str, expected: str) -
                          capture_output=True, text=True, timeout=60)
     assert f"platform: {expected}" in out.stdout.splitlines(), out.stdout + out.stderr
     assert f"skill_dir: {dest}" in out.stdout
+
+
+def test_install_marker_names_the_host(fake_home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "ws" / "skills" / "instagram-video-editor-desktop"
+    folder.mkdir(parents=True)
+    (folder / ".igedit-install.json").write_text('{"host": "openclaw"}')
+    assert detect_platform(folder, env={}) == "openclaw"
+    (folder / ".igedit-install.json").write_text('{"host": "evil\\nvalue"}')
+    assert detect_platform(folder, env={}) == "unknown"
+    (folder / ".igedit-install.json").write_text("not json")
+    assert detect_platform(folder, env={}) == "unknown"
