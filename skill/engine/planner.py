@@ -47,12 +47,12 @@ class RulePlanner:
         masked = mask(instruction or "")
         env = Env(draft or {}, ctx, masked)
         state = State()
-        unknown: list[str] = []
-        for a, b in split_clauses(masked.text):
-            clause = Clause(masked.text[a:b], masked)
+        clauses = [Clause(masked.text[a:b], masked) for a, b in split_clauses(masked.text)]
+        for clause in clauses:
             extract(clause, state, env)
-            unknown.extend(clause.leftovers())
             state.prev_topic = clause.topic or state.prev_topic
+        # leftovers last: a later clause may complete an earlier one ("cut the end, last 3 s")
+        unknown = [words for clause in clauses for words in clause.leftovers()]
         return Plan(tuple(state.ops(env)), tuple(dict.fromkeys(unknown)))
 
 

@@ -42,9 +42,12 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def words(items: list[str]) -> str:
-    """An alternation of vocabulary fragments that never starts or ends inside a Latin word."""
-    body = "|".join(sorted(items, key=len, reverse=True))
-    return rf"(?<![a-z])(?:{body})(?![a-z])"
+    """An alternation of vocabulary fragments; a Latin fragment never starts or ends inside
+    a Latin word ("cool" does not match "coolant"), a Chinese one may touch anything."""
+    def guard(item: str) -> str:
+        return item if _CJK.search(item) else rf"(?<![a-z])(?:{item})(?![a-z])"
+
+    return "(?:" + "|".join(guard(i) for i in sorted(items, key=len, reverse=True)) + ")"
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,7 @@ class State:
     join: str | None = None
     trims: list[Op] = field(default_factory=list)
     trim_verb: str | None = None            # "cut" / "keep": carried to a verb-less next clause
+    pending_cut: tuple[Clause, tuple[int, int], str] | None = None   # "cut the ending" (no time yet)
     speed: float | None = None
     ratio: str | None = None
     fit: str | None = None

@@ -9,6 +9,7 @@ and the cover take their own times before the trim rules look for ranges.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from re import Match
 
@@ -23,7 +24,7 @@ _RATIO = r"(?<![\d.])(9|16|1|4)\s*(?:[:：x×/]|by)\s*(16|9|1|5)(?![\d.])"
 _RESOLUTION = r"(?<!\d)(\d{3,4})\s*[x×*]\s*(\d{3,4})(?!\d)"
 
 # a time range; group names a/b; ``pre`` says it was introduced by from/between/从
-RANGE = (rf"(?P<pre>\bfrom\s+|\bbetween\s+|从|從)?(?:第\s*)?(?P<a>{T_OPT})\s*"
+RANGE = (rf"(?P<pre>\bfrom\s+|\bbetween\s+|\bseconds?\s+|从|從)?(?:第\s*)?(?P<a>{T_OPT})\s*"
          rf"(?P<conn>to|until|till|through|thru|and|-|–|—|~|〜|～|到|至)\s*(?:第\s*)?(?P<b>{T_OPT})")
 
 
@@ -71,7 +72,8 @@ def ext_aspect(cl: Clause, st: State, env: Env) -> None:
         if hit and ratio is not None:
             for found in hit:
                 cl.take(found)
-    no_crop = cl.grab(v.re("no_crop"))
+    no_crop = cl.search(v.re("no_crop"))
+    cl.grab_all(v.re("no_crop"))
     if ratio:
         st.ratio = ratio
         cl.topic = "aspect"
@@ -147,6 +149,9 @@ def ext_trim(cl: Clause, st: State, env: Env) -> None:
 
 
 def _cut_en(cl: Clause, st: State, env: Env) -> None:
+    m = cl.grab(rf"\b{_CUT}\s+(?:off\s+)?(?:the\s+)?(?P<w>{_HEAD}|{_TAIL})\s+(?:second|sec)\b")
+    if m:   # "trim off the first second"
+        _cut(st, **({"head": 1000} if re.match(_HEAD, m.group("w"), re.I) else {"tail": 1000}))
     m = cl.grab(rf"\b{_CUT}\s+(?:off\s+)?(?:the\s+)?{_HEAD}\s+(?P<t>{T_OPT})")
     if m:
         _cut(st, head=time_ms(m.group("t")) or 0)
@@ -157,6 +162,10 @@ def _cut_en(cl: Clause, st: State, env: Env) -> None:
     if m:
         ms = time_ms(m.group("t")) or 0
         _cut(st, **({"tail": ms} if m.group("w").lower() == "end" else {"head": ms}))
+    m = cl.search(rf"\b{_CUT}\s+(?:off\s+)?(?:the\s+)?(?P<w>ending|end|outro|beginning|start|intro)\b(?!\s*\d)")
+    if m and not cl.has(T):
+        st.pending_cut = (cl, m.span(), "tail" if m.group("w").lower() in ("ending", "end", "outro")
+                          else "head")
     for m in cl.finditer(rf"\b{_CUT}\s+(?:out\s+)?(?:the\s+(?:part|bit|section)\s+)?{RANGE}"):
         span = time_range(m)
         if span:
@@ -167,7 +176,17 @@ def _cut_en(cl: Clause, st: State, env: Env) -> None:
 
 def _keep_en(cl: Clause, st: State, env: Env) -> None:
     verbless_cut = st.trim_verb == "cut" and not cl.has(rf"\b{_KEEP}\b")
-    m = cl.search(rf"(?:\b{_KEEP}\s+)?(?:only\s+)?(?:the\s+)?\b{_HEAD}\s+(?P<t>{T_OPT})(?:\s+only)?")
+    if st.pending_cut is not None:   # "cut the ending, last 6 seconds"
+        m = cl.search(rf"(?:the\s+)?(?:(?:first|last|final)\s+)?(?P<t>{T})")
+        if m and (ms := time_ms(m.group("t"))):
+            owner, span, side = st.pending_cut
+            owner.take(span)
+            cl.take(m)
+            _cut(st, **({"tail": ms} if side == "tail" else {"head": ms}))
+            st.pending_cut = None
+            return
+    m = cl.search(rf"(?:\b(?:{_KEEP}|shorten|trim|cut|clip|reduce)\s+(?:it\s+|this\s+)?(?:down\s+)?(?:to\s+)?)?"
+                  rf"(?:only\s+)?(?:the\s+)?\b{_HEAD}\s+(?P<t>{T_OPT})(?:\s+only)?")
     if m and (ms := time_ms(m.group("t"))):
         cl.take(m)
         if verbless_cut:
@@ -181,13 +200,20 @@ def _keep_en(cl: Clause, st: State, env: Env) -> None:
             _cut(st, tail=ms)
         else:
             _keep_last(st, env, ms)
-    m = cl.search(rf"(?:\b(?:{_KEEP}|trim|cut|clip)\s+(?:it\s+|only\s+)?(?:to\s+)?)?(?:the\s+(?:part|bit|section)\s+)?{RANGE}")
+    m = cl.search(rf"(?:\b(?:{_KEEP}|trim|cut|clip)\s+(?:it\s+|only\s+)?(?:to\s+)?|{_ZKEEP})?(?:the\s+(?:part|bit|section)\s+)?{RANGE}")
     if m and (span := time_range(m)):
         cl.take(m)
         st.trims.append(Trim(*span))
         st.trim_verb = "keep"
+    m = cl.grab(rf"\b(?:start|begin)\s+(?:it\s+|the\s+video\s+)?(?:at|from)\s+(?P<t>{T_OPT})"
+                rf"|\b(?:skip\s+to|jump\s+to)\s+(?P<t2>{T_OPT})"
+                rf"|\bfrom\s+(?P<t3>{T})\s+(?:on(?:wards?)?|to\s+the\s+end)\b")
+    if m and (ms := time_ms(m.group("t") or m.group("t2") or m.group("t3"))):
+        st.trims.append(Trim(ms, None))
+        st.trim_verb = "keep"
     m = cl.grab(rf"\b(?:trim|cut|shorten|reduce|clip|make|keep)\s+(?:it\s+|this\s+|the\s+video\s+)?"
-                rf"(?:down\s+)?(?:to\s+)?(?:just\s+|only\s+|the\s+first\s+)?(?P<t>{T})(?:\s+long)?")
+                rf"(?:down\s+)?(?:to\s+)?(?:under|below|less\s+than|at\s+most|no\s+(?:more|longer)\s+than|within)?\s*"
+                rf"(?:just\s+|only\s+|the\s+first\s+)?(?P<t>{T})(?:\s+long)?")
     if m is None:
         m = cl.grab(rf"(?P<t>{T})\s+(?:long|max(?:imum)?)\b")
     if m and (ms := time_ms(m.group("t"))):
@@ -198,9 +224,12 @@ def _cut_zh(cl: Clause, st: State, env: Env) -> None:
     m = cl.grab(rf"{_ZCUT}(?:视频|視頻)?的?(?:开头|開頭|前面|前)的?\s*(?:第)?(?P<t>{T})|(?:开头|開頭|前面?)(?P<t2>{T})(?:不要|去掉|删掉|刪掉)")
     if m:
         _cut(st, head=time_ms(m.group("t") or m.group("t2")) or 0)
+    head_done = m is not None
     m = cl.grab(rf"{_ZCUT}(?:视频|視頻)?的?(?:最后|最後|结尾|結尾|末尾|后面|後面|后|後)的?\s*(?P<t>{T})|(?:最后|最後|结尾|結尾)(?P<t2>{T})(?:不要|去掉|删掉|刪掉)")
+    if m is None and head_done:   # 剪掉开头5秒和结尾3秒: one verb for both ends
+        m = cl.grab(rf"(?:和|跟|与|與|以及|还有|還有|、)?\s*(?:最后|最後|结尾|結尾|末尾)的?\s*(?P<t>{T})")
     if m:
-        _cut(st, tail=time_ms(m.group("t") or m.group("t2")) or 0)
+        _cut(st, tail=time_ms(m.group("t") or m.groupdict().get("t2") or "") or 0)
     for m in cl.finditer(rf"{_ZCUT}(?:中间)?的?{RANGE}(?:的(?:部分|内容|片段))?"):
         span = time_range(m)
         if span:
@@ -215,6 +244,9 @@ def _keep_zh(cl: Clause, st: State, env: Env) -> None:
     m = cl.grab(rf"{_ZKEEP}?(?:视频|視頻)?的?(?:最后|最後)\s*(?P<t>{T})")
     if m and (ms := time_ms(m.group("t"))):
         _keep_last(st, env, ms)
+    m = cl.grab(rf"{_ZKEEP}?(?:从|從)?第?\s*(?P<t>{T})(?:之后|之後|以后|以後|开始|開始|起)")
+    if m and (ms := time_ms(m.group("t"))):
+        st.trims.append(Trim(ms, None))
     m = cl.search(rf"{_ZKEEP}?{RANGE}(?:的(?:部分|内容|片段))?")
     if m and (span := time_range(m)):
         cl.take(m)
@@ -235,6 +267,8 @@ def _set_speed(cl: Clause, st: State, m: Match[str] | None, factor: float | None
     cl.take(m)
     st.speed = factor
     cl.topic = "speed"
+    cl.grab_all(r"\b(?:(?:playback\s+)?speed|faster|times|slow[- ]?mo(?:tion)?|slowmo|time-?lapse|in|slow(?:\s+(?:it|this))?(?:\s+down)?(?:\s+to)?)\b"
+                r"|速度|倍速|播放")
     return True
 
 
@@ -271,18 +305,19 @@ def ext_speed(cl: Clause, st: State, env: Env) -> None:
     ):
         if _set_speed(cl, st, cl.search(pattern), factor):
             return
-    m = cl.search(rf"(?:加速|快进|快進|提速)\s*(?:到|至|为|為)?\s*(?P<n>{NUM})\s*倍(?:速)?|(?P<n2>{NUM})\s*倍(?:速|快|速度|播放)")
+    m = cl.search(rf"(?:加速|快进|快進|提速|速度(?:调成|調成|调到|調到|设为|設為|改成|改为|改為|变成|變成|为|為)?)\s*(?:到|至|为|為)?\s*(?P<n>{NUM})\s*倍(?:速)?"
+                  rf"|(?P<n2>{NUM})\s*倍(?:速|快|速度|播放)")
     if m and _set_speed(cl, st, m, parse_num(m.group("n") or m.group("n2"))):
         return
-    m = cl.search(rf"(?:慢放|减速|減速|放慢)\s*(?P<n>{NUM})\s*倍")
-    if m and (val := n(m)):
-        if _set_speed(cl, st, m, 1 / val):
+    m = cl.search(rf"(?:慢放|减速|減速|放慢|慢)\s*(?P<n>{NUM})\s*倍")
+    if m and (val := n(m)):   # 放慢一倍 is half speed: "slower by one times"
+        if _set_speed(cl, st, m, 0.5 if val == 1 else 1 / val):
             return
     for pattern, factor in (
         (r"半速|一半速度|速度减半|速度減半", 0.5),
         (r"慢动作|慢動作|慢镜头|慢鏡頭|慢放|慢速|放慢", 0.5),
         (r"正常速度|原速|恢复速度|恢復速度", 1.0),
-        (r"加速|快进|快進|快放|变快|變快|提速", 1.5),
+        (r"加速|加快|快进|快進|快放|变快|變快|提速|快一点|快一點", 1.5),
     ):
         if _set_speed(cl, st, cl.search(pattern), factor):
             return
@@ -291,7 +326,7 @@ def ext_speed(cl: Clause, st: State, env: Env) -> None:
 # ---------------------------------------------------------------- look, fades, loudness, join
 
 _LOOK_NOUNS = (r"\b(?:look|tones?|colou?rs?|grade|grading|filter|tint|feel|vibe|lut|effect|style)\b"
-               r"|色调|色調|滤镜|濾鏡|效果|风格|風格|颜色|顏色|色彩")
+               r"|\bfilm\b|色调|色調|滤镜|濾鏡|效果|风格|風格|颜色|顏色|色彩")
 
 
 def ext_look(cl: Clause, st: State, env: Env) -> None:
@@ -317,8 +352,8 @@ def ext_look(cl: Clause, st: State, env: Env) -> None:
 
 
 _FADE_BOTH = r"\bfade(?:s|d)?\s*(?:it\s+|things\s+)?in\s*(?:and|&|\+|/)\s*(?:fade\s*)?out\b|淡入淡出|淡入和淡出|渐显渐隐|漸顯漸隱"
-_FADE_IN = r"\bfade(?:s|d)?[- ]?(?:it\s+|things\s+)?in\b|\bfade[- ]?in\b|淡入|渐显|漸顯|渐入|漸入"
-_FADE_OUT = r"\bfade(?:s|d)?[- ]?(?:it\s+|things\s+)?out\b|\bfade[- ]?out\b|\bfade\s+to\s+black\b|淡出|渐隐|漸隱|渐出|漸出"
+_FADE_IN = r"\bfade(?:s|d)?[- ]?(?:it\s+|them\s+|things\s+)?in\b|\bfade[- ]?in\b|淡入|渐显|漸顯|渐入|漸入"
+_FADE_OUT = r"\bfade(?:s|d)?[- ]?(?:it\s+|them\s+|things\s+)?out\b|\bfade[- ]?out\b|\bfade\s+to\s+black\b|淡出|渐隐|漸隱|渐出|漸出"
 
 
 def fade_duration(cl: Clause, default: int) -> int:
@@ -356,7 +391,7 @@ def ext_loudnorm(cl: Clause, st: State, env: Env) -> None:
     v = vocab()
     if cl.grab(v.re("loudnorm_off")):
         st.loudnorm = False
-    elif cl.grab(v.re("loudnorm_on")):
+    elif cl.grab_all(v.re("loudnorm_on")):
         st.loudnorm = True
         cl.grab(r"\b(?:the\s+)?(?:loudness|audio|volume)\b|响度|響度")
 
@@ -370,6 +405,7 @@ def ext_join(cl: Clause, st: State, env: Env) -> None:
         st.join = st.join or "upload"
     else:
         return
-    cl.grab(r"\b(?:in\s+(?:the\s+)?(?:same\s+|upload(?:ed)?\s+|original\s+)?order|in\s+sequence)\b|按顺序|按順序|按上传顺序|按上傳順序")
+    cl.grab(r"\b(?:in\s+(?:the\s+)?(?:same\s+|upload(?:ed)?\s+|original\s+)?order(?:\s+(?:i|they\s+were|you)\s+(?:uploaded|added|sent|got)(?:\s+(?:them|it))?)?|in\s+sequence)\b"
+            r"|按顺序|按順序|按上传顺序|按上傳順序")
     cl.grab(r"\b(?:all\s+)?(?:the\s+|my\s+)?(?:clips|videos|them|files|parts)\b|所有片段|片段|素材")
     cl.topic = "join"

@@ -52,16 +52,21 @@ _ADD = (r"\b(?:add|put|use|with|play|include|give|set|pick|choose|insert|layer)\
         r"|加上|加入|添加|加|配上|配|用|放|来点|來點|来一首|來一首|换成|換成")
 _MUSIC_FADE_BOTH = (r"\bfade\s+(?:the\s+)?(?:music|song|track|bgm)\s+in\s*(?:and|&|/|\+)\s*out"
                     r"|\bfade(?:s|d)?\s*(?:it\s+)?in\s*(?:and|&|/|\+)\s*out|淡入淡出|淡入和淡出")
-_MUSIC_FADE_IN = (r"\bfade\s+(?:the\s+)?(?:music|song|track|bgm)\s+in\b|\bfade(?:s|d)?[- ]?(?:it\s+)?in\b"
+_MUSIC_FADE_IN = (r"\bfade\s+(?:the\s+)?(?:music|song|track|bgm)\s+in\b|\bfade(?:s|d)?[- ]?(?:it\s+|them\s+)?in\b"
                   r"|淡入|渐强|漸強")
-_MUSIC_FADE_OUT = (r"\bfade\s+(?:the\s+)?(?:music|song|track|bgm)\s+out\b|\bfade(?:s|d)?[- ]?(?:it\s+)?out\b"
+_MUSIC_FADE_OUT = (r"\bfade\s+(?:the\s+)?(?:music|song|track|bgm)\s+out\b|\bfade(?:s|d)?[- ]?(?:it\s+|them\s+)?out\b"
                    r"|淡出|渐弱|漸弱")
+
+
+_GENERIC_MUSIC = {"song", "music", "track", "audio", "bgm", "beat", "sound", "tune", "soundtrack"}
 
 
 def _audio_file(cl: Clause, env: Env) -> str | None:
     low = cl.work.lower()
     for item in reversed(env.audio()):
         for name in (item.name, item.name.rsplit(".", 1)[0]):
+            if name.lower() in _GENERIC_MUSIC:   # "fade the song out" is not about song.mp3
+                continue
             pos = low.find(name.lower()) if len(name) >= 3 else -1
             if pos >= 0:
                 cl.take((pos, pos + len(name)))
@@ -97,7 +102,7 @@ def ext_music(cl: Clause, st: State, env: Env) -> None:
             break
     is_music = bool(music_word or duck or no_duck or mood
                     or (trending and cl.has(r"\b(?:sound|audio)\b")))
-    if not is_music and st.prev_topic == "music" and cl.has(r"\b(?:it|them)\b|它"):
+    if not is_music and st.prev_topic == "music" and cl.has(r"\b(?:it|them)\b|它|音乐|音樂"):
         is_music = bool(cl.has(_MUSIC_FADE_IN) or cl.has(_MUSIC_FADE_OUT))
     if not is_music:
         return
@@ -115,8 +120,9 @@ def ext_music(cl: Clause, st: State, env: Env) -> None:
                            "requested": cl.text[trending.start():trending.end()]}
     elif mood:
         st.music_source = {"mood": mood[0]}
-    if mood:
-        cl.take(mood[1])
+    if mood:   # "chill lo-fi music": the first mood wins, the others only describe it
+        for other in ("lofi", "chill", "upbeat", "cinematic"):
+            cl.grab_all(v.re("moods", other))
     _music_settings(cl, st)
     add = cl.grab(_ADD)
     noun = cl.grab(_music_re())
@@ -132,7 +138,7 @@ def _music_settings(cl: Clause, st: State) -> None:
         if value is not None:
             cl.take(m)
             st.music["volume_pct"] = value
-            cl.grab(r"\b(?:at|volume|to)\b|音量")
+            cl.grab_all(r"\b(?:at|volume|to|down|up|turn|set)\b|音量")
     if "volume_pct" not in st.music:
         m = cl.search(rf"(?:\bvolume\s+(?:to\s+|at\s+|of\s+)?|音量(?:调到|調到|设为|設為|为|為)?\s*)(?P<n>{NUM})(?!\s*(?:x|倍|s\b|秒))")
         if m and (val := parse_num(m.group("n"))) is not None:
@@ -165,7 +171,8 @@ def ext_original(cl: Clause, st: State, env: Env) -> None:
     value: int | None = None
     m = cl.search(rf"\b(?:mute|silence|kill|remove|drop|cut|turn\s+off|get\s+rid\s+of|lose|no|without)\s+(?:the\s+)?{orig}"
                   rf"|{orig}\s+(?:muted|off|silent)"
-                  r"|静音原声|靜音原聲|原声静音|原聲靜音|(?:去掉|去除|关闭|關閉|关掉|關掉|不要|消除)(?:视频的?|視頻的?)?(?:原声|原聲|原音|声音|聲音)")
+                  r"|静音原声|靜音原聲|原声静音|原聲靜音|(?:去掉|去除|关闭|關閉|关掉|關掉|不要|消除)(?:视频的?|視頻的?)?(?:原声|原聲|原音|声音|聲音)"
+                  r"|(?:原声|原聲|原音|声音|聲音)(?:给)?(?:关掉|關掉|去掉|关闭|關閉|静音|靜音|拿掉|去除)")
     if m:
         value = 0
     elif not music and (m := cl.search(r"\bmuted?\b(?:\s+(?:it|the\s+video|the\s+clip|everything|the\s+(?:audio|sound)|audio|sound))?|静音|靜音|无声|無聲")):
@@ -186,7 +193,7 @@ def ext_original(cl: Clause, st: State, env: Env) -> None:
     if value is None or m is None:
         return
     cl.take(m)
-    cl.grab(r"\b(?:lower|reduce|quieter|softer|turn\s+down|keep|at|to|volume|audio|sound|level)\b|降低|调低|調低|保留|音量")
+    cl.grab_all(r"\b(?:lower|reduce|quieter|softer|turn|down|keep|at|to|volume|audio|sound|level)\b|降低|调低|調低|保留|音量")
     cl.grab(orig)
     st.original = value
     cl.topic = "original"
@@ -252,6 +259,10 @@ def ext_title_loose(cl: Clause, st: State, env: Env) -> None:
     ext_title(cl, st, env, keyword_needed=False)
 
 
+_AUTO_CAPTIONS = (r"\bauto(?:matic(?:ally)?)?\b|\bauto-|\bgenerat\w*|\btranscri\w*|\bfrom\s+(?:the\s+)?(?:speech|audio|voice)"
+                  r"|自动|自動|生成|识别|識別|语音|語音")
+
+
 def ext_captions(cl: Clause, st: State, env: Env) -> None:
     v = vocab()
     kw = cl.search(v.re("captions"))
@@ -278,6 +289,8 @@ def ext_captions(cl: Clause, st: State, env: Env) -> None:
                     break
             if file_op:
                 break
+        if cl.has(_AUTO_CAPTIONS):
+            return  # speech-to-text captions are a cloud feature: leave it not understood
         if file_op is None and env.captions():
             file_op = caption_file_op(env)
         if file_op is None:
@@ -317,6 +330,16 @@ def ext_text_carry(cl: Clause, st: State, env: Env) -> None:
     cl.topic = st.prev_topic
 
 
+def ext_music_carry(cl: Clause, st: State, env: Env) -> None:
+    """"add epic music, quiet": a clause of only music settings after a music clause."""
+    if st.prev_topic != "music" or cl.topic:
+        return
+    before = dict(st.music)
+    _music_settings(cl, st)
+    if st.music != before:
+        cl.topic = "music"
+
+
 def ext_percent_carry(cl: Clause, st: State, env: Env) -> None:
     """"…, 35%" on its own: the volume of what the previous clause was about."""
     m: Match[str] | None = cl.search(PERCENT)
@@ -340,7 +363,7 @@ def ext_percent_carry(cl: Clause, st: State, env: Env) -> None:
 EXTRACTORS: tuple[Extractor, ...] = (
     ext_text_carry, ext_remove, ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
     ext_speed, ext_trim, ext_look, ext_fade, ext_loudnorm, ext_join, ext_title_loose,
-    ext_percent_carry,
+    ext_music_carry, ext_percent_carry,
 )
 
 
