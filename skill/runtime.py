@@ -198,17 +198,21 @@ class Runtime:
         started = last_notice = self.clock()
 
         def flush(final: bool) -> None:
+            # Emit whole sentences only, so a GUI phrase split across streamed chunks
+            # ("Click " | "the Export button") is translated as one.
             nonlocal buffer, shown
-            parts = _SENTENCE_END.split(buffer)
-            complete, rest = (parts, "") if final else (parts[:-1], parts[-1])
-            out = " ".join(p.strip() for p in complete if p and p.strip())
-            buffer = rest
+            if final:
+                cut = len(buffer)
+            else:
+                ends = [m.end() for m in _SENTENCE_END.finditer(buffer)]
+                cut = ends[-1] if ends else 0
+            out, buffer = buffer[:cut].strip(), buffer[cut:]
             if out:
                 tr = translate(out, self.lang)
                 actions.extend(tr.actions)
                 if tr.text.strip():
                     self._emit(Reply(kind="text", text=render("backend_text", self.lang,
-                                                              text=tr.text)))
+                                                              text=tr.text.strip())))
                     shown = True
 
         try:
