@@ -179,8 +179,8 @@ def _keep_en(cl: Clause, st: State, env: Env) -> None:
     if st.pending_cut is not None:   # "cut the ending, last 6 seconds"
         m = cl.search(rf"(?:the\s+)?(?:(?:first|last|final)\s+)?(?P<t>{T})")
         if m and (ms := time_ms(m.group("t"))):
-            owner, span, side = st.pending_cut
-            owner.take(span)
+            owner, where, side = st.pending_cut
+            owner.take(where)
             cl.take(m)
             _cut(st, **({"tail": ms} if side == "tail" else {"head": ms}))
             st.pending_cut = None
