@@ -123,7 +123,7 @@ def test_cloud_backend_end_to_end_against_serve(base: str, tmp_path: Path,
     assert summarize(st.draft) == \
         'Timeline (2 tracks): 1. Video: phone clip.mp4 (0-1s) 2. Title: "Hi" (0-1s)'
     assert [m.name for m in st.media] == ["phone clip.mp4"]
-    assert (credits.available, credits.total) == (0, 0)
+    assert (credits.available, credits.total, credits.local) == (0, 0, True)
     facts = probe_mp4(dest)
     assert (facts["width"], facts["height"]) == (1080, 1080)
     assert facts["audio"] is True and facts["vcodec"] == "h264"

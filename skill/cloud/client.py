@@ -374,8 +374,9 @@ class CloudBackend:
         await self._ensure()
         data = await self._call("GET", "/api/credits/balance/simple")
         data = data if isinstance(data, dict) else {}
+        # `igedit serve` marks its balance as local: it needs no credits at all.
         return Credits(_int(data.get("available")), _int(data.get("frozen")),
-                       _int(data.get("total")))
+                       _int(data.get("total")), local=data.get("local") is True)
 
     def _render_id(self) -> str:
         ms = max(int(time.time() * 1000), self._last_render_ms + 1)
