@@ -333,6 +333,8 @@ class _Rewrite:
             prep = " ".join(_group(m, src, "prep").lower().split())
             dest = _group(m, src, "dest")
             first = dest.split()[0].lower() if dest.split() else ""
+            if first in _VAGUE:  # "drag it to where you want it": nothing to run
+                return _render("gui_generic", lang, end=end)
             if prep == "to" and not (first in _DEST_WORDS or dest[:1].isupper() or dest[:1].isdigit()):
                 # "drag the edges to trim it": a purpose, not an edit the host could run
                 return _render("gui_ask", lang, purpose=dest, end=end)
@@ -346,8 +348,9 @@ class _Rewrite:
         return _say(lang, edit, self.tail(raw_tail), end)
 
 
-_DEST_WORDS = {"the", "a", "an", "your", "my", "this", "that", "its", "it", "them", "here",
-               "there", "where", "start", "end", "beginning", "top", "bottom", "left", "right"}
+_DEST_WORDS = {"the", "a", "an", "your", "my", "this", "that", "its", "it", "them", "start",
+               "end", "beginning", "top", "bottom", "left", "right"}
+_VAGUE = {"where", "wherever", "anywhere", "here", "there", "somewhere"}
 _PREP = {"onto": "on", "on to": "on", "into": "in"}
 _JOIN = re.compile(r"(?:,?\s*(?:and\s+then|then|and|or)|\s*[,，;；]\s*(?:然后|再|并|或者)?"
                    r"|然后|再|并且?)\s*$", re.IGNORECASE)

@@ -92,6 +92,13 @@ def test_recorded_streams(name: str, expected: str) -> None:
      Translation("說“導出”即可下載影片。", (EXPORT,))),
     ("单击“撤销”按钮撤回上一步。", None,
      Translation("说“撤销”即可撤回上一步。", (GuiAction("api", "undo"),))),
+    ("Click the Download icon in the top-right corner of the editor to save the MP4.", None,
+     Translation('Say "export" to save the MP4.', (EXPORT,))),
+    ("Simply drag it to where you want it, then click Apply.", None,
+     Translation('Simply say "apply".', (GuiAction("api", "apply"),))),
+    ("Tap here to continue.", None,
+     Translation("Just tell me what you'd like to change and I'll do it.", ())),
+    ("點擊這裡。", None, Translation("直接告訴我你想怎麼改，我來處理。", ())),
     # the reply language wins over the sentence's own; its purpose is then the default
     ("点击导出按钮下载视频。", "en", Translation('Say "export" to download your video.', (EXPORT,))),
     ("Click the Export button to download your video.", "zh",
