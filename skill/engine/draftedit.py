@@ -149,14 +149,20 @@ def set_canvas(draft: Draft, ratio: str) -> None:
 
 # ---------------------------------------------------------------- invariants
 
-def settle(draft: Draft) -> Draft:
-    """Re-establish the invariants after an edit (in place; returns the draft)."""
+def repack(draft: Draft) -> None:
+    """Video segments back to back from 0 (in place)."""
     vt = track(draft, VIDEO)
     if vt is not None:
         pos = 0
         for seg in vt["sg"]:
             seg["s"] = pos
             pos += int(seg.get("d", 0))
+
+
+def settle(draft: Draft) -> Draft:
+    """Re-establish the invariants after an edit (in place; returns the draft)."""
+    repack(draft)
+    vt = track(draft, VIDEO)
     total = total_ms(draft)
     for t in draft.get("t") or []:
         if t.get("tt") == AUDIO and (t.get("m") or {}).get("role") == "bgm" and vt is not None:

@@ -17,11 +17,11 @@ from .draftedit import (
     Seg,
     cut_map,
     keep_map,
+    repack,
     retime,
     seg_in,
     seg_speed,
     segment_map,
-    settle,
     track,
     video_segments,
 )
@@ -46,7 +46,7 @@ def _keep(draft: Draft, spans: list[tuple[int, int]], mapping: Callable[[int], i
     vt = track(draft, VIDEO)
     assert vt is not None
     vt["sg"] = pieces
-    settle(draft)
+    repack(draft)
     retime(draft, mapping)
 
 
@@ -145,7 +145,7 @@ class SetSpeed(Op):
             span = int(seg["d"]) * seg_speed(seg)          # source time used stays the same
             seg["d"] = max(1, round(span / self.applied))
             seg["m"]["speed"] = self.applied
-        settle(draft)
+        repack(draft)
         retime(draft, segment_map(before, vt["sg"], list(range(len(before)))))
 
     def view(self) -> dict[str, Any]:
@@ -174,5 +174,5 @@ class Join(Op):
         assert vt is not None
         vt["sg"] = [copy.deepcopy(before[i]) for i in order]
         pairs: list[int | None] = [order.index(i) for i in range(len(before))]
-        settle(draft)
+        repack(draft)
         retime(draft, segment_map(before, vt["sg"], pairs), reordered=True)
