@@ -58,8 +58,8 @@ def test_single_clip_square_argv_whole_values() -> None:
     assert argv[6:11] == ["1.5", "-t", "2.25", "-i", CLIP]
     assert graph_of(argv) == [
         "[0:v:0]setpts=PTS-STARTPTS,fps=30[v0gin]",
-        "[v0gin]scale=1080:1080:force_original_aspect_ratio=increase,crop=1080:1080,"
-        "setsar=1,format=yuv420p[v0g]",
+        "[v0gin]crop=w='min(iw,trunc(ih*1080/1080))':h='min(ih,trunc(iw*1080/1080))',"
+        "scale=1080:1080,setsar=1,format=yuv420p[v0g]",
         "[v0g]tpad=stop_mode=clone:stop=-1,trim=end_frame=60,setpts=PTS-STARTPTS[v0]",
         "[0:a:0]asetpts=PTS-STARTPTS,aresample=48000:async=1:first_pts=0,"
         "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
@@ -167,10 +167,13 @@ def test_blur_fit_and_preview() -> None:
     g = graph_of(plan.argv)
     assert (plan.width, plan.height) == (960, 540)
     assert g[1] == "[v0gin]split=2[v0gbg][v0gfg]"
-    assert g[2] == ("[v0gbg]scale=240:134:force_original_aspect_ratio=increase,crop=240:134,"
+    assert g[2] == ("[v0gbg]scale=240:134:force_original_aspect_ratio=increase"
+                    ":flags=fast_bilinear,crop=240:134,"
                     "boxblur=10:2,eq=brightness=-0.06,scale=960:540[v0gbgs]")
     assert g[3] == ("[v0gfg]scale=960:540:force_original_aspect_ratio=decrease"
-                    ":force_divisible_by=2[v0gfgs]")
+                    ":force_divisible_by=2:flags=fast_bilinear[v0gfgs]")
+    assert plan.argv[1:8] == ["-hide_banner", "-loglevel", "error", "-y",
+                              "-skip_loop_filter", "all", "-t"]
     assert opt(plan.argv, "-preset") == "ultrafast" and opt(plan.argv, "-crf") == "23"
     assert fg.canvas({"ratio": "4:5"}, preview=True) == (540, 674)
     assert fg.canvas({}) == (1080, 1920)

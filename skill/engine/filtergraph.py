@@ -111,10 +111,10 @@ def look_filters(look: Any) -> list[str]:
 
 
 def geometry(fit: str, width: int, height: int, label: str, *, sar: float = 1.0,
-             image: bool = False) -> list[str]:
+             image: bool = False, fast: bool = False) -> list[str]:
     """Filters turning any frame into exactly ``width``×``height`` (square pixels).
 
-    ``crop``: scale to fill then centre-crop. ``blur``: the whole frame fitted inside,
+    ``crop``: centre-crop to the canvas's aspect, then scale. ``blur``: the whole frame fitted inside,
     over a blurred, darkened fill of itself (blurred at quarter size: cheap).
     Returns graph *statements*; the first consumes ``[{label}in]`` and the last
     produces ``[{label}]``.
@@ -124,6 +124,8 @@ def geometry(fit: str, width: int, height: int, label: str, *, sar: float = 1.0,
         pre.append("scale=trunc(iw*sar/2)*2:ih,setsar=1")
     # stills are RGB or full-range JPEG: convert them to BT.709 limited-range explicitly
     color = ":out_color_matrix=bt709:out_range=tv" if image else ""
+    if fast:   # previews: cheapest scaler; the picture is only looked at, not delivered
+        color += ":flags=fast_bilinear"
     if fit == "blur":
         qw, qh = max(2, width // 4 // 2 * 2), max(2, height // 4 // 2 * 2)
         head = ",".join([*pre, "split=2"]) if pre else "split=2"
@@ -135,20 +137,25 @@ def geometry(fit: str, width: int, height: int, label: str, *, sar: float = 1.0,
             f":force_divisible_by=2{color}[{label}fgs]",
             f"[{label}bgs][{label}fgs]overlay=(W-w)/2:(H-h)/2,setsar=1,format=yuv420p[{label}]",
         ]
-    chain = [*pre, f"scale={width}:{height}:force_original_aspect_ratio=increase{color}",
-             f"crop={width}:{height}", "setsar=1", "format=yuv420p"]
+    # crop the largest centred region of the canvas's shape first, then scale: the scaler
+    # reads fewer pixels, and is skipped entirely when the crop is already canvas-sized
+    crop = (f"crop=w='min(iw,trunc(ih*{width}/{height}))'"
+            f":h='min(ih,trunc(iw*{height}/{width}))'")
+    chain = [*pre, crop, f"scale={width}:{height}{color}", "setsar=1", "format=yuv420p"]
     return [f"[{label}in]{','.join(chain)}[{label}]"]
 
 
 def video_segment(inp: int, label: str, frames: int, speed: float, fit: str,
-                  width: int, height: int, *, sar: float = 1.0, image: bool = False) -> list[str]:
+                  width: int, height: int, *, sar: float = 1.0, image: bool = False,
+                  fast: bool = False) -> list[str]:
     """Statements producing ``[label]``: exactly ``frames`` frames at 30 fps CFR."""
     pts = "PTS-STARTPTS" if speed == 1.0 else f"(PTS-STARTPTS)/{number(speed)}"
     head = f"[{inp}:v:0]setpts={pts},fps={FPS}[{label}gin]"
     # tpad clones the last frame if the source runs out early; trim makes the count exact
     tail = (f"[{label}g]tpad=stop_mode=clone:stop=-1,trim=end_frame={frames},"
             f"setpts=PTS-STARTPTS[{label}]")
-    return [head, *geometry(fit, width, height, f"{label}g", sar=sar, image=image), tail]
+    return [head, *geometry(fit, width, height, f"{label}g", sar=sar, image=image, fast=fast),
+            tail]
 
 
 def audio_segment(inp: int | None, label: str, frames: int, speed: float,

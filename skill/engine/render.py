@@ -146,6 +146,9 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         speed = 1.0 if image else fg.clamp_speed(seg.meta.get("speed", 1.0))
         volume = fg.gain(seg.meta.get("volume"), 1.0)
         span = fg.number(frames / fg.FPS * speed + _SPAN_MARGIN_S)
+        if options.preview and not image:
+            # decoding is most of a preview's cost: skip the deblocking filter
+            inputs += ["-skip_loop_filter", "all"]
         if image:
             inputs += ["-loop", "1", "-framerate", str(fg.FPS), "-t", span, "-i", src]
         else:
@@ -157,7 +160,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
             inputs += ["-t", span, "-i", src]
         idx = len(pairs) // 2
         graph += fg.video_segment(n_inputs, f"v{idx}", frames, speed, fit, width, height,
-                                  sar=pr.sar, image=image)
+                                  sar=pr.sar, image=image, fast=options.preview)
         audio_in = n_inputs if (pr.has_audio and not image and volume > 0) else None
         has_sound = has_sound or audio_in is not None
         graph.append(fg.audio_segment(audio_in, f"a{idx}", frames, speed, volume))
