@@ -319,3 +319,19 @@ def test_pick_font_prefers_regular_known_sans() -> None:
     assert pick_font(fonts, want_cjk=False) == fonts[3]
     assert pick_font(fonts, want_cjk=True) == fonts[3]     # no CJK font: best fallback
     assert pick_font([], want_cjk=False) is None
+
+
+def test_render_messages_exist_in_english_and_chinese() -> None:
+    import re
+
+    from skill.templates import PROMPTS_DIR, render
+
+    def keys(lang: str) -> set[str]:
+        text = (PROMPTS_DIR / lang / "render.j2").read_text(encoding="utf-8")
+        return set(re.findall(r"macro (\w+)\(c\)", text))
+
+    assert keys("en") == keys("zh") and "check_canvas" in keys("en")
+    assert render("error_no_font", "en", install="sudo apt install fonts-noto-cjk") == (
+        "No font was found for titles and captions. Install one "
+        "(sudo apt install fonts-noto-cjk), or set IGEDIT_FONT to a .ttf/.otf file.")
+    assert "IGEDIT_FFMPEG" in render("error_no_ffmpeg", "zh")
