@@ -89,6 +89,7 @@ class _Table:
     tail_strip_zh: re.Pattern[str]
     button_words: re.Pattern[str]
     timeline: re.Pattern[str]
+    media: re.Pattern[str]
     buttons: dict[str, _Button]
     state_say: dict[str, str]
     state_tail: str
@@ -138,7 +139,7 @@ def _table() -> _Table:
     cap = rf"(?-i:[A-Z0-9][\w&+\-]*(?:\s+{not_label}(?-i:[A-Z0-9])[\w&+\-]*){{0,3}})"
     label_en = (rf"(?:[\"“‘'](?P<q>[^\"”’'\n]{{1,40}})[\"”’']|(?P<cap>{cap})"
                 rf"|(?P<low>[a-z][\w\-]*(?:\s+[a-z][\w\-]*){{0,2}}?)(?=\s+(?:{bw})\b)"
-                rf"|(?P<known>{known_en}))(?:\s+(?:{bw}))?(?![A-Za-z])")
+                rf"|(?P<known>{known_en}))(?:\s+(?P<bw>{bw}))?(?![A-Za-z])")
     label_zh = (rf"(?:“(?P<zq>[^”\n]{{1,12}})”|「(?P<zq2>[^」\n]{{1,12}})」|(?P<zknown>{known_zh})"
                 rf"|(?P<zlow>[^，。“”！？、\s]{{1,6}}?)(?=(?:{bw_zh})))(?:{bw_zh})?")
     click = _en(rf"(?:double[\s-]?|right[\s-]?)?(?:{_alt(v['click'])})(?:s|ed|ing)?")
@@ -188,6 +189,7 @@ def _table() -> _Table:
         button_words=re.compile(rf"\s*(?:{bw}|{bw_zh})$", flags),
         timeline=re.compile(rf"(?:{_alt(d['timeline_words'])}|{_alt(d['timeline_words_zh'])})\s*$",
                             flags),
+        media=re.compile(_alt([_en(w) if w.isascii() else w for w in d["media_words"]]), flags),
         buttons=buttons,
         state_say=dict(d["state_say"]),
         state_tail=str(d["state_tail"]),
@@ -291,16 +293,18 @@ class _Rewrite:
             label = _group(m, self.src, "q", "cap", "low", "known", "zq", "zq2", "zknown", "zlow",
                            "bq", "bknown", "bcap", "bzq", "bzknown")
             button, clean = _button(label, t)
-            if button is None:
+            if button is not None:
+                self.actions.append(button.action)
+                keep = button.action.kind not in ("state", "summary")
+                tail = self.tail(raw_tail, keep) or _default_tail(button.tail, lang)
+                if lang == "en" and tail and not tail.startswith((" ", ",")):
+                    tail = " " + tail
+                return _say(lang, button.say.get(lang, clean), tail, end)
+            if _group(m, self.src, "bw").lower() not in _PANELISH:
                 self.actions.append(GuiAction("api", clean.lower()))
                 say = clean.lower() if lang == "en" else clean
                 return _say(lang, say, self.tail(raw_tail), end)
-            self.actions.append(button.action)
-            keep = button.action.kind not in ("state", "summary")
-            tail = self.tail(raw_tail, keep) or _default_tail(button.tail, lang)
-            if lang == "en" and tail and not tail.startswith((" ", ",")):
-                tail = " " + tail
-            return _say(lang, button.say.get(lang, clean), tail, end)
+            kind = "open"  # "click the Text tab to change the font": a panel
         if kind == "drag":
             return self._drag(m, raw_tail, end)
         if kind == "aim":  # "double-click the title to edit the text"
@@ -321,6 +325,12 @@ class _Rewrite:
 
     def _drag(self, m: re.Match[str], raw_tail: str, end: str) -> str:
         lang = self.lang
+        dest_all = _group(m, self.src, "dest", "zdest", "zdest2").translate(self.t.trans)
+        if self.t.media.search(dest_all) and not self.t.timeline.search(dest_all):
+            # "drag files into the media panel" is an upload, not an edit
+            upload = self.t.buttons["upload"]
+            self.actions.append(upload.action)
+            return _say(lang, upload.say.get(lang, "upload"), _default_tail(upload.tail, lang), end)
         src = self.src
         zobj = _group(m, src, "zobj", "zobj2")
         if zobj:
@@ -350,6 +360,9 @@ class _Rewrite:
 
 _DEST_WORDS = {"the", "a", "an", "your", "my", "this", "that", "its", "it", "them", "start",
                "end", "beginning", "top", "bottom", "left", "right"}
+_POLITE_ZH = re.compile(r"(?:请您?|請您?|您?可以|你可以|麻烦|麻煩)$")
+_ASK_ZH = ("想", "如果想")
+_PANELISH = {"tab", "menu"}
 _VAGUE = {"where", "wherever", "anywhere", "here", "there", "somewhere"}
 _PREP = {"onto": "on", "on to": "on", "into": "in"}
 _JOIN = re.compile(r"(?:,?\s*(?:and\s+then|then|and|or)|\s*[,，;；]\s*(?:然后|再|并|或者)?"
@@ -393,6 +406,8 @@ def _rewrite_sentence(sentence: str, lang: str | None, t: _Table) -> tuple[str, 
         if out_lang == "zh" and any(ord(c) in t.trans for c in body):
             phrase = phrase.translate(t.back)  # answer Traditional in Traditional
         prefix = body[:start]
+        if out_lang == "zh" and phrase.startswith(_ASK_ZH):
+            prefix = _POLITE_ZH.sub("", prefix)  # "请想选择…" reads wrong: drop the "请"
         if out_lang == "en" and prefix.strip() and not prefix.rstrip().endswith((".", "!", "?", ":")):
             phrase = phrase[:1].lower() + phrase[1:]
         new = prefix + phrase
@@ -400,10 +415,16 @@ def _rewrite_sentence(sentence: str, lang: str | None, t: _Table) -> tuple[str, 
         return sentence, []
     else:
         new = core
-    if t.forbidden.search(new.translate(t.trans)):
-        new = _render("gui_generic", out_lang, end="。" if out_lang == "zh" else ".")
+    bad = t.forbidden.search(new.translate(t.trans))
+    if bad:  # the net: keep the clauses before the GUI words, replace the rest
+        generic = _render("gui_generic", out_lang, end="。" if out_lang == "zh" else ".")
         if out_lang == "zh" and any(ord(c) in t.trans for c in body):
-            new = new.translate(t.back)
+            generic = generic.translate(t.back)
+        cut = max(new.rfind(c, 0, bad.start()) for c in ",，;；")
+        keep = new[:cut + 1] if cut >= 0 else ""
+        if keep and out_lang == "en":
+            generic = " " + generic[:1].lower() + generic[1:]
+        new = keep + generic
     return lead + new + trail_ws, rw.actions
 
 
