@@ -117,6 +117,12 @@ class Clause:
         self.take(m)
         return m
 
+    def save(self) -> tuple[str, int]:
+        return self.work, self.taken
+
+    def restore(self, saved: tuple[str, int]) -> None:
+        self.work, self.taken = saved
+
     def grab_all(self, pattern: str) -> int:
         """Take every match; returns how many."""
         found = self.finditer(pattern)

@@ -124,8 +124,8 @@ def ext_music(cl: Clause, st: State, env: Env) -> None:
         for other in ("lofi", "chill", "upbeat", "cinematic"):
             cl.grab_all(v.re("moods", other))
     _music_settings(cl, st)
-    add = cl.grab(_ADD)
     noun = cl.grab(_music_re())
+    add = cl.grab(_ADD)
     if st.music_source is None and (add or (noun and not st.music and not duck)):
         st.music_source = {"default": True}
     cl.grab_all(r"\b(?:background|backing|some|the|a|built-in|music)\b|背景|一些|一段|一首|的")
@@ -244,13 +244,17 @@ def ext_title(cl: Clause, st: State, env: Env, *, keyword_needed: bool = True) -
     if not slots:
         return
     slot = slots[0]
+    saved = cl.save()
     cl.take(kw)
     cl.take_slot(slot)
     position = _position(cl)
     start, end = _text_times(cl, env)
     position = position or _position(cl)
-    st.titles.append(AddTitle(cl.masked.slots[slot], start or 0, end, position or "center"))
     cl.grab(r"\b(?:saying|that\s+says|reading|with\s+the\s+(?:text|words?))\b|写着|寫著|内容是|內容是|叫做|叫")
+    if not keyword_needed and cl.leftovers():
+        cl.restore(saved)   # "a 'Wow' sticker" is not a title: say it was not understood
+        return
+    st.titles.append(AddTitle(cl.masked.slots[slot], start or 0, end, position or "center"))
     cl.topic = "title"
 
 
