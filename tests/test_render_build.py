@@ -215,6 +215,12 @@ def test_missing_font_source_and_empty_timeline_are_errors() -> None:
     with pytest.raises(InputError) as err3:
         build({"t": [], "m": {}})
     assert err3.value.key == "timeline_empty"
+    song = "/media/song.m4a"
+    with pytest.raises(InputError) as err4:
+        build_render(draft(vseg(song, 0, 1000)), {song: Probe(Path(song), has_audio=True)},
+                     Path("/o.mp4"), ffmpeg="ffmpeg", work_dir=Path("/w"),
+                     music_dir=Path("/m"), font=None)
+    assert (err4.value.key, err4.value.ctx["file"]) == ("error_no_video", "song.m4a")
 
 
 def test_filter_value_escaping() -> None:

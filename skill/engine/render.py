@@ -142,6 +142,9 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
             continue
         src = _src(seg.meta)
         pr = _probe_for(probes, src)
+        if not pr.has_video:
+            raise InputError(f"{Path(src).name}: has no picture", key="error_no_video",
+                             file=Path(src).name)
         image = seg.meta.get("kind") == "image" or pr.is_image
         speed = 1.0 if image else fg.clamp_speed(seg.meta.get("speed", 1.0))
         volume = fg.gain(seg.meta.get("volume"), 1.0)
