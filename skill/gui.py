@@ -14,16 +14,21 @@ backend says                   action
 "preview in timeline"          ``summary`` (show the track summary)
 =============================  =========================================
 
-A clicked button the table does not know gives ``api`` with the label lower-cased
-(``"click Apply"`` → ``GuiAction("api", "apply")``); hosts may ignore those.
+Details: a clicked button the table does not know gives ``api`` with its label
+lower-cased (``"click Apply"`` → ``GuiAction("api", "apply")``; hosts may ignore it);
+a clicked *tab* or *menu* counts as a panel (``state``); a drop into a media bin is
+``api`` ``upload``; a drag with no concrete target ("drag it where you want") gives
+no action, so a host never runs a vague edit.
 
 "Click the Export button to download your video." becomes
 'Say "export" to download your video.'; "点击导出按钮下载视频。" becomes
-'说“导出”即可下载视频。'. Every other character of the text is kept. A sentence that
-still points at the screen after the rules (an unusual phrasing) is replaced whole by
-a plain invitation, so the text a user reads never says click, tap, press, drag or
-open. Pure: data in ``skill/data/gui.yaml``, sentences in ``prompts/*/gui.j2``.
-Translate whole sentences (the aggregate text), not streaming fragments.
+'说“导出”即可下载视频。' (Traditional input is answered in Traditional). Every other
+character of the text is kept. When a sentence still points at the screen after the
+rules (an unusual phrasing), the part from its last comma before the GUI words is
+replaced by a plain invitation, so the text a user reads never says click, tap,
+press, drag or open. Pure: data in ``skill/data/gui.yaml`` (compiled by
+:mod:`skill.gui_table`), sentences in ``prompts/*/gui.j2``. Translate whole
+sentences (the aggregate text), not streaming fragments.
 """
 
 from __future__ import annotations
@@ -31,20 +36,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, cast
 
-import yaml
-
+from .gui_table import Button, Table, load
 from .lang import detect_lang, normalize_lang
 
 __all__ = ["GuiAction", "Translation", "translate"]
 
-TABLE_PATH = Path(__file__).resolve().parent / "data" / "gui.yaml"
 Kind = Literal["api", "state", "sse", "summary", "export"]
 
 _SENTENCE_END = re.compile(r"[.!?…]+(?=[\s\"”'’)\]]|$)[\"”'’)\]]*|[。！？]+[”」』]?|\n+")
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _END_PUNCT = re.compile(r"(?:[.!?…]+|[。！？]+)[\"”'’)\]」』]*$")
 
 
@@ -64,138 +65,9 @@ class Translation:
     actions: tuple[GuiAction, ...]
 
 
-@dataclass(frozen=True)
-class _Button:
-    action: GuiAction
-    say: dict[str, str]
-    tail: str              # template key for the default purpose, or ""
-
-
-@dataclass(frozen=True)
-class _Rule:
-    kind: str                 # click | aim | drag | open | button | preview
-    rx: re.Pattern[str]
-    needs: re.Pattern[str]    # a literal the lower-cased sentence must contain first
-
-
-@dataclass(frozen=True)
-class _Table:
-    trans: dict[int, str]
-    prefilter: re.Pattern[str]
-    rules: tuple[_Rule, ...]
-    forbidden: re.Pattern[str]
-    locators: re.Pattern[str]
-    tail_keep: re.Pattern[str]
-    tail_strip_zh: re.Pattern[str]
-    button_words: re.Pattern[str]
-    timeline: re.Pattern[str]
-    media: re.Pattern[str]
-    buttons: dict[str, _Button]
-    state_say: dict[str, str]
-    state_tail: str
-    back: dict[int, str]
-
-
-def _alt(items: list[str]) -> str:
-    return "|".join(f"(?:{i})" for i in sorted(items, key=len, reverse=True))
-
-
-def _lits(items: list[str]) -> list[str]:
-    """The literal start of each fragment ("drag(?:…)" → "drag"), lower-cased."""
-    return [re.split(r"[\\(\[?*+{|]", str(i), maxsplit=1)[0].lower() for i in items]
-
-
-def _en(fragment: str) -> str:
-    return f"(?<![A-Za-z])(?:{fragment})(?![A-Za-z])"
-
-
-def _parse_action(spec: str) -> GuiAction:
-    kind, _, arg = spec.partition(":")
-    if kind == "api":
-        return GuiAction("api", arg)
-    if kind in ("state", "summary", "export"):
-        return GuiAction(kind)  # type: ignore[arg-type]
-    raise ValueError(f"gui.yaml: unknown action {spec!r}")
-
-
-@lru_cache(maxsize=1)
-def _table() -> _Table:
-    d: dict[str, Any] = yaml.safe_load(TABLE_PATH.read_text(encoding="utf-8"))
-    pairs = str(d.get("traditional") or "").split()
-    trans = {ord(p[0]): p[1] for p in pairs if len(p) == 2 and p[0] != p[1]}
-    v: dict[str, list[str]] = d["verbs"]
-    buttons: dict[str, _Button] = {}
-    for row in d["buttons"]:
-        button = _Button(_parse_action(str(row["action"])), dict(row["say"]), str(row.get("tail") or ""))
-        for label in row["labels"]:
-            buttons[" ".join(str(label).lower().split())] = button
-    known_en = _alt([re.escape(k).replace("\\ ", r"\s+") for k in buttons if k.isascii()])
-    known_zh = _alt([re.escape(k) for k in buttons if not k.isascii()])
-    bw, bw_zh = _alt(d["button_words"]), _alt(d["button_words_zh"])
-    pw, pw_zh = _alt(d["panel_words"]), _alt(d["panel_words_zh"])
-    loc_zh = str(d["locators_zh"])
-    # a Capitalised label, stopping before "button" / "to" even in ALL-CAPS text
-    not_label = rf"(?!(?i:{bw}|to|in|on|at|and|when|for|then|so|or|if|once|of|the|now)\b)"
-    cap = rf"(?-i:[A-Z0-9][\w&+\-]*(?:\s+{not_label}(?-i:[A-Z0-9])[\w&+\-]*){{0,3}})"
-    label_en = (rf"(?:[\"“‘'](?P<q>[^\"”’'\n]{{1,40}})[\"”’']|(?P<cap>{cap})"
-                rf"|(?P<low>[a-z][\w\-]*(?:\s+[a-z][\w\-]*){{0,2}}?)(?=\s+(?:{bw})\b)"
-                rf"|(?P<known>{known_en}))(?:\s+(?P<bw>{bw}))?(?![A-Za-z])")
-    label_zh = (rf"(?:“(?P<zq>[^”\n]{{1,12}})”|「(?P<zq2>[^」\n]{{1,12}})」|(?P<zknown>{known_zh})"
-                rf"|(?P<zlow>[^，。“”！？、\s]{{1,6}}?)(?=(?:{bw_zh})))(?:{bw_zh})?")
-    click = _en(rf"(?:double[\s-]?|right[\s-]?)?(?:{_alt(v['click'])})(?:s|ed|ing)?")
-    open_en = _en(_alt(v["open"]))
-    stop = r"(?=\s+(?:to|so|and|when|then|which|for|where)\s|\s*[,.;!?]|$)"
-    obj_dest = rf"\s+(?P<obj>[^,.;!?]+?)\s+(?P<prep>{{preps}})\s+(?P<dest>[^,.;!?]+?){stop}"
-    click_w, open_w = _lits(v["click"]), _lits(v["open"])
-    rules = [
-        ("click", rf"{click}(?:\s+on)?\s+(?:(?:the|your|that|this|a)\s+)?{label_en}", click_w),
-        ("click", rf"(?:{_alt(v['click_zh'])})(?:一下)?{loc_zh}?{label_zh}", _lits(v["click_zh"])),
-        ("aim", rf"{click}(?:\s+on)?\s+(?:the|a|an|your|this|that|each|any)\s+[^,.;!?]{{1,30}}?"
-                rf"(?=\s+to\s)", click_w),
-        ("drag", _en(_alt([x for x in v["drag"] if x != "drop"]))
-         + obj_dest.replace("{preps}", r"onto|on\s+to|into|to|over|on|in|at"), ["drag"]),
-        ("drag", _en("drop") + obj_dest.replace("{preps}", r"onto|on\s+to|into|on|in"), ["drop"]),
-        ("drag", rf"(?:{_alt(v['drag_zh'])})(?P<zobj2>[^，。,！？、到至]{{1,20}}?)(?:到|至)"
-                 rf"(?P<zdest2>[^，。,！？、]{{1,20}}?)(?:上|中|里|内)?(?=[，。,！？、]|即可|就|来|以|$)",
-         _lits(v["drag_zh"])),
-        ("drag", rf"(?P<zobj>[^，。,！？、]{{1,24}}?)(?:{_alt(v['drag_zh'])})(?:到|至|进入|进|入)"
-                 rf"(?P<zdest>[^，。,！？、]{{1,20}}?)(?:上|中|里|内)?(?=[，。,！？、]|即可|就|来|以|$)",
-         _lits(v["drag_zh"])),
-        ("open", rf"{open_en}(?:\s+up)?\s+(?P<panel>(?:the|your)\s+[^,.;!?]{{1,40}}?"
-                 rf"|{cap}(?:\s+(?:{pw}))?){stop}", open_w),
-        ("open", rf"(?:{_alt(v['open_zh'])})(?P<zpanel>[^，。,！？、]{{0,12}}?(?:{pw_zh}))",
-         _lits(v["open_zh"])),
-        ("open", r"(?:打开|开启)(?P<zpanel2>[^，。,！？、]{1,8}?)(?=[，。,！？、]|然后|并|$)",
-         ["打开", "开启"]),
-        ("button", rf"(?:(?:use|using|via|with|find|hit)\s+)?(?:the\s+|your\s+)?"
-                   rf"(?:[\"“](?P<bq>[^\"”\n]{{1,30}})[\"”]|(?P<bknown>{known_en})|(?P<bcap>{cap}))"
-                   rf"\s+(?:{bw})(?![A-Za-z])", _lits(d["button_words"])),
-        ("button", rf"(?:使用|用|通过)?{loc_zh}?(?:“(?P<bzq>[^”\n]{{1,12}})”|(?P<bzknown>{known_zh}))"
-                   rf"(?:{bw_zh})", _lits(d["button_words_zh"])),
-        ("preview", _alt(d["preview"]), ["preview", "timeline"]),
-        ("preview", _alt(d["preview_zh"]), ["预览", "时间线", "时间轴"]),
-    ]
-    flags = re.IGNORECASE
-    forbidden = _alt([_en(f) for f in d["forbidden"]] + list(d["forbidden_zh"]))
-    return _Table(
-        trans=trans,
-        prefilter=re.compile("|".join(re.escape(str(w).lower()) for w in d["prefilter"])),
-        rules=tuple(_Rule(kind, re.compile(rx, flags), re.compile("|".join(map(re.escape, needs))))
-                    for kind, rx, needs in rules),
-        forbidden=re.compile(forbidden, flags),
-        locators=re.compile(f"^(?:{_alt(d['locators'])})+", flags),
-        tail_keep=re.compile(str(d["tail_keep"]), flags),
-        tail_strip_zh=re.compile(str(d["tail_strip_zh"])),
-        button_words=re.compile(rf"\s*(?:{bw}|{bw_zh})$", flags),
-        timeline=re.compile(rf"(?:{_alt(d['timeline_words'])}|{_alt(d['timeline_words_zh'])})\s*$",
-                            flags),
-        media=re.compile(_alt([_en(w) if w.isascii() else w for w in d["media_words"]]), flags),
-        buttons=buttons,
-        state_say=dict(d["state_say"]),
-        state_tail=str(d["state_tail"]),
-        back={ord(simp): trad for trad, simp in reversed(list(
-            (chr(k), v) for k, v in trans.items()))},
-    )
+def _action(button: Button) -> GuiAction:
+    kind, arg = button.action
+    return GuiAction(cast(Kind, kind), arg)
 
 
 # --------------------------------------------------------------------- rendering
@@ -236,7 +108,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _find(body: str, t: _Table) -> list[tuple[str, re.Match[str]]]:
+def _find(body: str, t: Table) -> list[tuple[str, re.Match[str]]]:
     """Every GUI phrase in a sentence, left to right, without overlaps.
 
     Each rule scans once, and only when the sentence holds its literal (a verb, "button",
@@ -266,7 +138,7 @@ def _group(m: re.Match[str], src: str, *names: str) -> str:
     return ""
 
 
-def _button(label: str, t: _Table) -> tuple[_Button | None, str]:
+def _button(label: str, t: Table) -> tuple[Button | None, str]:
     clean = " ".join(t.button_words.sub("", label.translate(t.trans)).split())
     return t.buttons.get(clean.lower()), " ".join(t.button_words.sub("", label).split())
 
@@ -274,7 +146,7 @@ def _button(label: str, t: _Table) -> tuple[_Button | None, str]:
 class _Rewrite:
     """The pieces of one rewritten sentence."""
 
-    def __init__(self, t: _Table, lang: str, same_lang: bool, src: str) -> None:
+    def __init__(self, t: Table, lang: str, same_lang: bool, src: str) -> None:
         self.t, self.lang, self.same_lang, self.src = t, lang, same_lang, src
         self.actions: list[GuiAction] = []
 
@@ -294,8 +166,8 @@ class _Rewrite:
                            "bq", "bknown", "bcap", "bzq", "bzknown")
             button, clean = _button(label, t)
             if button is not None:
-                self.actions.append(button.action)
-                keep = button.action.kind not in ("state", "summary")
+                self.actions.append(_action(button))
+                keep = button.action[0] not in ("state", "summary")
                 tail = self.tail(raw_tail, keep) or _default_tail(button.tail, lang)
                 if lang == "en" and tail and not tail.startswith((" ", ",")):
                     tail = " " + tail
@@ -329,7 +201,7 @@ class _Rewrite:
         if self.t.media.search(dest_all) and not self.t.timeline.search(dest_all):
             # "drag files into the media panel" is an upload, not an edit
             upload = self.t.buttons["upload"]
-            self.actions.append(upload.action)
+            self.actions.append(_action(upload))
             return _say(lang, upload.say.get(lang, "upload"), _default_tail(upload.tail, lang), end)
         src = self.src
         zobj = _group(m, src, "zobj", "zobj2")
@@ -369,7 +241,7 @@ _JOIN = re.compile(r"(?:,?\s*(?:and\s+then|then|and|or)|\s*[,，;；]\s*(?:然�
                    r"|然后|再|并且?)\s*$", re.IGNORECASE)
 
 
-def _rewrite_sentence(sentence: str, lang: str | None, t: _Table) -> tuple[str, list[GuiAction]]:
+def _rewrite_sentence(sentence: str, lang: str | None, t: Table) -> tuple[str, list[GuiAction]]:
     stripped = sentence.lstrip()
     lead = sentence[:len(sentence) - len(stripped)]
     trail_ws = stripped[len(stripped.rstrip()):]
@@ -440,7 +312,7 @@ def translate(text: str, lang: str | None = None) -> Translation:
     """
     if not isinstance(text, str) or not text:
         return Translation(text if isinstance(text, str) else "", ())
-    t = _table()
+    t = load()
     if not t.prefilter.search(text.lower()):
         return Translation(text, ())  # the common case: nothing points at the screen
     out_lang = normalize_lang(lang, "") or None
