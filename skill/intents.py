@@ -28,13 +28,21 @@ How an utterance is read:
 Decisions worth knowing:
 
 - Upload steps come first, in the order the files appear (they must exist before
-  an edit can use them); other steps keep the order the user said them.
+  an edit can use them); other steps keep the order the user said them, except that
+  "before exporting, add a fade" / "导出之前先加水印" / "export, but first add a
+  watermark" run the edit first. Each intent runs at most once per utterance.
 - A file named inside an edit ("put ~/music.mp3 as background music") is uploaded,
   and the edit refers to it by its file name: ``sse put music.mp3 as background music``.
 - "upload" with no file anywhere gives ``Step("upload", "")``: the host asks which
   file (or uses files attached to the message).
 - If negation leaves nothing to do ("don't export"), ``route`` returns ``[]``; the
-  host acknowledges without calling the backend. ``route("")`` is ``[]`` too.
+  host acknowledges without calling the backend. ``route("")`` is ``[]`` too. A
+  negated clause that says more ("add music without exporting") goes to the editor
+  whole. Chit-chat next to a command ("looks great, export it") is dropped; alone
+  ("thanks!") it is sent to the editor like any other text.
+- The original file spelling is kept: upload paths are absolute (``~`` expanded,
+  relative to the working directory) and the edit text is the user's own characters
+  (Traditional, full-width and all).
 """
 
 from __future__ import annotations
