@@ -198,6 +198,49 @@ def music_segment(inp: int, label: str, start_ms: int, samples: int, volume: flo
     return f"[{inp}:a:0]{','.join(chain)}[{label}]"
 
 
+def mix_bus(orig: str, beds: list[tuple[str, bool]]) -> tuple[list[str], str]:
+    """Statements mixing music ``beds`` (label, duck?) over ``[orig]``; returns them and
+    the label of the mix. Ducked beds go through ``sidechaincompress`` keyed by ``orig``."""
+    if not beds:
+        return [], orig
+    keys = [label for label, duck in beds if duck]
+    out = [f"[{orig}]asplit={len(keys) + 1}[orig]" + "".join(f"[k{k}]" for k in keys)
+           if keys else f"[{orig}]anull[orig]"]
+    parts = ["[orig]"]
+    for label, duck in beds:
+        if duck:   # the music dips under the original sound (speech), keyed by it
+            out.append(f"[{label}][k{label}]sidechaincompress=threshold=0.03:ratio=6"
+                       f":attack=30:release=400[{label}d]")
+            parts.append(f"[{label}d]")
+        else:
+            parts.append(f"[{label}]")
+    out.append(f"{''.join(parts)}amix=inputs={len(parts)}:duration=first"
+               f":dropout_transition=0:normalize=0[mix]")
+    return out, "mix"
+
+
+def master_audio(mix: str, label: str, samples: int, *, loudnorm: bool,
+                 fade_in_s: float = 0.0, fade_out_s: float = 0.0) -> str:
+    """The final audio chain: loudness, fades, 48 kHz stereo, exactly ``samples`` long."""
+    duration = samples / SAMPLE_RATE
+    chain = []
+    if loudnorm:
+        # Single-pass (dynamic) loudnorm inside the one graph: −14 LUFS, −1 dBTP. On input
+        # that is silent from start to end (a muted or silent-track clip) loudnorm emits
+        # NaN, which the AAC encoder rejects: map NaN to 0 (cheap: ~0.2 s per minute).
+        chain += ["loudnorm=I=-14:TP=-1:LRA=11", f"aresample={SAMPLE_RATE}",
+                  "aeval=exprs='if(isnan(val(0)),0,val(0))|if(isnan(val(1)),0,val(1))'"
+                  ":c=stereo"]
+    if fade_in_s > 0:
+        chain.append(f"afade=t=in:st=0:d={number(min(fade_in_s, duration))}")
+    if fade_out_s > 0:
+        fade_out_s = min(fade_out_s, duration)
+        chain.append(f"afade=t=out:st={number(duration - fade_out_s)}:d={number(fade_out_s)}")
+    chain += [f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo",
+              f"apad=whole_len={samples}", f"atrim=end_sample={samples}"]
+    return f"[{mix}]{','.join(chain)}[{label}]"
+
+
 def video_track_segments(draft: Any) -> list[Any]:
     """Segments of the draft's video track (``tt`` 0), in timeline order."""
     from ..draft import VIDEO

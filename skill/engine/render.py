@@ -234,41 +234,13 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
                 _ms(seg.meta.get("fade_in")), _ms(seg.meta.get("fade_out"))))
             beds.append((label, seg.meta.get("duck") is True))
             n_inputs += 1
-    mix = "acat"
-    if beds:
-        keys = [label for label, duck in beds if duck]
-        parts = ["[orig]"]
-        if keys:
-            graph.append(f"[acat]asplit={len(keys) + 1}[orig]" + "".join(f"[k{k}]" for k in keys))
-        else:
-            graph.append("[acat]anull[orig]")
-        for label, duck in beds:
-            if duck:   # music dips under the original sound (speech), keyed by it
-                graph.append(f"[{label}][k{label}]sidechaincompress=threshold=0.03:ratio=6"
-                             f":attack=30:release=400[{label}d]")
-                parts.append(f"[{label}d]")
-            else:
-                parts.append(f"[{label}]")
-        graph.append(f"{''.join(parts)}amix=inputs={len(parts)}:duration=first"
-                     f":dropout_transition=0:normalize=0[mix]")
-        mix = "mix"
-    apost = []
-    if d.meta.get("loudnorm", True) is not False and (has_sound or beds):
-        # Single-pass (dynamic) loudnorm inside the one graph: −14 LUFS, −1 dBTP. On input
-        # that is silent from start to end (a muted or silent-track clip) loudnorm emits
-        # NaN, which the AAC encoder rejects: map NaN to 0 (cheap: ~0.2 s per minute).
-        apost += ["loudnorm=I=-14:TP=-1:LRA=11", f"aresample={fg.SAMPLE_RATE}",
-                  "aeval=exprs='if(isnan(val(0)),0,val(0))|if(isnan(val(1)),0,val(1))'"
-                  ":c=stereo"]
-    ain, aout = _ms(d.meta.get("afade_in")) / 1000, _ms(d.meta.get("afade_out")) / 1000
-    if ain > 0:
-        apost.append(f"afade=t=in:st=0:d={fg.number(min(ain, duration))}")
-    if aout > 0:
-        aout = min(aout, duration)
-        apost.append(f"afade=t=out:st={fg.number(duration - aout)}:d={fg.number(aout)}")
-    apost += [f"aformat=sample_fmts=fltp:sample_rates={fg.SAMPLE_RATE}:channel_layouts=stereo",
-              f"apad=whole_len={total_samples}", f"atrim=end_sample={total_samples}"]
-    graph.append(f"[{mix}]{','.join(apost)}[aout]")
+    mix_graph, mix = fg.mix_bus("acat", beds)
+    graph += mix_graph
+    graph.append(fg.master_audio(
+        mix, "aout", total_samples,
+        loudnorm=d.meta.get("loudnorm", True) is not False and (has_sound or bool(beds)),
+        fade_in_s=_ms(d.meta.get("afade_in")) / 1000,
+        fade_out_s=_ms(d.meta.get("afade_out")) / 1000))
 
     preset = options.preset or (PREVIEW_PRESET if options.preview else DEFAULT_PRESET)
     crf = options.crf + (3 if options.preview else 0)
