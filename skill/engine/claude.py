@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..draft import decode_draft, summarize
-from ..errors import ApiError, InputError, NetworkError, SkillError
+from ..errors import ApiError, ConfigError, InputError, NetworkError, SkillError
 from ..redact import register_secret
 from ..templates import PROMPTS_DIR
 from .draftedit import Draft, PlanContext, total_ms
@@ -76,8 +76,10 @@ class ClaudePlanner:
 
     def __init__(self, *, api_key: str, model: str | None = None,
                  client: anthropic.Anthropic | None = None,
-                 http_client: httpx.Client | None = None,
+                 http_client: httpx.Client | Any | None = None,
                  base_url: str | None = None, max_retries: int = 2) -> None:
+        """``http_client`` is handed to the SDK as is: an ``httpx.Client`` for SDKs built on
+        httpx, an ``httpx2.Client`` for the ones built on httpx2 (anthropic 2.x)."""
         if not api_key and client is None:
             raise SkillError("no Anthropic API key", key="plan_claude_auth", status="no key")
         register_secret(api_key)
@@ -98,7 +100,10 @@ class ClaudePlanner:
                 kwargs["base_url"] = self._base_url
             if self._http_client is not None:
                 kwargs["http_client"] = self._http_client
-            self._client = anthropic.Anthropic(**kwargs)
+            try:
+                self._client = anthropic.Anthropic(**kwargs)
+            except TypeError as exc:   # e.g. an httpx.Client given to an httpx2-based SDK
+                raise ConfigError(f"cannot set up the Anthropic client: {exc}") from exc
         return self._client
 
     def plan(self, instruction: str, draft: Draft, ctx: PlanContext) -> Plan:
