@@ -148,7 +148,7 @@ def layout(role: str, position: str, width: int, height: int) -> _Layout:
 
 
 def _style(name: str, family: str, size: int, outline: int, shadow: int) -> str:
-    family = family.replace(",", " ")
+    family = _BREAKS.sub(" ", family).replace(",", " ")  # one Style line, one field
     return (f"Style: {name},{family},{size},&H00FFFFFF,&H00FFFFFF,&H00000000,&H96000000,"
             f"-1,0,0,0,100,100,0,0,1,{outline},{shadow},2,0,0,0,1")
 
