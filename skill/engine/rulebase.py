@@ -69,7 +69,8 @@ def vocab() -> Vocab:
     """The vocabulary of ``skill/data/planner.yaml`` (loaded once per process)."""
     import yaml
 
-    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when present: ~10x faster
+    raw = yaml.load(DATA.read_text(encoding="utf-8"), Loader=loader)
     en = frozenset(str(w).lower() for w in raw["fillers_en"])
     zh = tuple(sorted((str(w) for w in raw["fillers_zh"]), key=len, reverse=True))
     en_alt = "|".join(re.escape(w) for w in sorted(en, key=len, reverse=True))
