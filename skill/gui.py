@@ -45,7 +45,8 @@ __all__ = ["GuiAction", "Translation", "translate"]
 
 Kind = Literal["api", "state", "sse", "summary", "export"]
 
-_SENTENCE_END = re.compile(r"[.!?…]+(?=[\s\"”'’)\]]|$)[\"”'’)\]]*|[。！？]+[”」』]?|\n+")
+_SENTENCE_END = re.compile(r"(?=[.!?…。！？\n])(?:[.!?…]+(?=[\s\"”'’)\]]|$)[\"”'’)\]]*"
+                           r"|[。！？]+[”」』]?|\n+)")
 _END_PUNCT = re.compile(r"(?:[.!?…]+|[。！？]+)[\"”'’)\]」』]*$")
 
 
