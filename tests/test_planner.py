@@ -7,6 +7,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from skill.engine.ops import AddMusic, AddTitle, MediaItem, PlanContext, SetAspect, initial_draft
 from skill.engine.phrases import mask, parse_num, split_clauses, time_ms
@@ -18,7 +20,8 @@ from skill.engine.planner import (
     default_planner,
     describe_plan,
 )
-from skill.errors import ApiError, NetworkError
+from skill.errors import ApiError, NetworkError, SkillError
+from skill.templates import render
 
 CLIP = MediaItem("v1", "/v/city.mp4", "city.mp4", "video", 20_000, 1920, 1080, True)
 CTX = PlanContext((CLIP,))
@@ -234,3 +237,35 @@ def test_default_planner_uses_claude_with_a_key(monkeypatch: pytest.MonkeyPatch)
     planner = default_planner()
     assert isinstance(planner, HybridPlanner)
     assert type(planner.fallback).__name__ == "ClaudePlanner"
+
+
+# ---------------------------------------------------------------- properties
+
+_WORDS = st.sampled_from(["crop", "square", "music", "35%", "2x", "title", "from", "to", "5s",
+                          "and", ",", "淡入", "字幕", "：", "'", "“", "」", "/", "first", "last",
+                          "cut", "静音", "原声", "0:05", "9:16", "黑白", "fade", "out", "😀"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=60), st.lists(_WORDS, max_size=12).map(" ".join)))
+def test_any_text_plans_without_crashing_and_applies_or_explains(text: str) -> None:
+    p = plan(text)
+    try:
+        apply_plan(DRAFT, p, CTX)
+    except SkillError as exc:      # a clear, renderable message, never a foreign exception
+        assert render_ok(exc)
+    describe_plan(p, "en")
+
+
+def render_ok(exc: SkillError) -> bool:
+    return bool(render(exc.key, "en", **exc.ctx))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_characters="'\n\r\ue000\ue001",
+                                      blacklist_categories=("Cs",)), min_size=1, max_size=40)
+       .filter(lambda s: s.strip() == s and s))
+def test_quoted_title_text_comes_back_exactly(text: str) -> None:
+    p = plan(f"add the title '{text}'")
+    assert [op.tool for op in p.ops] == ["add_title"]
+    assert p.ops[0].args()["text"] == text
