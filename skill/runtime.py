@@ -133,18 +133,24 @@ class Runtime:
     # ------------------------------------------------------------ entry points
     def handle(self, utterance: str, files: Sequence[str] = ()) -> AsyncIterator[Reply]:
         """Route ``utterance`` (plus explicitly attached ``files``) and run every step."""
+        return self.stream(lambda: self.say(utterance, files))
+
+    async def say(self, utterance: str, files: Sequence[str] = ()) -> None:
+        """Run the steps the intent table plans for what the user said."""
+        from .intents import route
+
         self._use_lang(utterance)
-
-        async def work() -> None:
-            from .intents import route
-
-            if files:
-                await self.upload(list(files))
-            steps = route(utterance)
-            for step in steps:
-                await self.run_step(step.action, step.arg)
-
-        return self.stream(work)
+        if files:
+            await self.upload(list(files))
+        steps = route(utterance)
+        if not steps and not files:
+            self.say_key("nothing_to_do", kind="text")
+        for step in steps:
+            if step.action == "upload" and not step.arg:
+                if not files:  # "upload" with no file named
+                    self.say_key("upload_which", kind="text")
+                continue
+            await self.run_step(step.action, step.arg)
 
     async def run_step(self, action: str, arg: str = "") -> None:
         if action == "upload":

@@ -254,3 +254,19 @@ def test_status_prints_seed_summary(tmp_path: Path) -> None:
     replies = run(rt, lambda: rt.status())
     assert replies[0].text == ('Timeline (3 tracks): 1. Video: city timelapse (0-10s) '
                                '2. BGM: Lo-fi (0-10s, 35%) 3. Title: "Urban Dreams" (0-3s)')
+
+
+@pytest.mark.parametrize(("utterance", "key"), [
+    ("don't export yet", "nothing_to_do"),
+    ("upload", "upload_which"),
+    ("上传", "upload_which"),
+])
+def test_say_without_anything_to_run(tmp_path: Path, utterance: str, key: str) -> None:
+    rt, be, _ = make(tmp_path)
+    replies = asyncio.run(_collect(rt, utterance))
+    assert [r.key for r in replies] == [key]
+    assert not [c for c in be.calls if c[0] in ("upload", "send", "submit")]
+
+
+async def _collect(rt: Runtime, utterance: str) -> list[Reply]:
+    return [r async for r in rt.handle(utterance)]

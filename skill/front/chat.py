@@ -114,10 +114,7 @@ class ChatSession:
             return True
 
         async def say() -> None:
-            from ..intents import route
-
-            for step in route(text):
-                await self.rt.run_step(step.action, step.arg)
+            await self.rt.say(text)
 
         self._run(say)
         return True

@@ -78,13 +78,7 @@ def dispatch(args: argparse.Namespace) -> int:
         text = " ".join(args.utterance)
 
         async def say(rt: Runtime) -> None:
-            from ..intents import route
-
-            rt._use_lang(text)
-            if args.file:
-                await rt.upload(args.file)
-            for step in route(text):
-                await rt.run_step(step.action, step.arg)
+            await rt.say(text, args.file)
 
         return run_work(args, text, say)
     if cmd == "upload":
