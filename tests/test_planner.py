@@ -263,7 +263,7 @@ def render_ok(exc: SkillError) -> bool:
 
 @settings(max_examples=100, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_characters="'\n\r\ue000\ue001",
-                                      blacklist_categories=("Cs",)), min_size=1, max_size=40)
+                                      blacklist_categories=["Cs"]), min_size=1, max_size=40)
        .filter(lambda s: s.strip() == s and s))
 def test_quoted_title_text_comes_back_exactly(text: str) -> None:
     p = plan(f"add the title '{text}'")
