@@ -137,7 +137,7 @@ class Exporter:
         size = os.path.getsize(saved) if saved.exists() else 0
         self.rt._emit(Reply(kind="file", file=str(saved), key="export_done",
                             text=render("export_done", self.rt.lang, path=str(saved),
-                                        size=human_size(size)),
+                                        size=human_size(size), preview=job.preview),
                             data={"bytes": size}))
 
     async def _wait(self, job: RenderJob) -> RenderStatus:

@@ -104,14 +104,14 @@ class ChatSession:
         text = line.strip()
         if not text:
             return True
-        if not self.lang_fixed and not text.startswith("/"):
-            self.rt.lang = detect_lang(text, default=self.rt.lang)
-        if text.startswith("/"):
-            return self._command(text)
-        files = dropped_files(text)
+        files = dropped_files(text)  # before commands: "/Users/me/a.mp4" is a path
         if files:
             self._run(lambda: self.rt.upload(files))
             return True
+        if text.startswith("/") and "/" not in text.split(" ", 1)[0][1:]:
+            return self._command(text)
+        if not self.lang_fixed:
+            self.rt.lang = detect_lang(text, default=self.rt.lang)
 
         async def say() -> None:
             await self.rt.say(text)
