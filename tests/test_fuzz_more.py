@@ -371,7 +371,7 @@ def test_srt_and_vtt_round_trip(cues: list[tuple[int, int, list[str]]], vtt: boo
     want = [Cue(s, s + d, "\n".join(ln.strip() for ln in lines if ln.strip()))
             for s, d, lines in cues]
     assume(all(c.text for c in want))
-    blocks = [("WEBVTT",)] if vtt else []
+    blocks: list[tuple[str, ...]] = [("WEBVTT",)] if vtt else []
     for i, (s, d, lines) in enumerate(cues, 1):
         sep = "." if vtt else ","
         blocks.append((str(i), f"{_stamp(s, sep)} --> {_stamp(s + d, sep)}",
