@@ -20,6 +20,7 @@ one edit of a generated 1 s clip, three ``say`` edits, two ``status`` and three
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -54,26 +55,33 @@ def cli_env(home: Path, url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Serve]:
+@contextlib.contextmanager
+def running_serve(tmp_path: Path, *extra: str) -> Iterator[Serve]:
     """``igedit serve`` on a free loopback port, with its own state folder."""
     home = tmp_path / "server-home"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
-        [sys.executable, "-m", "skill", "serve", "--port", str(port)],
+        [sys.executable, "-m", "skill", *extra, "serve", "--port", str(port)],
         env=cli_env(home, "http://127.0.0.1:9"), cwd=tmp_path, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_until_up(url, proc)
         yield Serve(url, home, proc)
     finally:
-        proc.terminate()
+        if proc.poll() is None:
+            proc.terminate()
         try:
             proc.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Serve]:
+    with running_serve(tmp_path) as server:
+        yield server
 
 
 def wait_until_up(url: str, proc: subprocess.Popen[str], timeout: float = 30.0) -> None:
