@@ -222,19 +222,21 @@ class Runtime:
                     shown = True
 
         try:
-            async for ev in self.backend.send(text):
-                now = self.clock()
-                if ev.kind == "text":
-                    buffer += assembler.feed(ev)
-                    flush(final=not ev.partial)
-                elif ev.kind == "heartbeat":
-                    if now - max(started, last_notice) >= STILL_WORKING_EVERY:
-                        self.say_key("still_working")
-                        last_notice = now
-                elif ev.kind in ("tool_call", "tool_result"):
-                    log.info("tool", kind=ev.kind, name=ev.name)
-                elif ev.kind == "error":
-                    raise StreamError(ev.text or ev.code, detail=_clean_detail(ev.text, ev.code))
+            # aclosing: an error raised mid-stream closes the SSE response in this task.
+            async with contextlib.aclosing(self.backend.send(text)) as events:  # type: ignore[type-var]
+                async for ev in events:
+                    now = self.clock()
+                    if ev.kind == "text":
+                        buffer += assembler.feed(ev)
+                        flush(final=not ev.partial)
+                    elif ev.kind == "heartbeat":
+                        if now - max(started, last_notice) >= STILL_WORKING_EVERY:
+                            self.say_key("still_working")
+                            last_notice = now
+                    elif ev.kind in ("tool_call", "tool_result"):
+                        log.info("tool", kind=ev.kind, name=ev.name)
+                    elif ev.kind == "error":
+                        raise StreamError(ev.text or ev.code, detail=_clean_detail(ev.text, ev.code))
             flush(final=True)
         except StreamDropped:
             flush(final=True)

@@ -313,9 +313,6 @@ def test_fault_cell(server: FakeNemo, tmp_path: Path, fault: str, handler: str) 
 KNOWN_LEAKS = {("stream_error", "edit")}
 
 
-@pytest.mark.xfail(strict=True, reason="Runtime.edit does not aclose() backend.send() when it "
-                   "raises mid-stream (skill/runtime.py): the SSE response is closed from "
-                   "another task; traceback on stderr")
 def test_error_event_closes_the_stream_in_the_same_task(server: FakeNemo, tmp_path: Path) -> None:
     cell, host = run_cell(server, "stream_error", "edit", tmp_path)
     assert cell.result == "error_stream"
