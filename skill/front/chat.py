@@ -19,7 +19,6 @@ from typing import Any
 from ..errors import SkillError
 from ..lang import detect_lang
 from ..media import is_url
-from ..replies import Reply
 from ..runtime import Runtime, error_reply
 from ..templates import render
 from .output import Printer
@@ -95,9 +94,7 @@ class ChatSession:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, KeyboardInterrupt):
                 self.loop.run_until_complete(task)
-            self.printer.close_bar()
-            self.printer.emit(Reply(kind="notice", key="cancelled",
-                                    text=render("cancelled", self.rt.lang)))
+            self.printer.close_bar()  # the runtime already said "Cancelled…"
 
     def handle_line(self, line: str) -> bool:
         """Process one line; False when the user wants to leave."""
