@@ -20,6 +20,7 @@ one edit of a generated 1 s clip, three ``say`` edits, two ``status`` and three
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -199,3 +200,49 @@ def test_eight_processes_share_one_state_folder(serve: Serve, tmp_path: Path) ->
     assert {s for _, s, _ in renders} == {session}
     assert {status for _, _, status in renders} == {"completed"}
     assert time.monotonic() - started < 60
+
+
+# ------------------------------------------------------------------ a known race
+
+@pytest.mark.xfail(strict=True, reason="exporter checks `dest.exists()` before the download and "
+                   "download_to() then os.replace()s: two exports to one new path that overlap "
+                   "both succeed, the later silently replacing the earlier (skill/exporter.py, "
+                   "skill/cloud/render.py)")
+def test_two_overlapping_exports_to_one_new_file_never_both_succeed(tmp_path: Path) -> None:
+    from skill.cloud import CloudBackend
+    from skill.manifest import load_manifest
+    from skill.replies import Reply
+    from skill.runtime import Runtime
+    from skill.store import Store
+    from tests.fake_nemo import FakeNemo, SimClock, video_bytes
+
+    fake = FakeNemo(download_size=256 * 1024, chunk_delay=0.05)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(video_bytes(4096))
+    dest = tmp_path / "reel.mp4"
+
+    def runtime(home: Path) -> Runtime:
+        store, sim = Store(home), SimClock()
+        return Runtime(lambda notice: CloudBackend(
+            httpx.AsyncClient(timeout=10), store, load_manifest(), base_url=fake.base_url,
+            sleep=sim.sleep, clock=sim.now, notice=notice), store, lang="en", lang_fixed=True,
+            sleep=sim.sleep, clock=sim.now, cwd=tmp_path)
+
+    async def one(home: Path) -> list[Reply]:
+        rt = runtime(home)
+        try:
+            got = [r async for r in rt.stream(lambda: rt.upload([str(clip)]))]
+            got += [r async for r in rt.stream(lambda: rt.export(dest))]
+            return got
+        finally:
+            await rt.aclose()
+
+    async def both() -> list[list[Reply]]:
+        return list(await asyncio.gather(one(tmp_path / "h1"), one(tmp_path / "h2")))
+
+    with fake.serve():
+        fake.set_fault("slow_download")
+        results = asyncio.run(both())
+    outcomes = sorted(next((r.key for r in rs if r.kind in ("file", "error")), "")
+                      for rs in results)
+    assert outcomes == ["export_done", "export_exists"], outcomes
