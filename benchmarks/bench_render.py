@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -130,29 +132,41 @@ def main() -> dict[str, Any]:
                      music_dir=music, font=font)
         build_times.append(time.perf_counter() - t0)
 
-    def ours(preview: bool = False) -> tuple[float, list[str]]:
-        t0 = time.perf_counter()
+    def cpu() -> float:
+        """CPU seconds used so far by this process and its children (ffmpeg)."""
+        me, kids = (resource.getrusage(who) for who in
+                    (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def ours(preview: bool = False) -> tuple[float, float, list[str]]:
+        t0, c0 = time.perf_counter(), cpu()
         rep = asyncio.run(render(draft, outs / ("preview.mp4" if preview else "ours.mp4"),
                                  work_dir=work, music_dir=music,
                                  options=RenderOptions(preview=preview)))
-        return time.perf_counter() - t0, rep.violations
+        return time.perf_counter() - t0, cpu() - c0, rep.violations
 
-    def hand() -> float:
-        t0 = time.perf_counter()
+    def hand() -> tuple[float, float]:
+        t0, c0 = time.perf_counter(), cpu()
         subprocess.run(handwritten_argv(src, wav, hand_ass, hand_fonts, outs / "hand.mp4"),
                        check=True)
-        return time.perf_counter() - t0
+        return time.perf_counter() - t0, cpu() - c0
 
     ours_t, hand_t, preview_t, violations = [], [], [], []
+    ours_c, hand_c, preview_c = [], [], []
     for _ in range(args.rounds):
-        t, v = ours()
+        t, c, v = ours()
         ours_t.append(t)
+        ours_c.append(c)
         violations += v
-        hand_t.append(hand())
-        t, v = ours(preview=True)
+        t, c = hand()
+        hand_t.append(t)
+        hand_c.append(c)
+        t, c, v = ours(preview=True)
         preview_t.append(t)
+        preview_c.append(c)
         violations += v
     o, h, p = (statistics.median(x) for x in (ours_t, hand_t, preview_t))
+    oc, hc, pc = (statistics.median(x) for x in (ours_c, hand_c, preview_c))
     return {
         "benchmark": "render",
         "clip_seconds": args.seconds,
@@ -165,6 +179,10 @@ def main() -> dict[str, Any]:
         "ratio_vs_handwritten": round(o / h, 3),
         "realtime_factor": round(args.seconds / o, 2),
         "preview_speedup": round(o / p, 2),
+        "cpu_s": {"ours": round(oc, 2), "handwritten": round(hc, 2), "preview": round(pc, 2)},
+        "cpu_ratio_vs_handwritten": round(oc / hc, 3),
+        "cpu_preview_speedup": round(oc / pc, 2),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "build_render_ms_median": round(1000 * statistics.median(build_times), 2),
         "self_check_violations": sorted(set(violations)),
         "targets": {"ratio_vs_handwritten": "<= 1.15", "realtime_factor": ">= 1.0",

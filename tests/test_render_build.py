@@ -65,7 +65,7 @@ def test_single_clip_square_argv_whole_values() -> None:
         "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
         "apad=whole_len=96000,atrim=end_sample=96000,asetpts=PTS-STARTPTS[a0]",
         "[v0]null[vcat]", "[a0]anull[acat]",
-        "[vcat]format=yuv420p[vout]",
+        "[vcat]setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv,format=yuv420p[vout]",
         "[acat]loudnorm=I=-14:TP=-1:LRA=11,aresample=48000,"
         "aeval=exprs='if(isnan(val(0)),0,val(0))|if(isnan(val(1)),0,val(1))':c=stereo,"
         "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
@@ -126,6 +126,17 @@ def test_speed_image_no_audio_and_concat() -> None:
     assert argv[argv.index(CLIP) - 3:argv.index(CLIP) + 1] == ["-t", "2.25", "-i", CLIP]
 
 
+def test_colour_conversion_only_where_needed() -> None:
+    sd = "/media/sd.mp4"
+    probes = {**PROBES, sd: Probe(Path(sd), duration=5.0, has_video=True, width=720,
+                                  height=480, colorspace=6, color_range=2, pix_fmt="yuvj420p")}
+    plan = build_render(draft(vseg(CLIP, 0, 500), vseg(sd, 500, 500)), probes, Path("/o.mp4"),
+                        ffmpeg="ffmpeg", work_dir=Path("/w"), music_dir=Path("/m"), font=None)
+    g = graph_of(plan.argv)
+    assert g[1].split(",")[-3:] == ["scale=1080:1920", "setsar=1", "format=yuv420p[v0g]"]
+    assert "scale=1080:1920:out_color_matrix=bt709:out_range=tv" in g[5]
+
+
 def test_atempo_chain_stays_in_range() -> None:
     assert fg.atempo_chain(1.0) == []
     assert fg.atempo_chain(4.0) == ["atempo=2", "atempo=2"]
@@ -158,7 +169,7 @@ def test_music_ducking_fades_loudnorm_and_looks() -> None:
                      "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
                      "apad=whole_len=96000,atrim=end_sample=96000[aout]")
     assert ("[vcat]lutyuv=u=128:v=128,eq=contrast=1.08,fade=t=in:st=0:d=0.5,"
-            "fade=t=out:st=1:d=1,format=yuv420p[vout]") in g
+            "fade=t=out:st=1:d=1,setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv,format=yuv420p[vout]") in g
 
 
 def test_blur_fit_and_preview() -> None:
@@ -193,7 +204,7 @@ def test_hostile_text_never_reaches_the_filter_graph() -> None:
     assert "pwned" not in graph and "passwd" not in graph and "drawtext" not in graph
     assert not any("pwned" in a for a in plan.argv)
     assert plan.ass_path is not None and plan.ass_path.parent == Path("/work/dir")
-    assert (f"ass=filename={plan.ass_path}:fontsdir=/work/dir/fonts,format=yuv420p[vout]"
+    assert (f"ass=filename={plan.ass_path}:fontsdir=/work/dir/fonts,setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv,format=yuv420p[vout]"
             in graph)
     assert plan.ass_text is not None
     dialogue = [ln for ln in plan.ass_text.splitlines() if ln.startswith("Dialogue:")]

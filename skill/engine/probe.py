@@ -44,6 +44,8 @@ class Probe:
     vcodec: str = ""
     profile: str = ""
     pix_fmt: str = ""
+    colorspace: int = 2            # AVColorSpace: 1 BT.709, 2 unspecified, 5/6 BT.601, 9 BT.2020
+    color_range: int = 0           # AVColorRange: 0 unspecified, 1 limited (tv), 2 full (pc)
     acodec: str = ""
     audio_profile: str = ""
     sample_rate: int = 0
@@ -54,6 +56,16 @@ class Probe:
     @property
     def portrait(self) -> bool:
         return self.height > self.width
+
+    @property
+    def full_range(self) -> bool:
+        """Full-range (0–255, "JPEG") YUV, which delivery needs converted to limited."""
+        return self.color_range == 2 or self.pix_fmt.startswith("yuvj")
+
+    @property
+    def needs_709(self) -> bool:
+        """Tagged with a YUV matrix other than BT.709 (e.g. BT.601 SD, BT.2020)."""
+        return self.colorspace not in (0, 1, 2)
 
 
 def top_level_atoms(path: Path, limit: int = 64) -> list[str]:
@@ -172,6 +184,8 @@ def probe(path: Path, *, exhaustive: bool = False) -> Probe:
             sar = video.sample_aspect_ratio
             info.update(has_video=True, is_image=is_image, vcodec=vctx.name or "",
                         profile=vctx.profile or "", pix_fmt=vctx.pix_fmt or "",
+                        colorspace=int(vctx.colorspace or 2),
+                        color_range=int(vctx.color_range or 0),
                         sar=float(sar) if sar and float(sar) > 0 else 1.0,
                         fps=float(rate) if rate else 0.0,
                         video_duration=_seconds(video.duration, video.time_base))

@@ -163,7 +163,8 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
             inputs += ["-t", span, "-i", src]
         idx = len(pairs) // 2
         graph += fg.video_segment(n_inputs, f"v{idx}", frames, speed, fit, width, height,
-                                  sar=pr.sar, image=image, fast=options.preview)
+                                  sar=pr.sar, image=image, fast=options.preview,
+                                  to709=pr.needs_709, full_range=pr.full_range)
         audio_in = n_inputs if (pr.has_audio and not image and volume > 0) else None
         has_sound = has_sound or audio_in is not None
         graph.append(fg.audio_segment(audio_in, f"a{idx}", frames, speed, volume))
@@ -200,7 +201,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     if vout > 0:
         vout = min(vout, duration)
         post.append(f"fade=t=out:st={fg.number(duration - vout)}:d={fg.number(vout)}")
-    graph.append(f"[vcat]{','.join([*post, 'format=yuv420p'])}[vout]")
+    graph.append(f"[vcat]{','.join([*post, fg.TAG_709, 'format=yuv420p'])}[vout]")
 
     # ---- audio: music, ducking, mix, loudness, fades
     music: list[tuple[str, float, Path]] = []
