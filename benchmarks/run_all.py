@@ -3,6 +3,7 @@
     python benchmarks/run_all.py            # full rounds (the render benchmark takes minutes)
     python benchmarks/run_all.py --quick    # fewer rounds, a 20 s render clip
     python benchmarks/run_all.py --only startup,route --markdown
+    python benchmarks/run_all.py --table-from benchmarks/results.json --markdown
 
 Each ``bench_*.py`` runs in its own subprocess (a clean interpreter, as a user's
 ``igedit`` would be) and prints one JSON line. Every figure is compared with a baseline
@@ -157,11 +158,20 @@ def figures(results: dict[str, dict[str, Any]]) -> list[Figure]:
     clip = _num(g, "clip_seconds")
     rows.append(_row("Local render speed (clip s / wall s)", ours, clip, rtf, "≥ 1.0× real time",
                      lambda v: v >= 1.0, rtf, unit=" s"))
+    cpu_ours, cpu_hand = _num(g, "cpu_s", "ours"), _num(g, "cpu_s", "handwritten")
+    cpu_ratio = _num(g, "cpu_ratio_vs_handwritten")
+    if cpu_ratio is not None:   # CPU seconds (ours + ffmpeg): steadier on a shared machine
+        rows.append(_row("Local render vs hand-written ffmpeg (CPU s)", cpu_ours, cpu_hand,
+                         cpu_ratio, "≤ 1.15×", lambda v: v <= 1.15, cpu_ratio, unit=" s"))
     previews = g.get("preview_s") if isinstance(g.get("preview_s"), list) else None
     preview = statistics.median(previews) if previews else None
     speedup = _num(g, "preview_speedup")
     rows.append(_row("Preview vs full render", preview, ours, speedup, "≥ 4× faster",
                      lambda v: v >= 4.0, speedup, unit=" s"))
+    cpu_speedup = _num(g, "cpu_preview_speedup")
+    if cpu_speedup is not None:
+        rows.append(_row("Preview vs full render (CPU s)", _num(g, "cpu_s", "preview"), cpu_ours,
+                         cpu_speedup, "≥ 4× less", lambda v: v >= 4.0, cpu_speedup, unit=" s"))
     p = results.get("plan", {})
     p95, mean = _num(p, "p95_ms"), _num(p, "mean_ms")
     rows.append(_row("Plan + apply + argv per instruction (p95)", p95, _num(p, "cold_ms"),
@@ -206,7 +216,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     ap.add_argument("--output", type=Path, default=RESULTS)
+    ap.add_argument("--table-from", type=Path, metavar="RESULTS_JSON",
+                    help="print the table of an earlier run's results.json; run nothing")
     args = ap.parse_args(argv)
+    if args.table_from:
+        saved = json.loads(args.table_from.read_text(encoding="utf-8"))
+        rows = figures(saved["benchmarks"])
+        print(table_markdown(rows) if args.markdown else table_text(rows))
+        return 0
     wanted = {n.strip() for n in args.only.split(",") if n.strip()}
     unknown = wanted - {b.name for b in BENCHES}
     if unknown:
