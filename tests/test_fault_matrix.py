@@ -12,7 +12,8 @@ clip — then switches the fault on and runs one handler. It asserts:
   an edit message was never sent twice; a render job stays in the ``renders`` document
   until its file is downloaded (a failed export with a job left pending is finished by
   ``export --resume`` once the fault is gone); the output folder holds the finished
-  file or nothing — no partial download.
+  file or nothing — no partial download; nothing is left half-closed for another task
+  to finalise (a stream or response closed later, from the wrong task).
 
 ``missing_client_id`` only fires on the anonymous-token request, so its cells first
 let the stored token expire (the user comes back after the token's seven days).
@@ -302,17 +303,12 @@ def test_fault_cell(server: FakeNemo, tmp_path: Path, fault: str, handler: str) 
     check_clean_text(cell, server)
     check_outcome(cell)
     check_nothing_lost(cell, host, tmp_path)
-    if (fault, handler) not in KNOWN_LEAKS:
-        assert host.leaks == []
+    assert host.leaks == []   # nothing left half-closed for another task to finalise
 
 
-# Runtime.edit leaves the backend's /run_sse generator open when it raises on an
-# in-stream error event; it is finalised later in another task, and its httpx response
-# (an anyio cancel scope) cannot close there: `igedit edit` then prints "Task exception
-# was never retrieved … RuntimeError" and a traceback on stderr after the message.
-KNOWN_LEAKS = {("stream_error", "edit")}
-
-
+# Runtime.edit used to leave the backend's /run_sse generator open when it raised on an
+# in-stream error event; finalised later in another task, its httpx response (an anyio
+# cancel scope) could not close, and `igedit edit` printed a traceback after the message.
 def test_error_event_closes_the_stream_in_the_same_task(server: FakeNemo, tmp_path: Path) -> None:
     cell, host = run_cell(server, "stream_error", "edit", tmp_path)
     assert cell.result == "error_stream"
