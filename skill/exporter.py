@@ -8,8 +8,11 @@ render is retried once with a new job; the download never overwrites a file unle
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +62,28 @@ def choose_dest(out: str | Path | None, draft: Draft, cwd: Path, *, force: bool)
         raise InputError(f"{dest.parent} does not exist", key="export_no_folder",
                          folder=str(dest.parent))
     return dest
+
+
+def place_file(src: Path, dest: Path, *, overwrite: bool) -> None:
+    """Move ``src`` to ``dest`` atomically; without ``overwrite``, only if ``dest`` is absent."""
+    if overwrite:
+        os.replace(src, dest)
+        return
+    try:
+        os.link(src, dest)  # atomic create-if-absent
+    except FileExistsError as exc:
+        raise InputError(f"{dest} already exists", key="export_exists", file=str(dest)) from exc
+    except OSError:
+        # No hard links on this filesystem: reserve the name exclusively, then replace it.
+        try:
+            fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError as exc:
+            raise InputError(f"{dest} already exists", key="export_exists",
+                             file=str(dest)) from exc
+        os.close(fd)
+        os.replace(src, dest)
+        return
+    os.unlink(src)
 
 
 class Exporter:
@@ -132,13 +157,32 @@ class Exporter:
             raise RenderError(status.detail or "render failed", detail=status.detail)
         if dest.exists() and not force:
             raise InputError(f"{dest} already exists", key="export_exists", file=str(dest))
-        saved = await self.backend.download(status.url, dest, progress=self.rt.progress_cb)
+        saved = await self._download(status.url, dest, force=force)
         self._forget(job.id)
         size = os.path.getsize(saved) if saved.exists() else 0
         self.rt._emit(Reply(kind="file", file=str(saved), key="export_done",
                             text=render("export_done", self.rt.lang, path=str(saved),
                                         size=human_size(size), preview=job.preview),
                             data={"bytes": size}))
+
+    async def _download(self, url: str, dest: Path, *, force: bool) -> Path:
+        """Download into a private staging folder beside ``dest``, then place the files.
+
+        Placing is create-if-absent unless ``force``, so two exports racing for one new
+        name never both succeed: the later one is told the file exists.
+        """
+        staging = Path(tempfile.mkdtemp(prefix=".igedit-export-", dir=dest.parent))
+        try:
+            got = await self.backend.download(url, staging / dest.name,
+                                              progress=self.rt.progress_cb)
+            place_file(got, dest, overwrite=force)
+            for extra in sorted(staging.iterdir()):  # e.g. the cover JPEG beside the video
+                target = dest.with_name(dest.stem + extra.suffix)
+                with contextlib.suppress(InputError):
+                    place_file(extra, target, overwrite=force)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return dest
 
     async def _wait(self, job: RenderJob) -> RenderStatus:
         return await self.backend.wait_render(job, progress=self.rt.progress_cb,

@@ -204,10 +204,6 @@ def test_eight_processes_share_one_state_folder(serve: Serve, tmp_path: Path) ->
 
 # ------------------------------------------------------------------ a known race
 
-@pytest.mark.xfail(strict=True, reason="exporter checks `dest.exists()` before the download and "
-                   "download_to() then os.replace()s: two exports to one new path that overlap "
-                   "both succeed, the later silently replacing the earlier (skill/exporter.py, "
-                   "skill/cloud/render.py)")
 def test_two_overlapping_exports_to_one_new_file_never_both_succeed(tmp_path: Path) -> None:
     from skill.cloud import CloudBackend
     from skill.manifest import load_manifest

@@ -270,3 +270,26 @@ def test_say_without_anything_to_run(tmp_path: Path, utterance: str, key: str) -
 
 async def _collect(rt: Runtime, utterance: str) -> list[Reply]:
     return [r async for r in rt.handle(utterance)]
+
+
+def test_place_file_never_clobbers_without_overwrite(tmp_path: Path) -> None:
+    from skill.errors import InputError
+    from skill.exporter import place_file
+
+    src, dest = tmp_path / "a", tmp_path / "b"
+    src.write_bytes(b"new")
+    dest.write_bytes(b"old")
+    with pytest.raises(InputError) as err:
+        place_file(src, dest, overwrite=False)
+    assert err.value.key == "export_exists" and dest.read_bytes() == b"old" and src.exists()
+    place_file(src, dest, overwrite=True)
+    assert dest.read_bytes() == b"new" and not src.exists()
+    src.write_bytes(b"third")
+    place_file(src, tmp_path / "c", overwrite=False)
+    assert (tmp_path / "c").read_bytes() == b"third" and not src.exists()
+
+
+def test_export_leaves_no_staging_folder(tmp_path: Path) -> None:
+    rt, _, _ = make(tmp_path)
+    run(rt, lambda: rt.export(tmp_path / "x.mp4"))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".igedit")) == []
