@@ -202,7 +202,7 @@ def test_eight_processes_share_one_state_folder(serve: Serve, tmp_path: Path) ->
     assert time.monotonic() - started < 60
 
 
-# ------------------------------------------------------------------ a known race
+# ------------------------------------------------------------------ the same name, twice at once
 
 def test_two_overlapping_exports_to_one_new_file_never_both_succeed(tmp_path: Path) -> None:
     from skill.cloud import CloudBackend
