@@ -156,7 +156,9 @@ class Exporter:
             self._forget(job.id)
             raise RenderError(status.detail or "render failed", detail=status.detail)
         if dest.exists() and not force:
-            raise InputError(f"{dest} already exists", key="export_exists", file=str(dest))
+            # The render is done and stays pending: --resume saves it without rendering again.
+            raise InputError(f"{dest} already exists", key="export_exists_rendered",
+                             file=str(dest))
         saved = await self._download(status.url, dest, force=force)
         self._forget(job.id)
         size = os.path.getsize(saved) if saved.exists() else 0
@@ -175,7 +177,10 @@ class Exporter:
         try:
             got = await self.backend.download(url, staging / dest.name,
                                               progress=self.rt.progress_cb)
-            place_file(got, dest, overwrite=force)
+            try:
+                place_file(got, dest, overwrite=force)
+            except InputError as exc:  # another export won the race for this name
+                raise InputError(str(exc), key="export_exists_rendered", file=str(dest)) from exc
             for extra in sorted(staging.iterdir()):  # e.g. the cover JPEG beside the video
                 target = dest.with_name(dest.stem + extra.suffix)
                 with contextlib.suppress(InputError):

@@ -241,4 +241,4 @@ def test_two_overlapping_exports_to_one_new_file_never_both_succeed(tmp_path: Pa
         results = asyncio.run(both())
     outcomes = sorted(next((r.key for r in rs if r.kind in ("file", "error")), "")
                       for rs in results)
-    assert outcomes == ["export_done", "export_exists"], outcomes
+    assert outcomes == ["export_done", "export_exists_rendered"], outcomes

@@ -42,6 +42,11 @@ from .auth import TokenKeeper
 from .errortable import Failure, Rule, lookup, to_exception
 from .render import PollPlanner, download_to, parse_status
 from .retry import RetryState, Step, decide
+
+#: The seed's render output; a preview asks for a quick low-quality render (``igedit
+#: serve`` honours it; a server that does not know "low" renders normally).
+FULL_OUTPUT = {"format": "mp4", "quality": "high"}
+PREVIEW_OUTPUT = {"format": "mp4", "quality": "low", "resolution": "540p"}
 from .sse import Refused, stream_events
 from .transport import (
     DEFAULT_API,
@@ -193,6 +198,7 @@ class CloudBackend:
             return True
         if step == "wait":
             log.info("cloud.rate_limited", wait_s=rule.delay)
+            self._emit("rate_limited_waiting", {"seconds": int(rule.delay)})
             await self.sleep(rule.delay)
             return True
         return False
@@ -391,7 +397,7 @@ class CloudBackend:
 
         def body(sid: str) -> dict[str, Any]:
             return {"id": job_id, "sessionId": sid, "draft": draft_raw,
-                    "output": {"format": "mp4", "quality": "high"}}
+                    "output": PREVIEW_OUTPUT if preview else FULL_OUTPUT}
 
         await self._call("POST", "/api/render/proxy/lambda", payload=body, session_bound=True)
         log.info("cloud.render_submitted", job_id=job_id)
