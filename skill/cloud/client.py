@@ -43,10 +43,6 @@ from .errortable import Failure, Rule, lookup, to_exception
 from .render import PollPlanner, download_to, parse_status
 from .retry import RetryState, Step, decide
 
-#: The seed's render output; a preview asks for a quick low-quality render (``igedit
-#: serve`` honours it; a server that does not know "low" renders normally).
-FULL_OUTPUT = {"format": "mp4", "quality": "high"}
-PREVIEW_OUTPUT = {"format": "mp4", "quality": "low", "resolution": "540p"}
 from .sse import Refused, stream_events
 from .transport import (
     DEFAULT_API,
@@ -60,6 +56,11 @@ from .transport import (
 from .upload import FilePart, MultipartBody
 
 log = structlog.get_logger(__name__)
+
+#: The seed's render output; a preview asks for a quick low-quality render (``igedit
+#: serve`` honours it; a server that does not know "low" renders normally).
+FULL_OUTPUT = {"format": "mp4", "quality": "high"}
+PREVIEW_OUTPUT = {"format": "mp4", "quality": "low", "resolution": "540p"}
 
 APP = "nemo_agent"
 SESSION_PATH = "/api/tasks/me/with-session/nemo_agent"
