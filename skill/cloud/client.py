@@ -42,7 +42,6 @@ from .auth import TokenKeeper
 from .errortable import Failure, Rule, lookup, to_exception
 from .render import PollPlanner, download_to, parse_status
 from .retry import RetryState, Step, decide
-
 from .sse import Refused, stream_events
 from .transport import (
     DEFAULT_API,
