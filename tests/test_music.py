@@ -81,12 +81,12 @@ def test_drums_keep_the_tempo(mood: str) -> None:
 
 
 def test_wav_is_deterministic_normalised_stereo_48k(tmp_path: Path) -> None:
-    a = synth_music("upbeat", 3.0, tmp_path / "a.wav")
-    b = synth_music("upbeat", 3.0, tmp_path / "b.wav")
+    a = synth_music("upbeat", 9.0, tmp_path / "a.wav")     # one 8 s loop and a bit
+    b = synth_music("upbeat", 9.0, tmp_path / "b.wav")
     assert a.read_bytes() == b.read_bytes()
     with wave.open(str(a)) as wf:
         assert (wf.getnchannels(), wf.getsampwidth(), wf.getframerate(), wf.getnframes()) == \
-            (2, 2, 48000, 144000)
+            (2, 2, 48000, 432000)
         pcm = np.frombuffer(wf.readframes(wf.getnframes()), dtype="<i2")
     peak_db = 20 * np.log10(np.abs(pcm.astype(int)).max() / 32768)
     assert -1.5 < peak_db <= -1.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -270,29 +270,38 @@ def synth_loop(mood: str, sample_rate: int = 48000) -> Array:
     return lp.buf
 
 
+def _chunks(mood: str, seconds: float, sample_rate: int) -> Iterator[Array]:
+    """The track in loop-sized pieces (memory stays at one loop, whatever the length)."""
+    loop = synth_loop(mood, sample_rate)
+    # the tiled track's peak is the loop's peak: normalise once, to −1 dBFS (with margin
+    # for the 16-bit rounding)
+    loop = loop * (10 ** (PEAK_DBFS / 20) * 0.99 / (float(np.max(np.abs(loop))) or 1.0))
+    total = max(1, int(round(seconds * sample_rate)))
+    edge = min(int(_EDGE_FADE_S * sample_rate), total // 2)
+    ramp = np.sin(np.linspace(0.0, np.pi / 2, edge)) ** 2
+    n = loop.shape[1]
+    for start in range(0, total, n):
+        piece = loop[:, : min(n, total - start)].copy()
+        if start == 0 and edge:          # short fades at the very ends: no click
+            piece[:, :edge] *= ramp
+        tail = total - edge - start      # where the closing fade begins, in this piece
+        if edge and tail < piece.shape[1]:
+            first = max(0, tail)
+            piece[:, first:] *= ramp[::-1][first - tail: piece.shape[1] - tail]
+        yield piece
+
+
 def synth_samples(mood: str, seconds: float, *, sample_rate: int = 48000) -> Array:
     """The mood's loop tiled to ``seconds``, faded in/out at the very ends, peak −1 dBFS."""
-    loop = synth_loop(mood, sample_rate)
-    total = max(1, int(round(seconds * sample_rate)))
-    reps = -(-total // loop.shape[1])
-    audio = np.tile(loop, (1, reps))[:, :total]
-    edge = min(int(_EDGE_FADE_S * sample_rate), total // 2)
-    if edge > 0:
-        ramp = np.sin(np.linspace(0.0, np.pi / 2, edge)) ** 2
-        audio[:, :edge] *= ramp
-        audio[:, total - edge:] *= ramp[::-1]
-    peak = float(np.max(np.abs(audio))) or 1.0
-    return np.asarray(audio * (10 ** (PEAK_DBFS / 20) * 0.99 / peak))
+    return np.concatenate(list(_chunks(mood, seconds, sample_rate)), axis=1)
 
 
 def synth_music(mood: str, seconds: float, out_wav: Path, *, sample_rate: int = 48000) -> Path:
     """Write ``seconds`` of the ``mood`` track to ``out_wav`` (16-bit stereo PCM).
 
-    Deterministic: the same arguments always give the same bytes. Written to a temp
-    file and renamed, so a concurrent reader never sees half a file.
+    Deterministic: the same arguments always give the same bytes. Written loop by loop
+    to a temp file and renamed, so a concurrent reader never sees half a file.
     """
-    audio = synth_samples(mood, seconds, sample_rate=sample_rate)
-    pcm = np.clip(np.round(audio.T * 32767.0), -32768, 32767).astype("<i2")
     out_wav = Path(out_wav)
     out_wav.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_wav.with_name(f".{out_wav.name}.{os.getpid()}.tmp")
@@ -300,7 +309,9 @@ def synth_music(mood: str, seconds: float, out_wav: Path, *, sample_rate: int = 
         wf.setnchannels(2)
         wf.setsampwidth(2)
         wf.setframerate(sample_rate)
-        wf.writeframes(pcm.tobytes())
+        for piece in _chunks(mood, seconds, sample_rate):
+            pcm = np.clip(np.round(piece.T * 32767.0), -32768, 32767).astype("<i2")
+            wf.writeframes(pcm.tobytes())
     os.replace(tmp, out_wav)
     return out_wav
 
