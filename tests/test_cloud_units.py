@@ -321,7 +321,8 @@ def test_cloud_templates_exist_in_both_languages() -> None:
         return set(re.findall(r"macro (\w+)\(", text))
 
     assert keys("en") == keys("zh") == {"render_timeout", "download_failed",
-                                        "download_insecure", "stream_timeout"}
+                                        "download_insecure", "stream_timeout",
+                                        "rate_limited_waiting"}
     for key in keys("en"):
         for lang in ("en", "zh"):
             assert templates.render(key, lang, status=503, host="cdn.example")
