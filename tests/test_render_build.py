@@ -183,8 +183,8 @@ def test_blur_fit_and_preview() -> None:
                     "boxblur=10:2,eq=brightness=-0.06,scale=960:540[v0gbgs]")
     assert g[3] == ("[v0gfg]scale=960:540:force_original_aspect_ratio=decrease"
                     ":force_divisible_by=2:flags=fast_bilinear[v0gfgs]")
-    assert plan.argv[1:8] == ["-hide_banner", "-loglevel", "error", "-y",
-                              "-skip_loop_filter", "all", "-t"]
+    assert plan.argv[1:10] == ["-hide_banner", "-loglevel", "error", "-y",
+                               "-skip_loop_filter", "all", "-skip_frame:v", "noref", "-t"]
     assert opt(plan.argv, "-preset") == "ultrafast" and opt(plan.argv, "-crf") == "23"
     assert fg.canvas({"ratio": "4:5"}, preview=True) == (540, 674)
     assert fg.canvas({}) == (1080, 1920)
@@ -352,3 +352,13 @@ def test_render_messages_exist_in_english_and_chinese() -> None:
         "No font was found for titles and captions. Install one "
         "(sudo apt install fonts-noto-cjk), or set IGEDIT_FONT to a .ttf/.otf file.")
     assert "IGEDIT_FFMPEG" in render("error_no_ffmpeg", "zh")
+
+
+def test_preview_limits_peaks_instead_of_loudnorm() -> None:
+    from skill.engine import filtergraph as fg
+
+    quick = fg.master_audio("mix", "aout", 48000, loudnorm=True, quick=True)
+    full = fg.master_audio("mix", "aout", 48000, loudnorm=True)
+    assert "alimiter=limit=0.891:level=false" in quick and "loudnorm" not in quick
+    assert "loudnorm=I=-14:TP=-1:LRA=11" in full and "alimiter" not in full
+    assert "alimiter" not in fg.master_audio("mix", "aout", 48000, loudnorm=False, quick=True)

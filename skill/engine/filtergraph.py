@@ -232,11 +232,17 @@ def mix_bus(orig: str, beds: list[tuple[str, bool]]) -> tuple[list[str], str]:
 
 
 def master_audio(mix: str, label: str, samples: int, *, loudnorm: bool,
-                 fade_in_s: float = 0.0, fade_out_s: float = 0.0) -> str:
-    """The final audio chain: loudness, fades, 48 kHz stereo, exactly ``samples`` long."""
+                 fade_in_s: float = 0.0, fade_out_s: float = 0.0, quick: bool = False) -> str:
+    """The final audio chain: loudness, fades, 48 kHz stereo, exactly ``samples`` long.
+
+    ``quick`` (previews): a peak limiter at −1 dBFS stands in for loudnorm, which
+    resamples to 192 kHz internally and is a large share of a preview's CPU time.
+    """
     duration = samples / SAMPLE_RATE
     chain = []
-    if loudnorm:
+    if loudnorm and quick:
+        chain.append("alimiter=limit=0.891:level=false")
+    elif loudnorm:
         # Single-pass (dynamic) loudnorm inside the one graph: −14 LUFS, −1 dBTP. On input
         # that is silent from start to end (a muted or silent-track clip) loudnorm emits
         # NaN, which the AAC encoder rejects: map NaN to 0 (cheap: ~0.2 s per minute).

@@ -150,8 +150,9 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         volume = fg.gain(seg.meta.get("volume"), 1.0)
         span = fg.number(frames / fg.FPS * speed + _SPAN_MARGIN_S)
         if options.preview and not image:
-            # decoding is most of a preview's cost: skip the deblocking filter
-            inputs += ["-skip_loop_filter", "all"]
+            # Decoding is most of a preview's cost: skip the deblocking filter and the
+            # frames nothing references (fps=30 repeats the previous frame in their place).
+            inputs += ["-skip_loop_filter", "all", "-skip_frame:v", "noref"]
         if image:
             inputs += ["-loop", "1", "-framerate", str(fg.FPS), "-t", span, "-i", src]
         else:
@@ -241,7 +242,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         mix, "aout", total_samples,
         loudnorm=d.meta.get("loudnorm", True) is not False and (has_sound or bool(beds)),
         fade_in_s=_ms(d.meta.get("afade_in")) / 1000,
-        fade_out_s=_ms(d.meta.get("afade_out")) / 1000))
+        fade_out_s=_ms(d.meta.get("afade_out")) / 1000, quick=options.preview))
 
     preset = options.preset or (PREVIEW_PRESET if options.preview else DEFAULT_PRESET)
     crf = options.crf + (3 if options.preview else 0)
