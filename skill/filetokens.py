@@ -206,37 +206,3 @@ def find_files(norm: str, orig: Orig,
         if free(f.start, f.end):
             add(f.start, f.end, f.path, f.name, missing)
     return found, missing
-
-
-# --------------------------------------------------------------------- text mapping
-class _Orig:
-    """The original utterance plus the map from normalised offsets back to it."""
-
-    def __init__(self, text: str, index: list[int] | None) -> None:
-        self.src = text
-        self.index = index
-
-    def pos(self, i: int) -> int:
-        if self.index is None:
-            return i
-        return self.index[min(i, len(self.index) - 1)]
-
-    def text(self, s: int, e: int) -> str:
-        if e <= s:
-            return ""
-        if self.index is None:
-            return self.src[s:e]
-        return self.src[self.pos(s):self.index[e - 1] + 1]
-
-
-def _normalize(text: str, trans: dict[int, str]) -> tuple[str, _Orig]:
-    if text.isascii():
-        return text, _Orig(text, None)
-    out: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        n = ch if ch < "\x80" else unicodedata.normalize("NFKC", ch).translate(trans)
-        out.append(n)
-        index.extend([i] * len(n))
-    index.append(len(text))
-    return "".join(out), _Orig(text, index)
