@@ -188,6 +188,8 @@ class Runtime:
                          data={"tracks": len(st.draft.tracks)}))
         if st.media:
             self.say_key("media_list", kind="text", items=[_media_line(m) for m in st.media])
+        elif not st.draft.tracks:
+            self.say_key("timeline_empty", kind="text")
 
     async def edit(self, text: str, *, hint_export: bool = True, _depth: int = 0) -> None:
         from .gui import translate

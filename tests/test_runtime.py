@@ -293,3 +293,12 @@ def test_export_leaves_no_staging_folder(tmp_path: Path) -> None:
     rt, _, _ = make(tmp_path)
     run(rt, lambda: rt.export(tmp_path / "x.mp4"))
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".igedit")) == []
+
+
+def test_status_of_an_empty_session_says_what_to_do(tmp_path: Path) -> None:
+    rt, be, _ = make(tmp_path)
+    be.states = [{"t": []}]
+    replies = run(rt, lambda: rt.status())
+    assert [r.text for r in replies] == [
+        "Timeline (0 tracks): empty",
+        "The timeline is empty. Upload a clip first: igedit upload <file>."]
