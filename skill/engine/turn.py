@@ -128,7 +128,24 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
         delta["canvas_config"] = canvas
     yield encode_adk_event(invocation_id=inv, event_id=str(uuid.uuid4()), author=AUTHOR,
                            responses=responses, state_delta=delta, timestamp=time.time())
-    yield text_event(inv, reply_text(plan, lang))
+    reply = reply_text(plan, lang)
+    warning = await asyncio.to_thread(font_warning, new_draft, lang)
+    yield text_event(inv, f"{reply}\n{warning}" if warning else reply)
+
+
+def font_warning(draft: dict[str, Any], lang: str) -> str:
+    """Say now, not after the render, when the draft's text has no font to draw it."""
+    from .fonts import find_font, has_cjk
+
+    texts = " ".join(str(s.meta.get("text") or "") for t in decode_draft(draft).tracks
+                     if t.type == 7 for s in t.segments)
+    if not texts.strip():
+        return ""
+    try:
+        font = find_font(texts)
+    except SkillError as exc:
+        return render(exc.key, lang, **exc.ctx)
+    return render("render_no_cjk_font", lang) if has_cjk(texts) and not font.cjk else ""
 
 
 async def _apply_and_save(ws: Workspace, sid: str, plan: Plan, ctx: Any, apply_plan: Any,

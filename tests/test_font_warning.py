@@ -1,0 +1,33 @@
+"""The local edit reply warns at edit time when the text has no font to draw it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skill.engine.turn import font_warning
+
+TITLE_ZH = {"t": [{"tt": 7, "m": {"name": "Title"},
+                   "sg": [{"s": 0, "d": 3000, "m": {"text": "城市之梦"}}]}]}
+TITLE_EN = {"t": [{"tt": 7, "m": {"name": "Title"},
+                   "sg": [{"s": 0, "d": 3000, "m": {"text": "Urban Dreams"}}]}]}
+LATIN_FONTS = [p for p in (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),) if p.exists()]
+
+
+@pytest.mark.skipif(not LATIN_FONTS, reason="needs a Latin-only font file on this machine")
+def test_cjk_title_with_latin_only_font_is_warned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IGEDIT_FONT", str(LATIN_FONTS[0]))
+    assert "fonts-noto-cjk" in font_warning(TITLE_ZH, "en")
+    assert "方框" in font_warning(TITLE_ZH, "zh")
+    assert font_warning(TITLE_EN, "en") == ""
+
+
+def test_no_text_no_warning() -> None:
+    assert font_warning({"t": []}, "en") == ""
+
+
+def test_no_font_at_all_is_said(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("IGEDIT_FONT", str(tmp_path / "missing.ttf"))
+    text = font_warning(TITLE_EN, "en")
+    assert text and "IGEDIT_FONT" in text and "Traceback" not in text
