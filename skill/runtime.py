@@ -84,9 +84,7 @@ class Runtime:
 
         async def runner() -> None:
             try:
-                for warning in self.store.warnings:
-                    self.say_key("store_warning", **warning)
-                self.store.warnings.clear()
+                self._store_warnings()
                 await work()
             except SkillError as exc:
                 log.info("skill_error", error=type(exc).__name__, key=exc.key)
@@ -96,6 +94,7 @@ class Runtime:
                                  key="cancelled", code="cancelled", exit_code=130))
                 raise
             finally:
+                self._store_warnings()  # a file found corrupt while working
                 queue.put_nowait(None)
 
         task = asyncio.create_task(runner())
@@ -116,6 +115,11 @@ class Runtime:
                 if item is not None:
                     yield item
             self._queue = None
+
+    def _store_warnings(self) -> None:
+        for warning in self.store.warnings:
+            self.say_key("store_warning", **warning)
+        self.store.warnings.clear()
 
     async def ready(self) -> ReadyInfo:
         if self._ready is None:

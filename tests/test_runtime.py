@@ -302,3 +302,13 @@ def test_status_of_an_empty_session_says_what_to_do(tmp_path: Path) -> None:
     assert [r.text for r in replies] == [
         "Timeline (0 tracks): empty",
         "The timeline is empty. Upload a clip first: igedit upload <file>."]
+
+
+def test_a_state_file_found_corrupt_mid_command_is_reported(tmp_path: Path, home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "renders.json").write_text('{"schema": 1, "jobs": {')
+    rt, _, _ = make(tmp_path)
+    replies = run(rt, lambda: rt.export(resume=True))
+    keys = [r.key for r in replies]
+    assert keys == ["export_nothing_pending", "store_warning"]
+    assert "moved aside" in replies[1].text and "renders.json" in replies[1].text
