@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import structlog
+
 from ..errors import StoreError
+
+log = structlog.get_logger(__name__)
 
 SCHEMA_VERSION = 1
 #: owner of the sessions the CLI / chat / MCP front doors use (serve uses user ids)
@@ -185,18 +190,46 @@ class EngineDB:
     def __init__(self, path: Path, *, busy_timeout_s: float = 15.0) -> None:
         self.path = Path(path)
         self.busy_timeout_s = busy_timeout_s
+        #: where a corrupt database was moved aside on open (reported by the engine)
+        self.quarantined: Path | None = None
+        try:
+            self._open()
+        except sqlite3.OperationalError as exc:  # locked, read-only, no such folder…
+            raise StoreError(f"cannot open {self.path}: {exc}", home=str(self.path.parent)) from exc
+        except sqlite3.DatabaseError as exc:
+            # Not a database / malformed: never a crash. Move it aside and start fresh.
+            self.quarantined = self._move_aside()
+            log.warning("engine_db.corrupt", file=str(self.path), moved_to=str(self.quarantined),
+                        reason=str(exc))
+            try:
+                self._open()
+            except sqlite3.Error as again:
+                raise StoreError(f"cannot open {self.path}: {again}",
+                                 home=str(self.path.parent)) from again
+
+    def _move_aside(self) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{os.getpid()}")
+        for suffix in ("", "-wal", "-shm"):
+            src = Path(f"{self.path}{suffix}")
+            if src.exists():
+                os.replace(src, Path(f"{aside}{suffix}"))
+        return aside
+
+    def _open(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with contextlib.closing(self._connect()) as conn:
-                conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once per file
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise StoreError(f"{self.path} was written by a newer igedit",
-                                     home=str(self.path.parent))
-                conn.executescript(_SCHEMA)
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open {self.path}: {exc}", home=str(self.path.parent)) from exc
+        except OSError as exc:
+            raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}",
+                             home=str(self.path.parent)) from exc
+        with contextlib.closing(self._connect()) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once per file
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path} was written by a newer igedit",
+                                 home=str(self.path.parent))
+            conn.executescript(_SCHEMA)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # -- plumbing ---------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:

@@ -82,6 +82,9 @@ class LocalEngine:
     async def ready(self, lang: str = "en", *, fresh: bool = False) -> ReadyInfo:
         """The requested / most recent local session, or a new one (``fresh``: always new)."""
         self.lang = normalize_lang(lang, self.lang)
+        aside, self.ws.db.quarantined = self.ws.db.quarantined, None
+        if aside is not None:  # the engine database was unreadable and started afresh
+            self._notice("store_warning", file=str(self.ws.db.path), moved_to=str(aside))
         lost = False
         row = None
         if not fresh:
