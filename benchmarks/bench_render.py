@@ -21,6 +21,7 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -107,6 +108,8 @@ def main() -> dict[str, Any]:
     cache: Path = args.cache
     src = make_source(cache / f"reference-{args.seconds}s.mp4", args.seconds)
     work, music, outs = cache / "work", cache / "music", cache / "out"
+    proxies = cache / "proxies"
+    shutil.rmtree(proxies, ignore_errors=True)  # the first preview makes the proxy
     for folder in (work, music, outs):
         folder.mkdir(parents=True, exist_ok=True)
     draft = reference_draft(src, args.seconds)
@@ -142,7 +145,7 @@ def main() -> dict[str, Any]:
         t0, c0 = time.perf_counter(), cpu()
         rep = asyncio.run(render(draft, outs / ("preview.mp4" if preview else "ours.mp4"),
                                  work_dir=work, music_dir=music,
-                                 options=RenderOptions(preview=preview)))
+                                 options=RenderOptions(preview=preview), proxy_dir=proxies))
         return time.perf_counter() - t0, cpu() - c0, rep.violations
 
     def hand() -> tuple[float, float]:
@@ -165,8 +168,12 @@ def main() -> dict[str, Any]:
         preview_t.append(t)
         preview_c.append(c)
         violations += v
-    o, h, p = (statistics.median(x) for x in (ours_t, hand_t, preview_t))
-    oc, hc, pc = (statistics.median(x) for x in (ours_c, hand_c, preview_c))
+    # Round 1's preview also makes the clip's proxy (once per clip); later previews reuse
+    # it. The speed-up is for those; the first preview is reported on its own.
+    steady_t = preview_t[1:] or preview_t
+    steady_c = preview_c[1:] or preview_c
+    o, h, p = (statistics.median(x) for x in (ours_t, hand_t, steady_t))
+    oc, hc, pc = (statistics.median(x) for x in (ours_c, hand_c, steady_c))
     return {
         "benchmark": "render",
         "clip_seconds": args.seconds,
@@ -179,6 +186,8 @@ def main() -> dict[str, Any]:
         "ratio_vs_handwritten": round(o / h, 3),
         "realtime_factor": round(args.seconds / o, 2),
         "preview_speedup": round(o / p, 2),
+        "first_preview_s": round(preview_t[0], 2),
+        "first_preview_speedup": round(o / preview_t[0], 2),
         "cpu_s": {"ours": round(oc, 2), "handwritten": round(hc, 2), "preview": round(pc, 2)},
         "cpu_ratio_vs_handwritten": round(oc / hc, 3),
         "cpu_preview_speedup": round(oc / pc, 2),

@@ -210,7 +210,8 @@ class JobRunner:
         draft = self.resolve(row)
         work.mkdir(parents=True, exist_ok=True)
         report = await render(draft, tmp, work_dir=work, music_dir=self.home / "music",
-                              options=RenderOptions(preview=row.preview), progress=on_progress)
+                              options=RenderOptions(preview=row.preview), progress=on_progress,
+                              proxy_dir=self.home / "proxies")
         violations = list(getattr(report, "violations", ()) or ())
         if violations:
             raise SelfCheckFailed(violations)

@@ -9,6 +9,7 @@ write the ASS file, run ffmpeg once with progress, then self-check the result.
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import os
 import time
@@ -303,11 +304,14 @@ def _sources(d: Draft) -> list[str]:
 
 async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir: Path,
                  options: RenderOptions = RenderOptions(),
-                 progress: ProgressCb | None = None) -> RenderReport:
+                 progress: ProgressCb | None = None,
+                 proxy_dir: Path | None = None) -> RenderReport:
     """Render ``draft`` to ``out`` in one ffmpeg run, then self-check it.
 
     Writes to ``<out>.partial`` and renames it on success, so an interrupted render
     never leaves a truncated ``out``. Cancelling stops ffmpeg and removes the partial.
+    Previews given a ``proxy_dir`` read half-size proxies of the video sources
+    (``skill.engine.proxy``), made on the first preview of each clip.
     """
     t0 = time.monotonic()
     out, work_dir = Path(out), Path(work_dir)
@@ -317,6 +321,8 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
             raise InputError(f"{Path(src).name}: no such file", key="file_missing",
                              file=Path(src).name)
     probes = await asyncio.to_thread(lambda: {s: probe(Path(s)) for s in _sources(d)})
+    if options.preview and proxy_dir is not None:
+        draft, probes = await _use_proxies(draft, probes, Path(proxy_dir))
     texts = " ".join(str(s.meta.get("text") or "") for t in d.tracks if t.type == TEXT
                      for s in t.segments)
     warnings: list[str] = []
@@ -349,6 +355,22 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
     violations = check_probe(result, expected_output(draft, preview=options.preview))
     return RenderReport(out, result, violations, time.monotonic() - t0, warnings,
                         list(plan.argv))
+
+
+async def _use_proxies(draft: dict[str, Any], probes: dict[str, Probe], proxy_dir: Path,
+                       ) -> tuple[dict[str, Any], dict[str, Probe]]:
+    from .proxy import ensure_proxies, probe_proxies
+
+    proxies = await ensure_proxies(probes, proxy_dir)
+    if not proxies:
+        return draft, probes
+    swapped = copy.deepcopy(draft)
+    for track in swapped.get("t") or []:
+        for seg in track.get("sg") or [] if isinstance(track, dict) else []:
+            meta = seg.get("m") if isinstance(seg, dict) else None
+            if isinstance(meta, dict) and meta.get("src") in proxies:
+                meta["src"] = str(proxies[meta["src"]])
+    return swapped, {**probes, **(await probe_proxies(proxies))}
 
 
 def cover_time_ms(draft: dict[str, Any]) -> int:
