@@ -49,7 +49,7 @@ def requested_kind(cli_value: str | None) -> str:
     return value
 
 
-def resolve(kind: str, store: Store, *, probe: bool = True) -> tuple[str, str]:
+def resolve(kind: str, store: Store) -> tuple[str, str]:
     """The concrete backend (``cloud``/``local``) and, for auto, why it was chosen."""
     if kind in ("cloud", "local"):
         return kind, ""
@@ -58,8 +58,6 @@ def resolve(kind: str, store: Store, *, probe: bool = True) -> tuple[str, str]:
     fresh = time.time() - float(doc.get("at", 0)) < AUTO_RECHECK_S
     if doc.get("choice") in ("cloud", "local") and doc.get("base") == base and fresh:
         return str(doc["choice"]), ""
-    if not probe:
-        return "local", "not checked"
     choice = "cloud" if cloud_reachable(base) else "local"
     with store.update("backend") as d:
         d.update({"choice": choice, "base": base, "at": time.time()})

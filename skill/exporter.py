@@ -194,4 +194,4 @@ class Exporter:
                                               notice=self.rt._on_notice)
 
 
-__all__ = ["Exporter", "choose_dest", "default_name", "RenderError"]
+__all__ = ["Exporter", "choose_dest", "default_name", "place_file"]

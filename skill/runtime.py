@@ -18,9 +18,9 @@ from typing import Any
 
 import structlog
 
-from .backend import Backend, NoticeCb, ProgressCb, ReadyInfo, RenderJob, Sleeper
+from .backend import Backend, NoticeCb, ProgressCb, ReadyInfo, Sleeper
 from .draft import Draft, diff, summarize
-from .errors import Cancelled, InputError, RenderError, SkillError, StreamDropped, StreamError
+from .errors import SkillError, StreamDropped, StreamError
 from .events import TextAssembler
 from .lang import detect_lang
 from .replies import Reply
@@ -304,9 +304,6 @@ class Runtime:
         await self.ready()
         await Exporter(self).run(out, force=force, resume=resume, preview=preview)
 
-    async def resubmit(self, draft_raw: dict[str, Any], preview: bool) -> RenderJob:
-        return await self.backend.submit_render(draft_raw, preview=preview)
-
 
 def _media_line(m: Any) -> str:
     bits = []
@@ -333,4 +330,4 @@ def error_reply(exc: SkillError, lang: str) -> Reply:
                  exit_code=1)
 
 
-__all__ = ["Runtime", "error_reply", "InputError", "RenderError", "Cancelled"]
+__all__ = ["Runtime", "error_reply"]

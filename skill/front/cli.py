@@ -137,9 +137,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def run() -> None:  # pragma: no cover - console entry wrapper
-    sys.exit(main())
-
-
 if __name__ == "__main__":  # pragma: no cover
-    run()
+    sys.exit(main())

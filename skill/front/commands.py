@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -165,4 +164,4 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["dispatch", "make_runtime", "run_work", "os"]
+__all__ = ["dispatch", "make_runtime", "run_work"]
