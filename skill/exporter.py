@@ -162,7 +162,7 @@ class Exporter:
         saved = await self._download(status.url, dest, force=force)
         self._forget(job.id)
         size = os.path.getsize(saved) if saved.exists() else 0
-        self.rt._emit(Reply(kind="file", file=str(saved), key="export_done",
+        self.rt.emit(Reply(kind="file", file=str(saved), key="export_done",
                             text=render("export_done", self.rt.lang, path=str(saved),
                                         size=human_size(size), preview=job.preview),
                             data={"bytes": size}))
@@ -191,7 +191,7 @@ class Exporter:
 
     async def _wait(self, job: RenderJob) -> RenderStatus:
         return await self.backend.wait_render(job, progress=self.rt.progress_cb,
-                                              notice=self.rt._on_notice)
+                                              notice=self.rt.notice)
 
 
 __all__ = ["Exporter", "choose_dest", "default_name", "place_file"]

@@ -52,28 +52,28 @@ class Runtime:
         self.clock = clock
         self.cwd = cwd or Path.cwd()
         self._queue: asyncio.Queue[Reply | None] | None = None
-        self.backend: Backend = backend_factory(self._on_notice)
+        self.backend: Backend = backend_factory(self.notice)
         self._ready: ReadyInfo | None = None
 
     # ------------------------------------------------------------ plumbing
-    def _emit(self, reply: Reply) -> None:
+    def emit(self, reply: Reply) -> None:
         if self._queue is not None:
             self._queue.put_nowait(reply)
 
     def say_key(self, key: str, kind: str = "notice", **ctx: Any) -> None:
-        self._emit(Reply(kind=kind, text=render(key, self.lang, **ctx), key=key))  # type: ignore[arg-type]
+        self.emit(Reply(kind=kind, text=render(key, self.lang, **ctx), key=key))  # type: ignore[arg-type]
 
-    def _on_notice(self, key: str, ctx: dict[str, Any]) -> None:
+    def notice(self, key: str, ctx: dict[str, Any]) -> None:
         self.say_key(key, **ctx)
 
     def _progress(self, label: str, done: float, total: float | None) -> None:
-        self._emit(Reply(kind="progress", label=label, done=done, total=total))
+        self.emit(Reply(kind="progress", label=label, done=done, total=total))
 
     @property
     def progress_cb(self) -> ProgressCb:
         return self._progress
 
-    def _use_lang(self, text: str) -> None:
+    def use_lang(self, text: str) -> None:
         if not self.lang_fixed:
             self.lang = detect_lang(text, default=self.lang)
 
@@ -88,9 +88,9 @@ class Runtime:
                 await work()
             except SkillError as exc:
                 log.info("skill_error", error=type(exc).__name__, key=exc.key)
-                self._emit(error_reply(exc, self.lang))
+                self.emit(error_reply(exc, self.lang))
             except asyncio.CancelledError:
-                self._emit(Reply(kind="error", text=render("cancelled", self.lang),
+                self.emit(Reply(kind="error", text=render("cancelled", self.lang),
                                  key="cancelled", code="cancelled", exit_code=130))
                 raise
             finally:
@@ -143,7 +143,7 @@ class Runtime:
         """Run the steps the intent table plans for what the user said."""
         from .intents import route
 
-        self._use_lang(utterance)
+        self.use_lang(utterance)
         if files:
             await self.upload(list(files))
         steps = route(utterance)
@@ -188,7 +188,7 @@ class Runtime:
     async def status(self) -> None:
         await self.ready()
         st = await self.backend.state()
-        self._emit(Reply(kind="summary", text=summarize(st.draft), key="summary",
+        self.emit(Reply(kind="summary", text=summarize(st.draft), key="summary",
                          data={"tracks": len(st.draft.tracks)}))
         if st.media:
             self.say_key("media_list", kind="text", items=[_media_line(m) for m in st.media])
@@ -223,7 +223,7 @@ class Runtime:
                 tr = translate(out, self.lang)
                 actions.extend(tr.actions)
                 if tr.text.strip():
-                    self._emit(Reply(kind="text", text=render("backend_text", self.lang,
+                    self.emit(Reply(kind="text", text=render("backend_text", self.lang,
                                                               text=tr.text.strip())))
                     shown = True
 
@@ -268,7 +268,7 @@ class Runtime:
             seen.add(key)
             if action.kind in ("state", "summary"):
                 st = await self.backend.state()
-                self._emit(Reply(kind="summary", text=summarize(st.draft), key="summary"))
+                self.emit(Reply(kind="summary", text=summarize(st.draft), key="summary"))
             elif action.kind == "export" or (action.kind == "api" and action.arg == "export"):
                 if hint_export:
                     self.say_key("export_hint", kind="text")
@@ -289,7 +289,7 @@ class Runtime:
             if changes:
                 self.say_key("error_stream_dropped", kind="text", changed=True,
                              changes="; ".join(changes))
-                self._emit(Reply(kind="summary", text=summarize(after), key="summary"))
+                self.emit(Reply(kind="summary", text=summarize(after), key="summary"))
                 return
             unchanged += 1
             if unchanged >= DROP_MAX_UNCHANGED:

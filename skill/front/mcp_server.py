@@ -149,7 +149,7 @@ class McpSession:
             out.error = True
             return out
         if text and not self.lang_fixed:
-            rt._use_lang(text)
+            rt.use_lang(text)
         track = ProgressTrack(rt.lang)
         send_lock = asyncio.Lock()
         last_sent = self.clock()
