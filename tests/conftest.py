@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.fake_nemo import FakeNemo, SimClock
 
 ROOT = Path(__file__).resolve().parent.parent
 _real_connect = socket.socket.connect
@@ -57,3 +60,22 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def home(_isolated_env: Path) -> Path:
     return _isolated_env
+
+
+# -- the fake NemoVideo server, one per test module (modules may override these) ----
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeNemo]:
+    fake = FakeNemo()
+    with fake.serve():
+        yield fake
+
+
+@pytest.fixture
+def sim() -> SimClock:
+    return SimClock()
+
+
+@pytest.fixture
+def fake(server: FakeNemo, sim: SimClock) -> FakeNemo:
+    """The module's fake server, reset (faults cleared) and on this test's clock."""
+    return server.reset(clock=sim.now)

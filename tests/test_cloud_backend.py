@@ -7,7 +7,7 @@ import asyncio
 import os
 import stat
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,22 +41,6 @@ class Notes(list[tuple[str, dict[str, Any]]]):
     def keys(self) -> list[str]:
         return [k for k, _ in self]
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeNemo]:
-    fake = FakeNemo()
-    with fake.serve():
-        yield fake
-
-
-@pytest.fixture
-def sim() -> SimClock:
-    return SimClock()
-
-
-@pytest.fixture
-def fake(server: FakeNemo, sim: SimClock) -> FakeNemo:
-    return server.reset(clock=sim.now)
 
 
 def make(fake: FakeNemo, sim: SimClock, *, base_url: str | None = None, lang: str = "en",

@@ -6,7 +6,6 @@ import asyncio
 import gc
 import json
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,22 +23,6 @@ from tests.test_cloud_backend import collect, make, run, using
 
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeNemo]:
-    fake = FakeNemo()
-    with fake.serve():
-        yield fake
-
-
-@pytest.fixture
-def sim() -> SimClock:
-    return SimClock()
-
-
-@pytest.fixture
-def fake(server: FakeNemo, sim: SimClock) -> FakeNemo:
-    return server.reset(clock=sim.now)
 
 
 def mp4(path: Path, size: int = 4096) -> Path:
