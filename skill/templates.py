@@ -50,10 +50,6 @@ def keys(lang: str = "en") -> set[str]:
     return set(_macros(lang))
 
 
-def has(key: str, lang: str = "en") -> bool:
-    return key in _macros(lang) or key in _macros("en")
-
-
 def render(key: str, lang: str = "en", **ctx: Any) -> str:
     """Render the message ``key`` in ``lang`` (falling back to English)."""
     macro = _macros(lang).get(key) or _macros("en").get(key)
