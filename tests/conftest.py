@@ -54,6 +54,9 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(var, raising=False)
     # Unreachable by construction: auto must fall back to local without waiting.
     monkeypatch.setenv("NEMO_API_URL", "http://127.0.0.1:9")
+    # No background proxy builders behind every upload in the suite: tests/test_proxy.py
+    # turns them on where they are the subject.
+    monkeypatch.setenv("IGEDIT_PROXIES", "0")
     return home
 
 

@@ -1,22 +1,88 @@
-"""Preview proxies: made once per clip, used only by previews, same picture and sync."""
+"""Preview proxies: made in the background when a clip is uploaded, read by previews
+only (never by full renders), waited for only when that is quicker, same picture."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
+from filelock import FileLock
 
+from skill.engine import proxy as proxy_mod
+from skill.engine.ffmpeg import ffmpeg_exe
 from skill.engine.probe import probe
-from skill.engine.proxy import proxy_argv, proxy_path
+from skill.engine.proxy import build, building, proxy_argv, proxy_path
 from skill.engine.render import RenderOptions, render
 from tests import media
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _proxies_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IGEDIT_PROXIES", "1")  # conftest turns them off for other tests
 
 
 def _draft(src: Path) -> dict[str, object]:
     return {"t": [{"tt": 0, "m": {"name": "c"},
                    "sg": [{"s": 0, "d": 1000, "m": {"src": str(src), "kind": "video"}}]}],
             "m": {"ratio": "9:16", "w": 1080, "h": 1920}}
+
+
+def _preview(src: Path, out: Path, proxies: Path, tmp: Path, **kw: object):  # type: ignore[no-untyped-def]
+    return asyncio.run(render(_draft(src), out, work_dir=tmp / "w", music_dir=tmp / "m",
+                              options=RenderOptions(preview=True), proxy_dir=proxies,
+                              **kw))  # type: ignore[arg-type]
+
+
+def _wait_ready(dest: Path, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not (dest.is_file() and building(dest) is None):
+        assert time.monotonic() < deadline, f"no proxy at {dest}"
+        time.sleep(0.1)
+
+
+class HeldLock:
+    """Another process "making" a proxy: holds its lock, reports ``fraction`` done."""
+
+    def __init__(self, dest: Path, fraction: float) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        proxy_mod._progress_path(dest).write_text(f"{fraction:.3f}")
+        code = ("import sys; from filelock import FileLock; l = FileLock(sys.argv[1]); "
+                "l.acquire(); print('held', flush=True); sys.stdin.readline()")
+        self.proc = subprocess.Popen([sys.executable, "-c", code, str(proxy_mod._lock_path(dest))],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "held"
+
+    def release(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write("\n")
+            self.proc.stdin.flush()
+            self.proc.wait(10)
+
+    def close(self) -> None:
+        self.release()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+@pytest.fixture
+def held() -> Iterator[list[HeldLock]]:
+    locks: list[HeldLock] = []
+    yield locks
+    for lock in locks:
+        lock.close()
 
 
 def test_proxy_argv_is_half_size_upright_and_fast_to_decode(tmp_path: Path) -> None:
@@ -28,34 +94,190 @@ def test_proxy_argv_is_half_size_upright_and_fast_to_decode(tmp_path: Path) -> N
     assert "0:a:0?" in argv  # clips without sound still get a proxy
 
 
-def test_preview_uses_a_cached_proxy_and_full_renders_never_do(tmp_path: Path) -> None:
+def test_preview_reads_a_ready_proxy_and_full_renders_never_do(tmp_path: Path) -> None:
     src = media.rotated_clip(tmp_path / "rot.mp4")
     proxies = tmp_path / "proxies"
-    kw = {"work_dir": tmp_path / "w", "music_dir": tmp_path / "m", "proxy_dir": proxies}
-    first = asyncio.run(render(_draft(src), tmp_path / "p1.mp4",
-                               options=RenderOptions(preview=True), **kw))  # type: ignore[arg-type]
-    made = sorted(proxies.glob("*.mp4"))
-    assert made == [proxy_path(src, proxies)]
-    assert str(made[0]) in first.argv and str(src) not in first.argv
-    assert first.violations == [] and (first.probe.width, first.probe.height) == (540, 960)
-    stamp = made[0].stat().st_mtime_ns
-    second = asyncio.run(render(_draft(src), tmp_path / "p2.mp4",
-                                options=RenderOptions(preview=True), **kw))  # type: ignore[arg-type]
-    assert made[0].stat().st_mtime_ns == stamp and second.violations == []
-    full = asyncio.run(render(_draft(src), tmp_path / "f.mp4", **kw))  # type: ignore[arg-type]
-    assert str(src) in full.argv and str(made[0]) not in full.argv
+    made = asyncio.run(build(src, probe(src), proxies))
+    assert made == proxy_path(src, proxies) and made.is_file()
+    assert building(made) is None and not list(proxies.glob(".*.partial.mp4"))
+    assert (probe(made).width, probe(made).height) == (probe(src).width // 2, probe(src).height // 2)
+    prev = _preview(src, tmp_path / "p.mp4", proxies, tmp_path)
+    assert str(made) in prev.argv and str(src) not in prev.argv
+    assert prev.violations == [] and (prev.probe.width, prev.probe.height) == (540, 960)
+    full = asyncio.run(render(_draft(src), tmp_path / "f.mp4", work_dir=tmp_path / "w",
+                              music_dir=tmp_path / "m", proxy_dir=proxies))
+    assert str(src) in full.argv and str(made) not in full.argv
     # The proxy shows the same upright picture: left of the display is red, as in the source.
-    frame = media.frames_rgb(second.path, [0.5])[0].astype(int)
+    frame = media.frames_rgb(prev.path, [0.5])[0].astype(int)
     ref = media.frames_rgb(full.path, [0.5])[0].astype(int)
     small = ref[::2, ::2][: frame.shape[0], : frame.shape[1]]
     assert np.abs(frame - small).mean() < 12
 
 
-def test_a_proxy_that_cannot_be_made_falls_back_to_the_source(tmp_path: Path) -> None:
+def test_a_preview_without_a_proxy_reads_the_original_then_starts_one(tmp_path: Path) -> None:
+    src = media.plain_clip(tmp_path / "a.mp4")
+    proxies = tmp_path / "proxies"
+    prev = _preview(src, tmp_path / "p.mp4", proxies, tmp_path)
+    assert prev.violations == [] and str(src) in prev.argv
+    _wait_ready(proxy_path(src, proxies))       # started after the preview, for next time
+    again = _preview(src, tmp_path / "p2.mp4", proxies, tmp_path)
+    assert str(proxy_path(src, proxies)) in again.argv and again.violations == []
+
+
+def test_one_shot_renders_start_no_proxy(tmp_path: Path) -> None:
+    src = media.plain_clip(tmp_path / "a.mp4")
+    proxies = tmp_path / "proxies"
+    prev = _preview(src, tmp_path / "p.mp4", proxies, tmp_path, make_proxies=False)
+    assert prev.violations == [] and not proxies.exists()
+
+
+def test_a_preview_waits_for_a_proxy_nearly_made(tmp_path: Path, held: list[HeldLock]) -> None:
+    src = media.plain_clip(tmp_path / "a.mp4", seconds=1.0)
+    ready = asyncio.run(build(src, probe(src), tmp_path / "elsewhere"))
+    assert ready is not None
+    proxies = tmp_path / "proxies"
+    dest = proxy_path(src, proxies)
+    held.append(HeldLock(dest, 0.8))                     # 80 % done in another process
+    seen: list[tuple[str, float]] = []
+
+    def progress(label: str, done: float, total: float | None) -> None:
+        seen.append((label, done / (total or 1)))
+
+    async def finish_later() -> None:
+        await asyncio.sleep(1.0)
+        shutil.copy(ready, dest)
+        held[0].release()
+
+    async def main():  # type: ignore[no-untyped-def]
+        finisher = asyncio.create_task(finish_later())
+        rep = await render(_draft(src), tmp_path / "p.mp4", work_dir=tmp_path / "w",
+                           music_dir=tmp_path / "m", options=RenderOptions(preview=True),
+                           proxy_dir=proxies, progress=progress)
+        await finisher
+        return rep
+
+    rep = asyncio.run(main())
+    assert str(dest) in rep.argv and rep.violations == []
+    labels = [label for label, _ in seen]
+    assert labels[0] == "proxy" and "render" in labels
+    assert labels.index("render") > max(i for i, lab in enumerate(labels) if lab == "proxy")
+    shares = [share for _, share in seen]
+    assert shares == sorted(shares) and 0.39 <= shares[0] <= 0.41 and shares[-1] <= 1.0
+    assert all(s <= 0.5 for lab, s in seen if lab == "proxy")
+    assert all(s >= 0.5 for lab, s in seen if lab == "render")
+
+
+def test_a_preview_does_not_wait_for_a_proxy_barely_started(
+        tmp_path: Path, held: list[HeldLock]) -> None:
+    src = media.plain_clip(tmp_path / "a.mp4")
+    proxies = tmp_path / "proxies"
+    held.append(HeldLock(proxy_path(src, proxies), 0.1))
+    rep = _preview(src, tmp_path / "p.mp4", proxies, tmp_path)
+    assert str(src) in rep.argv and rep.violations == []
+    assert building(proxy_path(src, proxies)) == pytest.approx(0.1)   # left to carry on
+
+
+def test_a_stalled_or_dead_builder_is_not_waited_for_forever(
+        tmp_path: Path, held: list[HeldLock], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(proxy_mod, "STALL_S", 0.6)
+    src = media.plain_clip(tmp_path / "a.mp4")
+    proxies = tmp_path / "proxies"
+    held.append(HeldLock(proxy_path(src, proxies), 0.7))   # never moves
+    rep = _preview(src, tmp_path / "p.mp4", proxies, tmp_path, make_proxies=False)
+    assert str(src) in rep.argv and rep.violations == []
+    # a builder that dies without a proxy: the preview reads the original
+    src2 = media.plain_clip(tmp_path / "b.mp4", tone_hz=330)
+    lock = HeldLock(proxy_path(src2, proxies), 0.9)
+    held.append(lock)
+
+    async def main():  # type: ignore[no-untyped-def]
+        async def die() -> None:
+            await asyncio.sleep(0.5)
+            lock.proc.kill()
+            lock.proc.wait()
+        killer = asyncio.create_task(die())
+        rep = await render(_draft(src2), tmp_path / "q.mp4", work_dir=tmp_path / "w",
+                           music_dir=tmp_path / "m", options=RenderOptions(preview=True),
+                           proxy_dir=proxies, make_proxies=False)
+        await killer
+        return rep
+
+    rep2 = asyncio.run(main())
+    assert str(src2) in rep2.argv and rep2.violations == []
+
+
+def test_a_proxy_folder_that_cannot_be_used_falls_back_to_the_source(tmp_path: Path) -> None:
     src = media.plain_clip(tmp_path / "a.mp4")
     blocker = tmp_path / "proxies"
     blocker.write_text("a file where the proxy folder should be")
-    rep = asyncio.run(render(_draft(src), tmp_path / "p.mp4", work_dir=tmp_path / "w",
-                             music_dir=tmp_path / "m", options=RenderOptions(preview=True),
-                             proxy_dir=blocker))
+    rep = _preview(src, tmp_path / "p.mp4", blocker, tmp_path)
     assert rep.violations == [] and str(src) in rep.argv
+    assert blocker.read_text().startswith("a file")
+
+
+def _gated_ffmpeg(tmp_path: Path) -> tuple[Path, Path]:
+    """An IGEDIT_FFMPEG that waits for a gate file before running the real ffmpeg."""
+    gate = tmp_path / "gate"
+    script = tmp_path / "ffmpeg-gated"
+    script.write_text(f"#!/bin/sh\nwhile [ ! -e '{gate}' ]; do sleep 0.05; done\n"
+                      f"exec '{ffmpeg_exe()}' \"$@\"\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script, gate
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell script stands in for ffmpeg")
+def test_upload_makes_the_proxy_in_the_background(tmp_path: Path, home: Path) -> None:
+    src = media.plain_clip(tmp_path / "clip.mp4")
+    script, gate = _gated_ffmpeg(tmp_path)
+    env = {**os.environ, "IGEDIT_FFMPEG": str(script)}
+    # A host reads our stdout to the end: that must not wait for the builder.
+    done = subprocess.run([sys.executable, "-m", "skill", "--backend", "local", "upload",
+                           str(src)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and "Uploaded 1 file" in done.stdout
+    dest = proxy_path(src, home / "proxies")
+    deadline = time.monotonic() + 30
+    while building(dest) is None:   # the builder is up, blocked at the gate
+        assert time.monotonic() < deadline and not dest.exists()
+        time.sleep(0.05)
+    assert not dest.exists()
+    gate.touch()
+    _wait_ready(dest)
+    p = probe(dest)
+    assert (p.width, p.height) == (160, 90) and p.has_audio
+    # a second upload of the same clip starts nothing new
+    again = subprocess.run([sys.executable, "-m", "skill", "--backend", "local", "upload",
+                            str(src)], cwd=tmp_path, env=env, capture_output=True, timeout=60)
+    assert again.returncode == 0 and building(dest) is None
+    assert sorted(x.name for x in (home / "proxies").glob("*.mp4")) == [dest.name]
+
+
+def test_make_and_proxies_off_start_no_builder(tmp_path: Path, home: Path) -> None:
+    src = media.plain_clip(tmp_path / "clip.mp4")
+    out = tmp_path / "out.mp4"
+    made = subprocess.run([sys.executable, "-m", "skill", "--backend", "local", "make",
+                           str(src), "make it square", "-o", str(out)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert out.is_file() and not (home / "proxies").exists()
+    env = {**os.environ, "IGEDIT_PROXIES": "0"}
+    up = subprocess.run([sys.executable, "-m", "skill", "--backend", "local", "upload",
+                         str(src)], cwd=tmp_path, env=env, capture_output=True, timeout=60)
+    assert up.returncode == 0 and not (home / "proxies").exists()
+
+
+def test_the_builder_command(tmp_path: Path) -> None:
+    def run(*args: str) -> int:
+        return subprocess.run([sys.executable, "-m", "skill.engine.proxy", *args], cwd=ROOT,
+                              capture_output=True, timeout=60).returncode
+
+    assert run() == 2
+    assert run(str(tmp_path / "missing.mp4"), str(tmp_path / "p")) == 1
+    image = media.still_image(tmp_path / "still.png")
+    assert run(str(image), str(tmp_path / "p")) == 0 and not list(tmp_path.glob("p/*.mp4"))
+    clip = media.plain_clip(tmp_path / "a.mp4")
+    with FileLock(str(proxy_mod._lock_path(proxy_path(clip, tmp_path / "p")))):
+        # another builder has it (this process holds the lock): nothing is done twice
+        assert run(str(clip), str(tmp_path / "p")) == 0
+    assert not proxy_path(clip, tmp_path / "p").exists()
+    assert run(str(clip), str(tmp_path / "p")) == 0 and proxy_path(clip, tmp_path / "p").is_file()

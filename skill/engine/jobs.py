@@ -88,6 +88,9 @@ class JobRunner:
         self.poll_s = poll_s
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._progress: dict[str, float] = {}
+        #: make preview proxies of clips in the background (off for one-shot jobs,
+        #: which never preview): see ``skill.engine.proxy``
+        self.make_proxies = True
 
     # -- ownership ----------------------------------------------------------------
     def worker_alive(self, row: JobRow) -> bool:
@@ -211,7 +214,7 @@ class JobRunner:
         work.mkdir(parents=True, exist_ok=True)
         report = await render(draft, tmp, work_dir=work, music_dir=self.home / "music",
                               options=RenderOptions(preview=row.preview), progress=on_progress,
-                              proxy_dir=self.home / "proxies")
+                              proxy_dir=self.home / "proxies", make_proxies=self.make_proxies)
         violations = list(getattr(report, "violations", ()) or ())
         if violations:
             raise SelfCheckFailed(violations)

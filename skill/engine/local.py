@@ -74,6 +74,15 @@ class LocalEngine:
         self.session_id = session_id
         self._ready = False
 
+    @property
+    def make_proxies(self) -> bool:
+        """Whether uploaded clips get preview proxies made in the background."""
+        return self.ws.jobs.make_proxies
+
+    @make_proxies.setter
+    def make_proxies(self, on: bool) -> None:
+        self.ws.jobs.make_proxies = on
+
     def _notice(self, key: str, **ctx: Any) -> None:
         if self.notice is not None:
             self.notice(key, ctx)

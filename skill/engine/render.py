@@ -22,6 +22,7 @@ from ..backend import ProgressCb
 from ..draft import AUDIO, TEXT, Draft, decode_draft, track_label
 from ..errors import ConfigError, InputError
 from . import filtergraph as fg
+from .cache import MUSIC_CACHE_BYTES, prune, touch
 from .ffmpeg import ffmpeg_exe, run_ffmpeg
 from .fonts import Font, find_font, has_cjk, read_font
 from .music import MOODS, music_cache_name, synth_music
@@ -305,13 +306,14 @@ def _sources(d: Draft) -> list[str]:
 async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir: Path,
                  options: RenderOptions = RenderOptions(),
                  progress: ProgressCb | None = None,
-                 proxy_dir: Path | None = None) -> RenderReport:
+                 proxy_dir: Path | None = None, make_proxies: bool = True) -> RenderReport:
     """Render ``draft`` to ``out`` in one ffmpeg run, then self-check it.
 
     Writes to ``<out>.partial`` and renames it on success, so an interrupted render
     never leaves a truncated ``out``. Cancelling stops ffmpeg and removes the partial.
-    Previews given a ``proxy_dir`` read half-size proxies of the video sources
-    (``skill.engine.proxy``), made on the first preview of each clip.
+    Previews given a ``proxy_dir`` read the half-size proxies of the video sources
+    (:mod:`skill.engine.proxy`) where they are ready; a clip that has none is read
+    in full and (``make_proxies``) its proxy is started in the background afterwards.
     """
     t0 = time.monotonic()
     out, work_dir = Path(out), Path(work_dir)
@@ -321,8 +323,12 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
             raise InputError(f"{Path(src).name}: no such file", key="file_missing",
                              file=Path(src).name)
     probes = await asyncio.to_thread(lambda: {s: probe(Path(s)) for s in _sources(d)})
+    missing: list[str] = []
     if options.preview and proxy_dir is not None:
-        draft, probes = await _use_proxies(draft, probes, Path(proxy_dir))
+        draft, probes, missing, waited = await _use_proxies(
+            draft, probes, Path(proxy_dir), _phase(progress, 0.0, 0.5))
+        if waited:  # the wait was the first half of the bar; the render is the second
+            progress = _phase(progress, 0.5, 1.0)
     texts = " ".join(str(s.meta.get("text") or "") for t in d.tracks if t.type == TEXT
                      for s in t.segments)
     warnings: list[str] = []
@@ -339,8 +345,11 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
     plan = build_render(draft, probes, part, ffmpeg=ffmpeg_exe(), work_dir=work_dir,
                         music_dir=Path(music_dir), font=font, options=options)
     for mood, secs, wav in plan.music:
-        if not wav.is_file():
+        if wav.is_file():
+            touch(wav)
+        else:
             await asyncio.to_thread(synth_music, mood, secs, wav)
+            prune(Path(music_dir), "*.wav", max_bytes=MUSIC_CACHE_BYTES)
     if plan.ass_text is not None and plan.ass_path is not None:
         plan.ass_path.write_text(plan.ass_text, encoding="utf-8")
         if plan.font_path is not None and plan.fonts_dir is not None:
@@ -351,26 +360,48 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
         part.unlink(missing_ok=True)
         raise
     os.replace(part, out)
+    if missing and make_proxies and proxy_dir is not None:
+        from .proxy import start_background
+
+        for src in missing:
+            start_background(Path(src), Path(proxy_dir))
     result = await asyncio.to_thread(probe, out, exhaustive=True)
     violations = check_probe(result, expected_output(draft, preview=options.preview))
     return RenderReport(out, result, violations, time.monotonic() - t0, warnings,
                         list(plan.argv))
 
 
-async def _use_proxies(draft: dict[str, Any], probes: dict[str, Probe], proxy_dir: Path,
-                       ) -> tuple[dict[str, Any], dict[str, Probe]]:
-    from .proxy import ensure_proxies, probe_proxies
+def _phase(progress: ProgressCb | None, lo: float, hi: float) -> ProgressCb | None:
+    """``progress`` squeezed into the ``lo``–``hi`` share of the whole bar."""
+    if progress is None:
+        return None
+    report = progress
 
-    proxies = await ensure_proxies(probes, proxy_dir)
+    def scaled(label: str, done: float, total: float | None) -> None:
+        if total:
+            report(label, total * lo + done * (hi - lo), total)
+
+    return scaled
+
+
+async def _use_proxies(draft: dict[str, Any], probes: dict[str, Probe], proxy_dir: Path,
+                       progress: ProgressCb | None,
+                       ) -> tuple[dict[str, Any], dict[str, Probe], list[str], bool]:
+    """The draft and probes with sources swapped for their proxies where ready, the
+    sources without a proxy, and whether a proxy being made was waited for."""
+    from .proxy import for_preview, probe_proxies
+
+    found = await for_preview(probes, proxy_dir, progress=progress)
+    proxies = found.proxies
     if not proxies:
-        return draft, probes
+        return draft, probes, found.missing, found.waited
     swapped = copy.deepcopy(draft)
     for track in swapped.get("t") or []:
         for seg in track.get("sg") or [] if isinstance(track, dict) else []:
             meta = seg.get("m") if isinstance(seg, dict) else None
             if isinstance(meta, dict) and meta.get("src") in proxies:
                 meta["src"] = str(proxies[meta["src"]])
-    return swapped, {**probes, **(await probe_proxies(proxies))}
+    return swapped, {**probes, **(await probe_proxies(proxies))}, found.missing, found.waited
 
 
 def cover_time_ms(draft: dict[str, Any]) -> int:

@@ -140,7 +140,23 @@ class Workspace:
         return rows
 
     async def attach(self, sid: str, rows: Sequence[MediaRow]) -> None:
-        """Add media to the session; each newly added item joins the draft (``add_media``)."""
+        """Add media to the session; each newly added item joins the draft (``add_media``)
+        and each video clip gets its preview proxy made in the background."""
+        await self._add_to_draft(sid, rows)
+        self.prepare_previews(rows)
+
+    def prepare_previews(self, rows: Sequence[MediaRow]) -> None:
+        """Start making the preview proxy of every video clip (see ``skill.engine.proxy``)
+        unless this workspace was told not to (``jobs.make_proxies``: one-shot jobs)."""
+        if not self.jobs.make_proxies:
+            return
+        from .proxy import start_background
+
+        for row in rows:
+            if row.kind == "video" and Path(row.path).is_file():
+                start_background(Path(row.path), self.home / "proxies")
+
+    async def _add_to_draft(self, sid: str, rows: Sequence[MediaRow]) -> None:
         from .ops import add_media
 
         for _ in range(_SAVE_ATTEMPTS):

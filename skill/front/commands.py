@@ -135,6 +135,8 @@ def _make(args: argparse.Namespace) -> int:
 
         # Fail before any work if the output cannot be written.
         choose_dest(args.output, Draft(), Path.cwd(), force=args.force)
+        if hasattr(rt.backend, "make_proxies"):  # the local engine: a one-shot job
+            rt.backend.make_proxies = False    # never previews, so no preview proxies
         await rt.new_session()
         await rt.upload(sources)
         await rt.edit(instruction, hint_export=False)
