@@ -44,6 +44,7 @@ from skill.engine.probe import probe  # noqa: E402
 from skill.engine.proxy import proxy_path, start_background  # noqa: E402
 from skill.engine.render import RenderOptions, _stage_font, build_render, render  # noqa: E402
 from skill.engine.textass import TextEvent, build_ass  # noqa: E402
+from skill.front.logs import configure as configure_logging  # noqa: E402
 
 
 def cache_dir() -> Path:
@@ -110,6 +111,7 @@ def main() -> dict[str, Any]:
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--cache", type=Path, default=cache_dir())
     args = ap.parse_args()
+    configure_logging(verbose=False)  # stdout carries the one JSON line
     cache: Path = args.cache
     src = make_source(cache / f"reference-{args.seconds}s.mp4", args.seconds)
     work, music, outs = cache / "work", cache / "music", cache / "out"

@@ -281,3 +281,23 @@ def test_the_builder_command(tmp_path: Path) -> None:
         assert run(str(clip), str(tmp_path / "p")) == 0
     assert not proxy_path(clip, tmp_path / "p").exists()
     assert run(str(clip), str(tmp_path / "p")) == 0 and proxy_path(clip, tmp_path / "p").is_file()
+
+
+def test_cli_previews_read_the_proxy_the_upload_made(tmp_path: Path, home: Path) -> None:
+    src = media.plain_clip(tmp_path / "clip.mp4", seconds=2.0)
+
+    def igedit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "skill", "--backend", "local", *args],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    assert igedit("upload", str(src)).returncode == 0
+    dest = proxy_path(src, home / "proxies")
+    _wait_ready(dest)
+    long_ago = time.time() - 30 * 86400
+    os.utime(dest, (long_ago, long_ago))
+    assert igedit("say", "make it square").returncode == 0
+    done = igedit("export", "--preview", "-o", "p.mp4")
+    assert done.returncode == 0, done.stdout + done.stderr
+    p = probe(tmp_path / "p.mp4")
+    assert (p.width, p.height) == (540, 540) and p.has_audio
+    assert dest.stat().st_mtime > long_ago + 86400   # the preview read it (marked as used)

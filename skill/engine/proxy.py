@@ -164,8 +164,9 @@ async def build(src: Path, p: Probe, proxy_dir: Path) -> Path | None:
 
 def tidy(proxy_dir: Path) -> None:
     """Keep the proxy folder within :data:`~skill.engine.cache.PROXY_CACHE_BYTES` and
-    drop partial copies that a killed builder left behind."""
+    drop what killed builders left behind (partial copies) and old lock files."""
     remove_stale(proxy_dir, ".*.partial.mp4", older_than_s=6 * 3600)
+    remove_stale(proxy_dir, ".*.lock", older_than_s=7 * 86400)
     prune(proxy_dir, "*.mp4", max_bytes=PROXY_CACHE_BYTES)
 
 
