@@ -178,7 +178,7 @@ def figures(results: dict[str, dict[str, Any]]) -> list[Figure]:
                        ("preview_without_proxy", "Preview with IGEDIT_PROXIES=0 vs full")):
         value = _num(g, f"{key}_s")
         if value is not None:
-            rows.append(_row(label, value, ours, _num(g, f"{key}_speedup"), "info",
+            rows.append(_row(label, value, ours, _div(ours, value), "info",
                              lambda _v: True, None, unit=" s"))
     cpu_speedup = _num(g, "cpu_preview_speedup")
     if cpu_speedup is not None:
