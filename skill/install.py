@@ -131,17 +131,29 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 
 def payload(root: Path, skill_md: Path | None = None) -> dict[str, Path]:
-    """Relative POSIX path → source file, for everything an install copies."""
+    """Relative POSIX path → source file, for everything an install copies.
+
+    ``root`` is a checkout or skill folder (SKILL.md, prompts/ and skill/ side by side),
+    or the site-packages of a wheel install, where only ``skill/`` is ours and SKILL.md,
+    VERSION and prompts/ come from the copies in ``skill/data`` (see setup.py).
+    """
     files: dict[str, Path] = {}
-    for name in TOP_FILES:
-        src = skill_md if name == "SKILL.md" and skill_md is not None else root / name
+    bundled = root / "skill" / "data"
+    if not (root / "SKILL.md").is_file() and (bundled / "SKILL.md").is_file():
+        top_files, top_dirs = {n: bundled / n for n in ("SKILL.md", "VERSION")}, {
+            "skill": root / "skill", "prompts": bundled / "prompts"}
+    else:
+        top_files = {n: root / n for n in TOP_FILES}
+        top_dirs = {n: root / n for n in TOP_DIRS}
+    for name, src in top_files.items():
+        if name == "SKILL.md" and skill_md is not None:
+            src = skill_md
         if src.is_file():
             files[name] = src
-    for name in TOP_DIRS:
-        folder = root / name
+    for name, folder in top_dirs.items():
         if folder.is_dir():
             for src in _walk(folder):
-                files[src.relative_to(root).as_posix()] = src
+                files[f"{name}/{src.relative_to(folder).as_posix()}"] = src
     missing = [r for r in REQUIRED if r not in files and not any(
         k.startswith(r + "/") for k in files)]
     if missing:

@@ -16,7 +16,17 @@ from typing import Any
 
 from .redact import redact
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+def _prompts_dir() -> Path:
+    """``prompts/`` beside the package (a checkout or a copied skill folder), else the
+    copy a wheel carries in ``skill/data`` (see setup.py)."""
+    here = Path(__file__).resolve().parent
+    beside = here.parent / "prompts"
+    bundled = here / "data" / "prompts"
+    return beside if beside.is_dir() or not bundled.is_dir() else bundled
+
+
+PROMPTS_DIR = _prompts_dir()
 
 
 @lru_cache(maxsize=1)
