@@ -225,11 +225,20 @@ def _gated_ffmpeg(tmp_path: Path) -> tuple[Path, Path]:
     return script, gate
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell script stands in for ffmpeg")
+def _cmdline(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(),
+                    reason="reads the builder's command line and environment from /proc")
 def test_upload_makes_the_proxy_in_the_background(tmp_path: Path, home: Path) -> None:
     src = media.plain_clip(tmp_path / "clip.mp4")
     script, gate = _gated_ffmpeg(tmp_path)
-    env = {**os.environ, "IGEDIT_FFMPEG": str(script)}
+    marker = "nemo-secret-marker-7f3a"
+    env = {**os.environ, "IGEDIT_FFMPEG": str(script), "NEMO_TOKEN": marker}
     # A host reads our stdout to the end: that must not wait for the builder.
     done = subprocess.run([sys.executable, "-m", "skill", "--backend", "local", "upload",
                            str(src)], cwd=tmp_path, env=env, capture_output=True, text=True,
@@ -241,6 +250,10 @@ def test_upload_makes_the_proxy_in_the_background(tmp_path: Path, home: Path) ->
         assert time.monotonic() < deadline and not dest.exists()
         time.sleep(0.05)
     assert not dest.exists()
+    builders = [pid for pid in os.listdir("/proc") if pid.isdigit()
+                and _cmdline(pid).count(str(src)) and "skill.engine.proxy" in _cmdline(pid)]
+    assert len(builders) == 1
+    assert marker not in Path(f"/proc/{builders[0]}/environ").read_bytes().decode("utf-8", "replace")
     gate.touch()
     _wait_ready(dest)
     p = probe(dest)

@@ -186,7 +186,9 @@ def start_background(src: Path, proxy_dir: Path) -> subprocess.Popen[bytes] | No
         dest = proxy_path(src, proxy_dir)
         if dest.is_file() or building(dest) is not None:
             return None
-        env = dict(os.environ)
+        # The builder needs no credentials: it gets none.
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("NEMO_TOKEN", "ANTHROPIC_API_KEY", "NEMO_CLIENT_ID")}
         root = str(Path(__file__).resolve().parents[2])  # the folder holding ``skill``
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
         flags = 0
