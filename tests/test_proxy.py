@@ -314,3 +314,15 @@ def test_cli_previews_read_the_proxy_the_upload_made(tmp_path: Path, home: Path)
     p = probe(tmp_path / "p.mp4")
     assert (p.width, p.height) == (540, 540) and p.has_audio
     assert dest.stat().st_mtime > long_ago + 86400   # the preview read it (marked as used)
+
+
+def test_a_damaged_proxy_is_dropped_and_the_original_read(tmp_path: Path) -> None:
+    src = media.plain_clip(tmp_path / "a.mp4")
+    proxies = tmp_path / "proxies"
+    dest = proxy_path(src, proxies)
+    proxies.mkdir()
+    dest.write_bytes(b"\0" * 4096)          # e.g. cut short by a full disk elsewhere
+    rep = _preview(src, tmp_path / "p.mp4", proxies, tmp_path)
+    assert rep.violations == [] and str(src) in rep.argv and str(dest) not in rep.argv
+    _wait_ready(dest)                        # deleted, and made anew for next time
+    assert probe(dest).has_video

@@ -39,6 +39,7 @@ import structlog
 from filelock import FileLock, Timeout
 
 from ..backend import ProgressCb
+from ..errors import SkillError
 from .cache import PROXY_CACHE_BYTES, prune, remove_stale, touch
 from .ffmpeg import ffmpeg_exe, run_ffmpeg
 from .probe import Probe, probe
@@ -286,8 +287,35 @@ async def _wait_for(waits: Mapping[str, Path], progress: ProgressCb | None) -> d
     return ready
 
 
-async def probe_proxies(proxies: Mapping[str, Path]) -> dict[str, Probe]:
-    return await asyncio.to_thread(lambda: {str(v): probe(v) for v in proxies.values()})
+def _checked(src: str, dest: Path) -> Probe | None:
+    """The proxy's probe, or None — and the file deleted — when it is not a usable
+    copy of ``src`` (damaged on disk, or no picture)."""
+    try:
+        p = probe(dest)
+    except SkillError:
+        p = None
+    if p is None or not p.has_video:
+        log.warning("proxy.damaged", src=Path(src).name)
+        with contextlib.suppress(OSError):
+            dest.unlink()
+        return None
+    return p
+
+
+async def probe_proxies(proxies: dict[str, Path]) -> dict[str, Probe]:
+    """Probes of the proxies (by proxy path); a damaged proxy is deleted and dropped
+    from ``proxies``, so the preview reads that clip's original instead."""
+    def check() -> dict[str, Probe]:
+        out: dict[str, Probe] = {}
+        for src, dest in list(proxies.items()):
+            p = _checked(src, dest)
+            if p is None:
+                del proxies[src]
+            else:
+                out[str(dest)] = p
+        return out
+
+    return await asyncio.to_thread(check)
 
 
 def _lower_priority() -> None:

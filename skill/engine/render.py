@@ -393,6 +393,9 @@ async def _use_proxies(draft: dict[str, Any], probes: dict[str, Probe], proxy_di
 
     found = await for_preview(probes, proxy_dir, progress=progress)
     proxies = found.proxies
+    wanted = list(proxies)
+    proxy_probes = await probe_proxies(proxies) if proxies else {}
+    found.missing += [src for src in wanted if src not in proxies]   # damaged: made anew
     if not proxies:
         return draft, probes, found.missing, found.waited
     swapped = copy.deepcopy(draft)
@@ -401,7 +404,7 @@ async def _use_proxies(draft: dict[str, Any], probes: dict[str, Probe], proxy_di
             meta = seg.get("m") if isinstance(seg, dict) else None
             if isinstance(meta, dict) and meta.get("src") in proxies:
                 meta["src"] = str(proxies[meta["src"]])
-    return swapped, {**probes, **(await probe_proxies(proxies))}, found.missing, found.waited
+    return swapped, {**probes, **proxy_probes}, found.missing, found.waited
 
 
 def cover_time_ms(draft: dict[str, Any]) -> int:
