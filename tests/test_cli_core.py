@@ -65,6 +65,11 @@ def test_doctor_prints_facts(home: Path) -> None:
     assert any(ln.startswith("ok   ffmpeg:") for ln in lines), out.stdout
     assert any(ln.startswith("FAIL cloud: unreachable") and "--backend local" in ln
                for ln in lines)
+    assert "previews: proxies off (IGEDIT_PROXIES=0)" in lines      # as conftest sets it
+    (home / "proxies").mkdir(parents=True)
+    (home / "proxies" / "0123.mp4").write_bytes(b"x" * 3 * 1024 * 1024)
+    on = igedit("doctor", "--backend", "local", env={"IGEDIT_PROXIES": "1"}).stdout.splitlines()
+    assert f"previews: proxies on (1 clip, 3.0 MB cached in {home / 'proxies'})" in on
 
 
 def test_json_doctor_lines_are_json() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..errors import SkillError
 from ..templates import render
@@ -64,8 +65,24 @@ def doctor(args: argparse.Namespace) -> int:
     except SkillError:
         writable = False
     check("home", writable, "writable" if writable else "not writable", "doctor_hint_home")
+    p.line(f"previews: {_proxies(store.home / 'proxies')}")
     reachable = cloud_reachable(api_base(), timeout=3.0)
     # The cloud being unreachable is not fatal: the local engine works offline.
     check("cloud", reachable, "reachable" if reachable else "unreachable", "doctor_hint_cloud",
           fatal=False)
     return 1 if failures else 0
+
+
+def _proxies(folder: Path) -> str:
+    """Whether preview proxies are made, and what the cache holds."""
+    from ..engine.proxy import ENV, enabled
+    from ..media import human_size
+
+    if not enabled():
+        return f"proxies off ({ENV}=0)"
+    try:
+        sizes = [f.stat().st_size for f in folder.glob("*.mp4")]
+    except OSError:
+        sizes = []
+    clips = "1 clip" if len(sizes) == 1 else f"{len(sizes)} clips"
+    return f"proxies on ({clips}, {human_size(sum(sizes))} cached in {folder})"
