@@ -161,7 +161,7 @@ def main() -> dict[str, Any]:
     def proxy_ready(folder: Path) -> float:
         """Start the clip's background proxy as an upload does; seconds until it is ready."""
         t0 = time.perf_counter()
-        builder = start_background(src, folder)
+        builder = start_background([src], folder)
         assert builder is not None
         dest = proxy_path(src, folder)
         while not dest.is_file():
@@ -201,7 +201,7 @@ def main() -> dict[str, Any]:
     violations += v
     # A preview asked for at once after the upload: the proxy is not ready, so it reads
     # the original while the idle-priority builder waits its turn.
-    builder = start_background(src, fresh)
+    builder = start_background([src], fresh)
     assert builder is not None
     at_once_s, _, v = ours(preview=True, proxy_dir=fresh)
     violations += v

@@ -284,16 +284,54 @@ def test_the_builder_command(tmp_path: Path) -> None:
         return subprocess.run([sys.executable, "-m", "skill.engine.proxy", *args], cwd=ROOT,
                               capture_output=True, timeout=60).returncode
 
-    assert run() == 2
-    assert run(str(tmp_path / "missing.mp4"), str(tmp_path / "p")) == 1
+    folder = str(tmp_path / "p")
+    assert run() == 2 and run(folder) == 2
+    assert run(folder, str(tmp_path / "missing.mp4")) == 1
     image = media.still_image(tmp_path / "still.png")
-    assert run(str(image), str(tmp_path / "p")) == 0 and not list(tmp_path.glob("p/*.mp4"))
+    assert run(folder, str(image)) == 0 and not list(tmp_path.glob("p/*.mp4"))
     clip = media.plain_clip(tmp_path / "a.mp4")
     with FileLock(str(proxy_mod._lock_path(proxy_path(clip, tmp_path / "p")))):
         # another builder has it (this process holds the lock): nothing is done twice
-        assert run(str(clip), str(tmp_path / "p")) == 0
+        assert run(folder, str(clip)) == 0
     assert not proxy_path(clip, tmp_path / "p").exists()
-    assert run(str(clip), str(tmp_path / "p")) == 0 and proxy_path(clip, tmp_path / "p").is_file()
+    # a batch: the missing file fails, the others are still made
+    other = media.plain_clip(tmp_path / "b.mp4", tone_hz=330)
+    assert run(folder, str(clip), str(tmp_path / "gone.mp4"), str(other)) == 1
+    assert proxy_path(clip, tmp_path / "p").is_file() and proxy_path(other, tmp_path / "p").is_file()
+
+
+def test_one_builder_runs_at_a_time_per_folder(tmp_path: Path) -> None:
+    a = media.plain_clip(tmp_path / "a.mp4")
+    b = media.plain_clip(tmp_path / "b.mp4", tone_hz=330)
+    proxies = tmp_path / "proxies"
+    proxies.mkdir()
+    # another builder holds the folder's slot (is running ffmpeg)
+    code = ("import sys; from filelock import FileLock; l = FileLock(sys.argv[1]); "
+            "l.acquire(); print('held', flush=True); sys.stdin.readline()")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(proxies / proxy_mod.SLOT_LOCK)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    try:
+        builder = proxy_mod.start_background([a, b, a], proxies)   # one process, both clips
+        assert builder is not None
+        deadline = time.monotonic() + 30
+        while building(proxy_path(a, proxies)) is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(1.0)
+        # claimed but queued: 0 % done, no ffmpeg output yet, so previews do not wait
+        assert building(proxy_path(a, proxies)) == 0.0
+        assert not list(proxies.glob("*.mp4")) and not list(proxies.glob(".*.partial.mp4"))
+        assert proxy_mod.start_background([a], proxies) is None        # already claimed
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.close()
+        holder.wait(10)
+        holder.stdout.close()
+    assert builder.wait(60) == 0
+    assert proxy_path(a, proxies).is_file() and proxy_path(b, proxies).is_file()
+    assert proxy_mod.start_background([a, b], proxies) is None         # nothing left to do
 
 
 def test_cli_previews_read_the_proxy_the_upload_made(tmp_path: Path, home: Path) -> None:

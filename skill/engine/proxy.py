@@ -31,7 +31,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +55,9 @@ STALL_S = 30.0
 POLL_S = 0.2
 #: the builder's niceness where idle scheduling is not available
 NICENESS = 19
+#: held by the one builder that is running ffmpeg (per proxy folder)
+SLOT_LOCK = ".builder.lock"
+SLOT_POLL_S = 0.25
 
 
 def enabled() -> bool:
@@ -127,7 +130,12 @@ def building(dest: Path) -> float | None:
 
 async def build(src: Path, p: Probe, proxy_dir: Path) -> Path | None:
     """Make the proxy of ``src`` now (in this process). Returns it, or None when another
-    process is already making it. Raises :class:`SkillError`/:class:`OSError` on failure."""
+    process is already making it. Raises :class:`SkillError`/:class:`OSError` on failure.
+
+    Claims the proxy first (so previews see it queued, 0 % done), then waits for the
+    folder's one builder slot: however many clips are uploaded at once, one ffmpeg
+    makes proxies at a time.
+    """
     proxy_dir.mkdir(parents=True, exist_ok=True)
     dest = proxy_path(src, proxy_dir)
     lock = _lock(dest)
@@ -136,6 +144,17 @@ async def build(src: Path, p: Probe, proxy_dir: Path) -> Path | None:
     except Timeout:
         return None
     progress_file = _progress_path(dest)
+    slot = FileLock(str(proxy_dir / SLOT_LOCK))
+    try:
+        while True:
+            try:
+                slot.acquire(timeout=0)
+                break
+            except Timeout:
+                await asyncio.sleep(SLOT_POLL_S)
+    except BaseException:
+        lock.release()
+        raise
     try:
         if dest.is_file():
             return dest
@@ -159,6 +178,7 @@ async def build(src: Path, p: Probe, proxy_dir: Path) -> Path | None:
         return dest
     finally:
         progress_file.unlink(missing_ok=True)
+        slot.release()
         lock.release()
         tidy(proxy_dir)
 
@@ -167,7 +187,7 @@ def tidy(proxy_dir: Path) -> None:
     """Keep the proxy folder within :data:`~skill.engine.cache.PROXY_CACHE_BYTES` and
     drop what killed builders left behind (partial copies) and old lock files."""
     remove_stale(proxy_dir, ".*.partial.mp4", older_than_s=6 * 3600)
-    remove_stale(proxy_dir, ".*.lock", older_than_s=7 * 86400)
+    remove_stale(proxy_dir, ".????????????????????.lock", older_than_s=7 * 86400)
     prune(proxy_dir, "*.mp4", max_bytes=PROXY_CACHE_BYTES)
 
 
@@ -176,16 +196,20 @@ def _reap(proc: subprocess.Popen[bytes]) -> None:
     threading.Thread(target=proc.wait, name="proxy-reaper", daemon=True).start()
 
 
-def start_background(src: Path, proxy_dir: Path) -> subprocess.Popen[bytes] | None:
-    """Start making the proxy of ``src`` in a detached, low-priority process and return
-    it at once (it is reaped by a daemon thread). None when proxies are off, the proxy
-    exists or is being made, or no process could be started."""
+def start_background(srcs: Sequence[Path], proxy_dir: Path) -> subprocess.Popen[bytes] | None:
+    """Start making the proxies of ``srcs`` (one after another) in a detached,
+    idle-priority process and return it at once (a daemon thread reaps it). None when
+    proxies are off, every proxy exists or is being made, or no process could start."""
     if not enabled():
         return None
     try:
         proxy_dir.mkdir(parents=True, exist_ok=True)
-        dest = proxy_path(src, proxy_dir)
-        if dest.is_file() or building(dest) is not None:
+        todo = []
+        for src in dict.fromkeys(Path(s) for s in srcs):
+            dest = proxy_path(src, proxy_dir)
+            if not dest.is_file() and building(dest) is None:
+                todo.append(str(src))
+        if not todo:
             return None
         # The builder needs no credentials: it gets none.
         env = {k: v for k, v in os.environ.items()
@@ -200,15 +224,15 @@ def start_background(src: Path, proxy_dir: Path) -> subprocess.Popen[bytes] | No
         # Its own session and no inherited pipes: a host reading our stdout to EOF
         # must not wait for the builder, and Ctrl-C in the terminal must not stop it.
         proc = subprocess.Popen(
-            [sys.executable, "-m", "skill.engine.proxy", str(src), str(proxy_dir)],
+            [sys.executable, "-m", "skill.engine.proxy", str(proxy_dir), *todo],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             close_fds=True, env=env, start_new_session=sys.platform != "win32",
             creationflags=flags)
     except OSError as exc:
-        log.warning("proxy.not_started", src=src.name, error=str(exc))
+        log.warning("proxy.not_started", error=str(exc))
         return None
     _reap(proc)
-    log.info("proxy.started", src=src.name, pid=proc.pid)
+    log.info("proxy.started", clips=len(todo), pid=proc.pid)
     return proc
 
 
@@ -341,21 +365,22 @@ def _lower_priority() -> None:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m skill.engine.proxy SRC PROXY_DIR``: make one proxy (low priority)."""
-    if len(argv) != 2:
-        print("usage: python -m skill.engine.proxy SRC PROXY_DIR", file=sys.stderr)
+    """``python -m skill.engine.proxy PROXY_DIR SRC...``: make those proxies, one after
+    another, at idle priority. Exit 1 if any could not be made."""
+    if len(argv) < 2:
+        print("usage: python -m skill.engine.proxy PROXY_DIR SRC...", file=sys.stderr)
         return 2
     _lower_priority()
-    src, proxy_dir = Path(argv[0]), Path(argv[1])
-    try:
-        p = probe(src)
-        if not wants_proxy(p):
-            return 0
-        asyncio.run(build(src, p, proxy_dir))
-    except Exception as exc:  # a detached process: log it, never a traceback on a terminal
-        log.warning("proxy.failed", src=src.name, error=str(exc))
-        return 1
-    return 0
+    proxy_dir, failed = Path(argv[0]), 0
+    for src in map(Path, argv[1:]):
+        try:
+            p = probe(src)
+            if wants_proxy(p):
+                asyncio.run(build(src, p, proxy_dir))
+        except Exception as exc:  # a detached process: log it, never a traceback on a terminal
+            log.warning("proxy.failed", src=src.name, error=str(exc))
+            failed += 1
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

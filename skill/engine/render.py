@@ -363,8 +363,7 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
     if missing and make_proxies and proxy_dir is not None:
         from .proxy import start_background
 
-        for src in missing:
-            start_background(Path(src), Path(proxy_dir))
+        start_background([Path(src) for src in missing], Path(proxy_dir))
     result = await asyncio.to_thread(probe, out, exhaustive=True)
     violations = check_probe(result, expected_output(draft, preview=options.preview))
     return RenderReport(out, result, violations, time.monotonic() - t0, warnings,

@@ -152,9 +152,9 @@ class Workspace:
             return
         from .proxy import start_background
 
-        for row in rows:
-            if row.kind == "video" and Path(row.path).is_file():
-                start_background(Path(row.path), self.home / "proxies")
+        clips = [Path(r.path) for r in rows if r.kind == "video" and Path(r.path).is_file()]
+        if clips:
+            start_background(clips, self.home / "proxies")
 
     async def _add_to_draft(self, sid: str, rows: Sequence[MediaRow]) -> None:
         from .ops import add_media
