@@ -8,9 +8,10 @@ uploaded clip in the background: a half-size copy with no B-frames, tuned for fa
 decoding, cached by the source's path, size and mtime. Previews read it instead of
 the original; full renders never do.
 
-* :func:`start_background` (called when clips are uploaded) starts a detached,
-  low-priority ``python -m skill.engine.proxy`` per clip and returns at once — the
-  command that uploaded can exit, the creator types the next instruction meanwhile.
+* :func:`start_background` (called when clips are uploaded) starts one detached,
+  idle-priority ``python -m skill.engine.proxy`` for the batch and returns at once —
+  the command that uploaded can exit, the creator types the next instruction
+  meanwhile. Builders queue on a per-folder slot, so one ffmpeg makes proxies at a time.
 * A preview (:func:`for_preview`) uses ready proxies; waits for one still being made
   only when that is quicker than decoding the original (it is ≥ :data:`WAIT_FROM`
   done); otherwise it renders from the original and, afterwards, starts the proxy
