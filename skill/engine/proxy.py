@@ -144,6 +144,9 @@ async def build(src: Path, p: Probe, proxy_dir: Path) -> Path | None:
         lock.acquire(timeout=0)
     except Timeout:
         return None
+    if dest.is_file():   # made while this builder was starting
+        lock.release()
+        return dest
     progress_file = _progress_path(dest)
     slot = FileLock(str(proxy_dir / SLOT_LOCK))
     try:
@@ -157,8 +160,6 @@ async def build(src: Path, p: Probe, proxy_dir: Path) -> Path | None:
         lock.release()
         raise
     try:
-        if dest.is_file():
-            return dest
         tmp = dest.with_name(f".{dest.stem}.{secrets.token_hex(4)}.partial.mp4")
         last = [0.0]
 
