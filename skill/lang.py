@@ -22,3 +22,16 @@ def normalize_lang(value: str | None, default: str = "en") -> str:
     if v.startswith("en"):
         return "en"
     return default
+
+
+_PATHISH = re.compile(r"^(?:https?://|file://|[~./\\]|[A-Za-z]:[\\/])|[/\\]|\.[A-Za-z0-9]{2,4}$")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def spoken_lang(text: str) -> str | None:
+    """The language the user's words are in — ``zh`` (Han characters), ``en`` (Latin
+    words) — or None when they say nothing about it (empty, numbers, file paths, URLs)."""
+    if _CJK.search(text or ""):
+        return "zh"
+    words = [t for t in (text or "").split() if not _PATHISH.search(t)]
+    return "en" if any(_WORD.search(w) for w in words) else None

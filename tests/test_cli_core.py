@@ -85,3 +85,23 @@ def test_bad_backend_env_is_a_clear_error(lang: str) -> None:
     assert out.returncode == 1
     assert "Traceback" not in out.stderr
     assert "martian" in out.stderr
+
+
+def test_commands_without_words_answer_in_the_language_last_written(home: Path) -> None:
+    # Hosts run `igedit export` when the user says "导出": that reply is Chinese too.
+    assert igedit("status", "--backend", "local").stdout.startswith("Timeline")   # default en
+    say = igedit("say", "--backend", "local", "查看状态")
+    assert say.returncode == 0
+    assert json.loads((home / "prefs.json").read_text(encoding="utf-8"))["lang"] == "zh"
+    zh = igedit("export", "--backend", "local", "-o", "out.mp4")
+    assert zh.returncode == 1 and any("\u4e00" <= ch <= "\u9fff" for ch in zh.stderr)
+    # file paths and numbers say nothing about the language; English words do
+    igedit("say", "--backend", "local", "/tmp/missing-clip.mp4")
+    assert json.loads((home / "prefs.json").read_text(encoding="utf-8"))["lang"] == "zh"
+    igedit("say", "--backend", "local", "show status")
+    en = igedit("export", "--backend", "local", "-o", "out.mp4")
+    assert en.returncode == 1 and "nothing to export" in en.stderr.lower()
+    # --lang answers in that language without changing what is remembered
+    forced = igedit("export", "--backend", "local", "--lang", "zh", "-o", "out.mp4")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in forced.stderr)
+    assert json.loads((home / "prefs.json").read_text(encoding="utf-8"))["lang"] == "en"

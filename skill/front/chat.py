@@ -151,9 +151,18 @@ def chat(args: argparse.Namespace) -> int:
 
     printer = Printer(json_mode=bool(getattr(args, "json", False)))
     fixed = getattr(args, "lang", None)
-    lang = fixed or ("zh" if os.environ.get("LANG", "").lower().startswith("zh") else "en")
+    from ..lang import normalize_lang
+    from ..store import Store
+
+    store = Store()
+    try:   # the language the user last wrote in (see commands._lang)
+        remembered = normalize_lang(store.read("prefs").get("lang"), "")
+    except SkillError:
+        remembered = ""
+    lang = fixed or remembered or (
+        "zh" if os.environ.get("LANG", "").lower().startswith("zh") else "en")
     try:
-        runtime = make_runtime(args, lang, bool(fixed), printer)
+        runtime = make_runtime(args, lang, bool(fixed), printer, store)
     except SkillError as exc:
         printer.emit(error_reply(exc, lang))
         return 1

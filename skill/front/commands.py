@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from ..errors import SkillError
-from ..lang import detect_lang
+from ..lang import normalize_lang, spoken_lang
 from ..replies import Reply
 from ..runtime import Runtime, error_reply
 from ..store import Store
@@ -16,19 +16,34 @@ from ..templates import render
 from .output import Printer
 
 
-def _lang(args: argparse.Namespace, text: str = "") -> tuple[str, bool]:
+def _lang(args: argparse.Namespace, text: str = "", store: Store | None = None,
+          ) -> tuple[str, bool]:
+    """The reply language and whether ``--lang`` fixed it. Otherwise it follows the
+    user's words; a command with none (``export``, ``status``…) answers in the language
+    the user last wrote in, remembered in ``prefs.json`` (the host runs ``igedit
+    export`` when a user says "导出", and that reply should be Chinese too)."""
     fixed = getattr(args, "lang", None)
     if fixed:
         return fixed, True
-    return detect_lang(text, default="en"), False
+    spoken = spoken_lang(text)
+    if store is None:
+        return spoken or "en", False
+    try:
+        remembered = normalize_lang(store.read("prefs").get("lang"), "") or None
+        if spoken and spoken != remembered:
+            with store.update("prefs") as prefs:
+                prefs["lang"] = spoken
+    except SkillError:   # an unwritable home is reported by the command itself
+        remembered = None
+    return spoken or remembered or "en", False
 
 
 def make_runtime(args: argparse.Namespace, lang: str, lang_fixed: bool,
-                 printer: Printer | None = None) -> Runtime:
+                 printer: Printer | None = None, store: Store | None = None) -> Runtime:
     """Build the runtime for the chosen backend (prints the auto notice when it decides)."""
     from ..backends import make_factory, requested_kind, resolve
 
-    store = Store()
+    store = store or Store()
     kind, why = resolve(requested_kind(getattr(args, "backend", None)), store)
     if why == "new" and printer is not None:
         reason = "" if kind == "cloud" else render("auto_reason_unreachable", lang)
@@ -46,9 +61,10 @@ def make_runtime(args: argparse.Namespace, lang: str, lang_fixed: bool,
 def run_work(args: argparse.Namespace, text: str,
              work: Callable[[Runtime], Awaitable[None]]) -> int:
     printer = Printer(json_mode=bool(getattr(args, "json", False)))
-    lang, fixed = _lang(args, text)
+    store = Store()
+    lang, fixed = _lang(args, text, store)
     try:
-        runtime = make_runtime(args, lang, fixed, printer)
+        runtime = make_runtime(args, lang, fixed, printer, store)
     except SkillError as exc:
         printer.emit(error_reply(exc, lang))
         return printer.exit_code
