@@ -47,6 +47,11 @@ EDIT_VERBS = ["crop it to square", "add lo-fi music", "make it warm", "trim the 
 edit_text = st.tuples(st.sampled_from(EDIT_VERBS),
                       st.lists(st.sampled_from(EDIT_WORDS), max_size=5)).map(
     lambda vw: " ".join([vw[0], *vw[1]]))
+# "title to …", "title Dreams…" introduce the text itself ("set the title to Send me the
+# video", "a title Download Now"): what follows is content, not a command, so those
+# edits are left out below.
+plain_edit_text = edit_text.filter(
+    lambda t: not re.search(r"\b(?:title|captions)\s+(?:to\b|[A-Z'])", t))
 noise = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=60)
 
 
@@ -67,7 +72,7 @@ def test_route_never_raises_and_steps_are_well_formed(text: str) -> None:
 
 
 @FAST
-@given(edit_text, st.sampled_from(["then export", "and then export", "然后导出",
+@given(plain_edit_text, st.sampled_from(["then export", "and then export", "然后导出",
                                    "and send me the video", "再导出"]))
 def test_edit_then_export_is_one_edit_then_export(edit: str, tail: str) -> None:
     steps = route(f"{edit} {tail}", exists=lambda _p: False)

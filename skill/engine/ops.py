@@ -87,6 +87,7 @@ class Op:
         out = copy.deepcopy(draft) if draft else {"t": [], "m": {}}
         out.setdefault("t", [])
         out.setdefault("m", {})
+        self.validate()   # whoever built the op (rules, Claude, a test), never a bad edit
         self._edit(out, ctx)
         return settle(out)
 

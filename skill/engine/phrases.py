@@ -48,7 +48,9 @@ _QUOTES = [
 ]
 _QUOTE_RE = "|".join(
     [f"{re.escape(o)}[^{re.escape(c)}]*[{re.escape(c)}]" for o, c in _QUOTES if o != "‘"]
-    + ["‘.+?’(?!\\w)", r"(?<!\w)'.+?'(?!\w)"])
+    # ASCII apostrophes inside Latin words ("don't", "clips'") are not quotes; next to
+    # Han characters ("标题写'城市之夜'的") they are.
+    + ["‘.+?’(?![A-Za-z0-9])", r"(?<![A-Za-z0-9])'.+?'(?![A-Za-z0-9])"])
 _CAPTION_LABEL = (r"(?:\b(?:captions?|subtitles?|subs)\b|字幕)\s*(?:text\s*)?[:：]\s*"
                   r"(?P<lines>[^\n。]+?)\s*(?=(?<!\d)\.(?:\s|$)|\n|。|$)")
 _TITLE_LABEL = (r"(?:\b(?:title|heading|headline|text)\b|标题|標題|文字)\s*[:：]\s*"
@@ -102,6 +104,8 @@ def mask(text: str) -> Masked:
         a, b = m.span(group)
         value = m.group(group)
         data = value[1:-1] if kind == "quote" else strip_quotes(value)
+        if not data.strip():
+            continue  # an empty quote is no data: left in the text (and not understood)
         out.append(text[pos:a])
         out.append(f"\ue000{len(masked.slots)}\ue001")
         masked.slots.append(data)

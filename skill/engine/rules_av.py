@@ -250,7 +250,8 @@ def ext_title(cl: Clause, st: State, env: Env, *, keyword_needed: bool = True) -
     position = _position(cl)
     start, end = _text_times(cl, env)
     position = position or _position(cl)
-    cl.grab(r"\b(?:saying|that\s+says|reading|with\s+the\s+(?:text|words?))\b|写着|寫著|内容是|內容是|叫做|叫")
+    cl.grab(r"\b(?:saying|(?:that\s+)?says|reading|(?:that\s+)?reads|with\s+the\s+(?:text|words?))\b"
+            r"|写着|寫著|内容是|內容是|叫做|叫")
     if not keyword_needed and cl.leftovers():
         cl.restore(saved)   # "a 'Wow' sticker" is not a title: say it was not understood
         return
