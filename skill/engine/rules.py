@@ -300,6 +300,7 @@ def ext_speed(cl: Clause, st: State, env: Env) -> None:
         (r"\bhalf\s+(?:the\s+)?speed\b|\bhalf[- ]time\b|\bhalf\s+as\s+fast\b", 0.5),
         (r"\bslow[- ]?mo(?:tion)?\b|\bslowmo\b", 0.5),
         (r"\b(?:normal|original|regular|real[- ]?time)\s+speed\b|\breal[- ]?time\b", 1.0),
+        (r"\bslow\s+(?:it\s+|this\s+|the\s+video\s+)?down\s+by\s+(?:a\s+)?half\b", 0.5),
         (r"\bslow\s+(?:it\s+|this\s+|the\s+video\s+)?down\b|\bslower\b", 0.5),
         (r"\bspeed\s+(?:it\s+|this\s+|the\s+video\s+)?up\b|\bfaster\b|\bfast[- ]forward\b|\bquicker\b|\baccelerate\b", 1.5),
     ):
@@ -314,7 +315,7 @@ def ext_speed(cl: Clause, st: State, env: Env) -> None:
         if _set_speed(cl, st, m, 0.5 if val == 1 else 1 / val):
             return
     for pattern, factor in (
-        (r"半速|一半速度|速度减半|速度減半", 0.5),
+        (r"半速|一半速度|速度减半|速度減半|(?:放慢|减慢|減慢|慢)一半", 0.5),
         (r"慢动作|慢動作|慢镜头|慢鏡頭|慢放|慢速|放慢", 0.5),
         (r"正常速度|原速|恢复速度|恢復速度", 1.0),
         (r"加速|加快|快进|快進|快放|变快|變快|提速|快一点|快一點", 1.5),
