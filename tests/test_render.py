@@ -325,3 +325,15 @@ def test_cancel_stops_ffmpeg_and_leaves_no_partial_file(
     assert not _ffmpeg_running_for(str(out))
     assert not out.exists() and not out.with_name(out.name + ".partial").exists()
     assert not os.path.exists(str(out) + ".partial")
+
+
+def test_bright_look_lifts_dark_footage_and_keeps_its_colour(run: Renderer,
+                                                             clips: dict[str, Path]) -> None:
+    plain = {"t": [{"tt": 0, "m": {}, "sg": [vseg(clips["dark"], 0, 1000)]}], "m": {"ratio": "9:16"}}
+    bright = {**plain, "m": {"ratio": "9:16", "look": "bright"}}
+    before, after = (run(name, d) for name, d in (("dark-plain", plain), ("dark-bright", bright)))
+    assert before.violations == [] and after.violations == []
+    y0, y1 = (media.frames_yuv(r.path)[10][:1920].astype(int) for r in (before, after))
+    assert y1.mean() > y0.mean() + 12         # the 0x202020 grey comes up clearly
+    c0, c1 = (media.frames_yuv(r.path)[10][1920:].astype(int) for r in (before, after))
+    assert np.abs(c1 - 128).max() <= 4 and np.abs(c0 - 128).max() <= 4   # still neutral

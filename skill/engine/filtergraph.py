@@ -29,6 +29,8 @@ LOOKS: dict[str, tuple[str, ...]] = {
     "cool": ("lutyuv=u='clip(val+9,16,240)':v='clip(val-6,16,240)'", "eq=saturation=0.95"),
     "bw": ("lutyuv=u=128:v=128", "eq=contrast=1.08"),
     "vivid": ("eq=saturation=1.4:contrast=1.06",),
+    # lifts the shadows and mid-tones of dark phone footage, highlights barely move
+    "bright": ("eq=brightness=0.04:gamma=1.25:saturation=1.05",),
 }
 
 #: tags the joined picture as BT.709 limited range. Without it the encoder's colour

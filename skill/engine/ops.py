@@ -183,8 +183,10 @@ class SetLook(Op):
     look: str
 
     tool = "set_look"
-    summary = "Colour look of the whole video: warm, cool, bw (black & white), vivid, or none."
-    schema = obj_schema({"look": {"type": "string", "enum": ["warm", "cool", "bw", "vivid", "none"]}},
+    summary = ("Colour look of the whole video: warm, cool, bw (black & white), vivid, "
+               "bright (lifts dark footage), or none.")
+    schema = obj_schema({"look": {"type": "string",
+                                  "enum": ["warm", "cool", "bw", "vivid", "bright", "none"]}},
                   "look")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:

@@ -332,7 +332,7 @@ _LOOK_NOUNS = (r"\b(?:look|tones?|colou?rs?|grade|grading|filter|tint|feel|vibe|
 
 def ext_look(cl: Clause, st: State, env: Env) -> None:
     v = vocab()
-    for look in ("bw", "vivid", "warm", "cool", "none"):
+    for look in ("bw", "vivid", "bright", "warm", "cool", "none"):
         if cl.grab(v.re("looks", look)):
             st.look = look
             cl.topic = "look"
