@@ -218,6 +218,12 @@ def _keep_en(cl: Clause, st: State, env: Env) -> None:
         m = cl.grab(rf"(?P<t>{T})\s+(?:long|max(?:imum)?)\b")
     if m and (ms := time_ms(m.group("t"))):
         _keep_first(st, ms)
+    # "keep up to 0:20", "end at 20 seconds", "cut everything after 20 s"
+    m = cl.grab(rf"\b(?:keep\s+(?:it\s+)?(?:up\s+)?(?:to|until|till)|(?:end|stop|finish)\s+(?:it\s+|the\s+video\s+)?(?:at|after)"
+                rf"|(?:cut|remove|drop|delete)\s+(?:off\s+)?(?:everything|anything|all)\s+(?:after|past|beyond))"
+                rf"\s+(?:the\s+)?(?P<t>{T_OPT})(?:\s+mark)?")
+    if m and (ms := time_ms(m.group("t"))):
+        _keep_first(st, ms)
 
 
 def _cut_zh(cl: Clause, st: State, env: Env) -> None:
@@ -238,6 +244,12 @@ def _cut_zh(cl: Clause, st: State, env: Env) -> None:
 
 
 def _keep_zh(cl: Clause, st: State, env: Env) -> None:
+    # 只保留到20秒, 到第20秒结束, 20秒以后的都不要 (before 20秒之后, which keeps the rest)
+    m = cl.grab(rf"(?:只)?(?:保留|留)(?:到|至)第?\s*(?P<t>{T})(?:为止|為止)?"
+                rf"|到第?\s*(?P<t2>{T})(?:结束|結束|为止|為止|停)"
+                rf"|第?\s*(?P<t3>{T})(?:以后|以後|之后|之後)的?(?:部分|内容|內容)?(?:都|全部)?(?:不要|去掉|删掉|刪掉|剪掉)")
+    if m and (ms := time_ms(m.group("t") or m.group("t2") or m.group("t3"))):
+        _keep_first(st, ms)
     m = cl.grab(rf"{_ZKEEP}?(?:视频|視頻)?的?前\s*(?P<t>{T})")
     if m and (ms := time_ms(m.group("t"))):
         _keep_first(st, ms)
