@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,16 @@ def test_holdout_accuracy(ctx: PlanContext, capsys: pytest.CaptureFixture[str]) 
     with capsys.disabled():
         print(f"\nplanner holdout accuracy: {accuracy:.0%} of {len(cases)}")
     assert accuracy >= 0.7, "\n".join(failures)
+
+
+def _readme_examples() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = text.split("| edit | for example |", 1)[1].splitlines()[2:]
+    rows = lines[: next(i for i, ln in enumerate(lines) if not ln.startswith("|"))]
+    return [m for row in rows for m in re.findall(r'"([^"]+)"', row.split("|")[2])]
+
+
+@pytest.mark.parametrize("say", _readme_examples())
+def test_every_readme_example_is_understood(say: str, ctx: PlanContext) -> None:
+    plan = RulePlanner().plan(say, initial_draft(ctx), ctx)
+    assert plan.ops and not plan.not_understood, (say, plan.ops, plan.not_understood)
