@@ -121,6 +121,30 @@ def test_unknown_quoted_text_is_reported_in_the_users_words() -> None:
     assert tools(plan("and “Wow” at the top")) == ["add_title"]
 
 
+@pytest.mark.parametrize("text", ["make it quieter", "lower the volume", "it's too loud",
+                                  "声音调小一点", "降低音量", "make it louder", "声音大一点"])
+def test_overall_volume_under_loudness_normalisation_changes_nothing_and_says_why(
+        text: str) -> None:
+    p = plan(text)
+    assert p.ops == () and p.not_understood == ()
+    reply = describe_plan(p, "zh" if any("\u4e00" <= c <= "\u9fff" for c in text) else "en")
+    assert "14 LUFS" in reply and "didn't find" not in reply
+
+
+def test_overall_volume_scales_every_sound_once_normalisation_is_off() -> None:
+    with_music = AddMusic(mood="lofi", volume_pct=40).apply(DRAFT, CTX)
+    p = RulePlanner().plan("turn off loudness normalisation, then make it quieter", with_music, CTX)
+    assert [(op.tool, op.args()) for op in p.ops] == [
+        ("set_original_audio", {"volume_pct": 50}), ("set_music", {"volume_pct": 20}),
+        ("set_loudnorm", {"enabled": False})]
+    quiet = {**DRAFT, "m": {**DRAFT["m"], "loudnorm": False}}
+    louder = RulePlanner().plan("make it louder", quiet, CTX)
+    assert [(op.tool, op.args()) for op in louder.ops] == [
+        ("set_original_audio", {"volume_pct": 150})] and louder.notes == ()
+    # a named track is its own rule: the music, not everything
+    assert tools(RulePlanner().plan("make the music quieter", with_music, CTX)) == ["set_music"]
+
+
 def test_empty_instruction() -> None:
     p = plan("   ")
     assert p == Plan()

@@ -53,7 +53,9 @@ class RulePlanner:
             state.prev_topic = clause.topic or state.prev_topic
         # leftovers last: a later clause may complete an earlier one ("cut the end, last 3 s")
         unknown = [words for clause in clauses for words in clause.leftovers()]
-        return Plan(tuple(state.ops(env)), tuple(dict.fromkeys(unknown)))
+        ops = tuple(state.ops(env))
+        notes = tuple(render(key, ctx.lang) for key in dict.fromkeys(state.notes))
+        return Plan(ops, tuple(dict.fromkeys(unknown)), notes)
 
 
 class HybridPlanner:

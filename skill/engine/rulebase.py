@@ -228,6 +228,8 @@ class State:
     look: str | None = None
     fades: dict[str, dict[str, int]] = field(default_factory=dict)
     original: int | None = None
+    overall: str | None = None              # "down" / "up": "make it quieter" (no track named)
+    notes: list[str] = field(default_factory=list)   # template keys of side remarks
     removals: list[str] = field(default_factory=list)
     music_source: dict[str, Any] | None = None
     music: dict[str, Any] = field(default_factory=dict)
@@ -257,6 +259,8 @@ class State:
             f = self.fades.get(target)
             if f:
                 out.append(Fade(target, f.get("in"), f.get("out")))
+        if self.original is None and self.overall is not None:
+            self._overall(env)
         if self.original is not None:
             out.append(SetOriginalAudio(self.original))
         out.extend(RemoveTrack(what) for what in dict.fromkeys(self.removals))
@@ -268,6 +272,23 @@ class State:
         if self.cover is not None:
             out.append(SetCover(self.cover))
         return out
+
+    def _overall(self, env: Env) -> None:
+        """"Make it quieter/louder" with no track named. Loudness normalisation (on by
+        default) sets the level of the whole mix, so then nothing changes and the reply
+        says how to change the balance instead; without it, every sound scales."""
+        loudnorm = self.loudnorm if self.loudnorm is not None else \
+            (env.draft.get("m") or {}).get("loudnorm", True) is not False
+        if loudnorm:
+            self.notes.append("plan_note_overall_volume")
+            return
+        factor = 0.5 if self.overall == "down" else 1.5
+        self.original = round(100 * factor)
+        if (env.has_music or self.music_source is not None) and "volume_pct" not in self.music:
+            bgm = track(env.draft, AUDIO, "bgm") or {}
+            current = ((bgm.get("sg") or [{}])[0].get("m") or {}).get("volume", 0.3)
+            pct = current * 100 if isinstance(current, int | float) and current <= 2 else 30
+            self.music["volume_pct"] = max(0, min(200, round(pct * factor)))
 
     def _music_ops(self, env: Env) -> list[Op]:
         settings = {k: v for k, v in self.music.items() if v is not None}

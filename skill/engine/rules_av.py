@@ -365,10 +365,37 @@ def ext_percent_carry(cl: Clause, st: State, env: Env) -> None:
     cl.grab(r"\b(?:at|volume)\b|音量")
 
 
+_OVERALL_DOWN = (
+    r"\b(?:make\s+(?:it|this|everything|the\s+(?:video|clip|sound|audio|whole\s+thing))\s+(?:a\s+(?:bit|little)\s+)?quieter"
+    r"|(?:turn|bring)\s+(?:it|the\s+(?:sound|volume|audio))\s+down|(?:turn|bring)\s+down\s+the\s+(?:sound|volume|audio)"
+    r"|(?:lower|reduce|decrease)\s+the\s+(?:overall\s+)?(?:sound|volume|audio)(?:\s+level)?|too\s+loud|quieter)\b"
+    r"|(?:声音|聲音|音量)(?:调|調|放|开|開|弄)?(?:小|低)(?:一点|一點|一些|些|点|點)?"
+    r"|(?:降低|调低|調低|减小|減小|调小|調小)(?:一下)?(?:声音|聲音|音量)|太吵了?|太大声了?|太大聲了?")
+_OVERALL_UP = (
+    r"\b(?:make\s+(?:it|this|everything|the\s+(?:video|clip|sound|audio|whole\s+thing))\s+(?:a\s+(?:bit|little)\s+)?louder"
+    r"|(?:turn|bring)\s+(?:it|the\s+(?:sound|volume|audio))\s+up|(?:turn|bring)\s+up\s+the\s+(?:sound|volume|audio)"
+    r"|(?:raise|increase|boost)\s+the\s+(?:overall\s+)?(?:sound|volume|audio)(?:\s+level)?|too\s+quiet|louder)\b"
+    r"|(?:声音|聲音|音量)(?:调|調|放|开|開|弄)?(?:大|高)(?:一点|一點|一些|些|点|點)?"
+    r"|(?:提高|调高|調高|增大|调大|調大|加大)(?:一下)?(?:声音|聲音|音量)|太小声了?|太小聲了?")
+
+
+def ext_overall(cl: Clause, st: State, env: Env) -> None:
+    """"make it quieter", "声音调小一点": the volume with no track named (the music and
+    the clip's own audio have their own rules, which ran first). See ``State._overall``."""
+    if cl.has(_music_re()) or st.prev_topic == "music":
+        return
+    for pattern, way in ((_OVERALL_DOWN, "down"), (_OVERALL_UP, "up")):
+        if cl.grab(pattern):
+            st.overall = way
+            cl.topic = cl.topic or "overall"
+            cl.grab_all(r"\b(?:a\s+bit|a\s+little|slightly|overall|volume|sound|audio)\b|一点|一點|一下")
+            return
+
+
 EXTRACTORS: tuple[Extractor, ...] = (
     ext_text_carry, ext_remove, ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
     ext_speed, ext_trim, ext_look, ext_fade, ext_loudnorm, ext_join, ext_title_loose,
-    ext_music_carry, ext_percent_carry,
+    ext_music_carry, ext_percent_carry, ext_overall,
 )
 
 
