@@ -406,3 +406,21 @@ def test_every_planner_message_exists_in_both_languages() -> None:
     zh = {k for k in keys("zh") if k.startswith("plan_")}
     assert en == zh
     assert {f"plan_op_{tool}" for tool in OPS} <= en
+
+
+def test_music_coming_in_later_keeps_its_start_through_edits() -> None:
+    draft = initial_draft(CTX)                                   # a (10 s) + b (5 s)
+    late = AddMusic(mood="chill", start_ms=5000).apply(draft, CTX)
+    bgm = late["t"][-1]["sg"][0]
+    assert (bgm["s"], bgm["d"]) == (5000, 10_000)
+    again = SetMusic(volume_pct=50).apply(late, CTX)             # other settings keep it
+    assert again["t"][-1]["sg"][0]["s"] == 5000
+    short = Trim(0, 5500).apply(again, CTX)                      # at least 1 s of music left
+    assert (short["t"][-1]["sg"][0]["s"], short["t"][-1]["sg"][0]["d"]) == (4500, 1000)
+    moved = AddMusic(mood="upbeat").apply(late, CTX)             # a new mood, same entrance
+    assert moved["t"][-1]["sg"][0]["s"] == 5000
+    back = SetMusic(start_ms=0).apply(late, CTX)
+    assert (back["t"][-1]["sg"][0]["s"], back["t"][-1]["sg"][0]["d"]) == (0, 15_000)
+    with pytest.raises(InputError) as err:
+        SetMusic(start_ms=14_500).apply(late, CTX)               # less than 1 s would play
+    assert err.value.key == "plan_time_outside"

@@ -337,3 +337,17 @@ def test_bright_look_lifts_dark_footage_and_keeps_its_colour(run: Renderer,
     assert y1.mean() > y0.mean() + 12         # the 0x202020 grey comes up clearly
     c0, c1 = (media.frames_yuv(r.path)[10][1920:].astype(int) for r in (before, after))
     assert np.abs(c1 - 128).max() <= 4 and np.abs(c0 - 128).max() <= 4   # still neutral
+
+
+def test_music_that_comes_in_later_is_silent_until_then(run: Renderer, clips: dict[str, Path]) -> None:
+    from skill.engine.ops import PlanContext, SetMusic
+
+    draft = {"t": [{"tt": 0, "m": {}, "sg": [vseg(clips["silent"], 0, 2000)]},
+                   lofi(0, 2000)], "m": {"ratio": "9:16"}}
+    draft = SetMusic(start_ms=1000).apply(draft, PlanContext(()))
+    assert draft["t"][1]["sg"][0]["s"] == 1000 and draft["t"][1]["sg"][0]["d"] == 1000
+    rep = run("music-late", draft)
+    assert rep.violations == [] and abs(rep.probe.duration - 2.0) < 0.05
+    samples, rate = media.audio_samples(rep.path)
+    assert media.rms_db(samples[:, : int(0.9 * rate)]) < -70          # nothing before 1 s
+    assert media.rms_db(samples[:, int(1.1 * rate): int(1.9 * rate)]) > -35

@@ -30,6 +30,8 @@ CANVAS: dict[str, tuple[int, int]] = {
 IMAGE_MS = 3000            # a still photo is shown this long
 DEFAULT_TITLE_MS = 3000    # a title without times opens the video for this long
 DEFAULT_MUSIC_VOLUME = 0.3
+#: music that comes in later still plays at least this long
+MIN_MUSIC_MS = 1000
 MIN_SPEED, MAX_SPEED = 0.25, 4.0
 MIN_TEXT_MS = 100          # shorter text segments (after a trim) are dropped
 
@@ -166,8 +168,9 @@ def settle(draft: Draft) -> Draft:
     total = total_ms(draft)
     for t in draft.get("t") or []:
         if t.get("tt") == AUDIO and (t.get("m") or {}).get("role") == "bgm" and vt is not None:
-            for seg in t.get("sg") or []:
-                seg["s"], seg["d"] = 0, total
+            for seg in t.get("sg") or []:   # from where it comes in (s) to the end
+                start = max(0, min(int(seg.get("s", 0) or 0), total - MIN_MUSIC_MS))
+                seg["s"], seg["d"] = start, total - start
         elif t.get("tt") == TEXT and vt is not None:
             kept = []
             for seg in t.get("sg") or []:

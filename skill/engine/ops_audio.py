@@ -9,6 +9,7 @@ from ..errors import InputError
 from .draftedit import (
     AUDIO,
     DEFAULT_MUSIC_VOLUME,
+    MIN_MUSIC_MS,
     TEXT,
     Draft,
     PlanContext,
@@ -19,7 +20,7 @@ from .draftedit import (
     track,
     video_segments,
 )
-from .ops import FADE_ARG, MOODS, PCT_ARG, Op, need_video, obj_schema, secs
+from .ops import FADE_ARG, MOODS, MS_ARG, PCT_ARG, Op, need_video, obj_schema, secs
 
 
 def _music_settings(meta: dict[str, Any], volume_pct: int | None, fade_in_ms: int | None,
@@ -34,11 +35,29 @@ def _music_settings(meta: dict[str, Any], volume_pct: int | None, fade_in_ms: in
         meta["duck"] = duck
 
 
-def _put_music(draft: Draft, meta: dict[str, Any]) -> dict[str, Any]:
+def _put_music(draft: Draft, meta: dict[str, Any], start_ms: int | None = None) -> dict[str, Any]:
+    """The music track with one segment of ``meta``; it starts at ``start_ms`` (else where
+    the previous music started) and runs to the end (``settle`` keeps it so)."""
+    old = track(draft, AUDIO, "bgm")
+    if start_ms is None:
+        start_ms = int(old["sg"][0].get("s", 0)) if old and old.get("sg") else 0
     remove_track(draft, AUDIO, "bgm")
     bgm = ensure_track(draft, AUDIO, "bgm", str(meta.get("name", "Music")))
-    bgm["sg"] = [{"s": 0, "d": total_ms(draft), "m": meta}]
+    total = total_ms(draft)
+    bgm["sg"] = [{"s": start_ms, "d": max(0, total - start_ms), "m": meta}]
     return meta
+
+
+def _music_start(draft: Draft, start_ms: int | None) -> None:
+    if start_ms is None:
+        return
+    total = total_ms(draft)
+    if start_ms > total - MIN_MUSIC_MS:
+        raise InputError("music starts after the end", key="plan_time_outside",
+                         start=secs(start_ms), total=secs(total))
+    bgm = track(draft, AUDIO, "bgm")
+    if bgm and bgm.get("sg"):
+        bgm["sg"][0]["s"], bgm["sg"][0]["d"] = start_ms, total - start_ms
 
 
 def _mood_meta(mood: str, keep: dict[str, Any] | None) -> dict[str, Any]:
@@ -70,18 +89,20 @@ class AddMusic(Op):
     fade_out_ms: int | None = None
     duck: bool | None = None
     requested: str | None = None
+    start_ms: int | None = None
 
     tool = "add_music"
     summary = ("Set the background music: a built-in mood track (lofi, chill, upbeat, "
                "cinematic) or an uploaded audio file by name (file). Optional volume in percent, "
-               "fades in ms, duck=true lowers it under the original audio. If the user asks for "
-               "something with no local equivalent (e.g. trending music), pick the closest mood "
-               "and put their words in requested.")
+               "fades in ms, duck=true lowers it under the original audio, start_ms where it "
+               "comes in (default: the start). If the user asks for something with no local "
+               "equivalent (e.g. trending music), pick the closest mood and put their words in "
+               "requested.")
     schema = obj_schema({"mood": {"type": "string", "enum": list(MOODS)},
                    "file": {"type": "string", "maxLength": 300},
                    "volume_pct": PCT_ARG, "fade_in_ms": FADE_ARG, "fade_out_ms": FADE_ARG,
                    "duck": {"type": "boolean"},
-                   "requested": {"type": "string", "maxLength": 100}})
+                   "requested": {"type": "string", "maxLength": 100}, "start_ms": MS_ARG})
 
     def validate(self) -> None:
         if self.mood and self.file:
@@ -100,10 +121,12 @@ class AddMusic(Op):
             meta = _mood_meta(self.mood or "lofi", keep)
         _music_settings(meta, self.volume_pct, self.fade_in_ms, self.fade_out_ms, self.duck)
         _put_music(draft, meta)
+        _music_start(draft, self.start_ms)
 
     def view(self) -> dict[str, Any]:
         return {**self.args(), "mood": None if self.file else (self.mood or "lofi"),
-                "fade_in_s": secs(self.fade_in_ms), "fade_out_s": secs(self.fade_out_ms)}
+                "fade_in_s": secs(self.fade_in_ms), "fade_out_s": secs(self.fade_out_ms),
+                "start_s": secs(self.start_ms)}
 
 
 @dataclass(frozen=True)
@@ -112,16 +135,18 @@ class SetMusic(Op):
     fade_in_ms: int | None = None
     fade_out_ms: int | None = None
     duck: bool | None = None
+    start_ms: int | None = None
 
     tool = "set_music"
     summary = ("Adjust the existing background music: volume in percent, fade in/out in ms "
-               "(0 removes), duck=true to lower it whenever the original audio (speech) plays.")
+               "(0 removes), duck=true to lower it whenever the original audio (speech) plays, "
+               "start_ms where it comes in.")
     schema = obj_schema({"volume_pct": PCT_ARG, "fade_in_ms": FADE_ARG, "fade_out_ms": FADE_ARG,
-                   "duck": {"type": "boolean"}})
+                   "duck": {"type": "boolean"}, "start_ms": MS_ARG})
 
     def validate(self) -> None:
         if all(v is None for v in (self.volume_pct, self.fade_in_ms, self.fade_out_ms,
-                                   self.duck)):
+                                   self.duck, self.start_ms)):
             raise InputError("set_music needs a setting", key="plan_bad_call", field="set_music",
                              problem="needs at least one setting")
 
@@ -130,10 +155,11 @@ class SetMusic(Op):
         if meta is None:   # nothing to adjust yet: the settings come with the default track
             meta = _put_music(draft, _mood_meta("lofi", None))
         _music_settings(meta, self.volume_pct, self.fade_in_ms, self.fade_out_ms, self.duck)
+        _music_start(draft, self.start_ms)
 
     def view(self) -> dict[str, Any]:
         return {**self.args(), "fade_in_s": secs(self.fade_in_ms),
-                "fade_out_s": secs(self.fade_out_ms)}
+                "fade_out_s": secs(self.fade_out_ms), "start_s": secs(self.start_ms)}
 
 
 @dataclass(frozen=True)

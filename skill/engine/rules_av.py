@@ -131,6 +131,14 @@ def ext_music(cl: Clause, st: State, env: Env) -> None:
     cl.grab_all(r"\b(?:background|backing|some|the|a|built-in|music)\b|背景|一些|一段|一首|的")
 
 
+#: where the music comes in: "from 0:05", "starting at 10 seconds", 从第5秒开始, 5秒后进来
+_MUSIC_START = (
+    rf"\b(?:(?:coming|comes?|kick(?:ing|s)?)\s+in\s+|start(?:ing|s)?\s+|begin(?:ning|s)?\s+"
+    rf"|play(?:ing|s)?\s+|only\s+)?(?:from|at|after)\s+(?:the\s+)?(?P<t>{T})(?:\s+mark)?"
+    rf"|(?:从|從)第?\s*(?P<t2>{T})(?:开始|開始|起|进来|進來|响起|響起|出现|出現)?"
+    rf"|第?\s*(?P<t3>{T})(?:后|後|之后|之後)(?:再)?(?:开始|開始|进来|進來|响起|響起|出现|出現)")
+
+
 def _music_settings(cl: Clause, st: State) -> None:
     m = cl.search(PERCENT)
     if m and not cl.has(r"\bspeed\b"):
@@ -151,6 +159,9 @@ def _music_settings(cl: Clause, st: State) -> None:
             st.music["volume_pct"] = 20
         elif cl.grab(r"\b(?:loud(?:er)?|turn\s+(?:the\s+)?(?:music\s+)?up|boost)\b|大声|大聲|调高|調高|响一点|響一點|大一点|大一點"):
             st.music["volume_pct"] = 60
+    m = cl.grab(_MUSIC_START)
+    if m and (ms := time_ms(m.group("t") or m.group("t2") or m.group("t3"))) is not None:
+        st.music["start_ms"] = ms
     both = cl.grab(_MUSIC_FADE_BOTH)
     fin = None if both else cl.grab(_MUSIC_FADE_IN)
     fout = None if both else cl.grab(_MUSIC_FADE_OUT)
