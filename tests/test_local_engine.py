@@ -137,3 +137,35 @@ def test_state_is_shared_with_a_second_engine(home: Path, tmp_path: Path,
     texts = [s.meta.get("text") for t in decode_draft(theirs).tracks if t.type == TEXT
              for s in t.segments]
     assert texts == ["Shared"]
+
+
+def test_undo_steps_back_one_change_at_a_time(home: Path, tmp_path: Path,
+                                              clip_cache: Path) -> None:
+    clip = make_clip(tmp_path / "clip.mp4", cache_dir=clip_cache)
+
+    async def go() -> list[tuple[list[Event], dict[str, object]]]:
+        eng = LocalEngine(home)
+        await eng.upload([clip])
+        out = []
+        for text in ("make it square", "add lo-fi music", "undo", "撤销", "undo", "undo"):
+            events = await collect(eng, text)
+            out.append((events, (await eng.state()).draft_raw))
+        await eng.upload([clip])               # the clip the last undo took away comes back
+        out.append(([], (await eng.state()).draft_raw))
+        await eng.aclose()
+        return out
+
+    steps = asyncio.run(go())
+    music_undone, square_undone, upload_undone, nothing, reuploaded = steps[2:]
+    events, draft = music_undone
+    assert [e.kind for e in events] == ["tool_call", "tool_result", "state", "text"]
+    assert events[0].name == "undo" and events[2].state_delta["draft"] == draft
+    assert draft["m"]["ratio"] == "1:1" and summarize(decode_draft(draft)).startswith(
+        "Timeline (1 track): 1. Video: clip.mp4")
+    assert reply(events).startswith("Undid the last change. Canvas 1:1.")
+    events, draft = square_undone
+    assert draft["m"]["ratio"] == "16:9" and reply(events).startswith("已撤销上一步修改。画幅 16:9。")
+    assert not decode_draft(upload_undone[1]).ready               # before the upload
+    assert [e.kind for e in nothing[0]] == ["text"]
+    assert reply(nothing[0]) == "There is nothing to undo in this session yet."
+    assert decode_draft(reuploaded[1]).ready

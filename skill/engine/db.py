@@ -32,6 +32,8 @@ from ..errors import StoreError
 log = structlog.get_logger(__name__)
 
 SCHEMA_VERSION = 1
+#: how many earlier drafts of a session "undo" can go back through
+HISTORY_DEPTH = 30
 #: owner of the sessions the CLI / chat / MCP front doors use (serve uses user ids)
 LOCAL_OWNER = "local"
 
@@ -89,6 +91,12 @@ CREATE TABLE IF NOT EXISTS jobs (
     attempts   INTEGER NOT NULL DEFAULT 0,
     created    REAL NOT NULL,
     updated    REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS draft_history (   -- earlier drafts of a session, for "undo"
+    session_id TEXT NOT NULL,
+    rev        INTEGER NOT NULL,
+    draft      TEXT NOT NULL,
+    PRIMARY KEY (session_id, rev)
 );
 CREATE TABLE IF NOT EXISTS tokens (
     token     TEXT PRIMARY KEY,
@@ -294,9 +302,28 @@ class EngineDB:
             if row is None or (expect_rev is not None and row["rev"] != expect_rev):
                 return -1
             rev = int(row["rev"]) + 1
+            c.execute("INSERT OR REPLACE INTO draft_history SELECT id, rev, draft FROM sessions"
+                      " WHERE id = ?", (sid,))
+            c.execute("DELETE FROM draft_history WHERE session_id = ? AND rev <= ?",
+                      (sid, rev - 1 - HISTORY_DEPTH))
             c.execute("UPDATE sessions SET draft = ?, rev = ?, updated = ? WHERE id = ?",
                       (_dump(draft), rev, time.time(), sid))
         return rev
+
+    def undo_draft(self, sid: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """Put back the draft before the latest change: ``(before_undo, restored)``, or
+        None when there is nothing to undo. Each call steps one change further back."""
+        with self._tx(write=True) as c:
+            row = c.execute("SELECT draft, rev FROM sessions WHERE id = ?", (sid,)).fetchone()
+            prev = c.execute("SELECT rev, draft FROM draft_history WHERE session_id = ?"
+                             " ORDER BY rev DESC LIMIT 1", (sid,)).fetchone()
+            if row is None or prev is None:
+                return None
+            c.execute("DELETE FROM draft_history WHERE session_id = ? AND rev = ?",
+                      (sid, prev["rev"]))
+            c.execute("UPDATE sessions SET draft = ?, rev = ?, updated = ? WHERE id = ?",
+                      (prev["draft"], int(row["rev"]) + 1, time.time(), sid))
+        return _json(row["draft"]), _json(prev["draft"])
 
     def touch_session(self, sid: str, *, lang: str | None = None) -> None:
         with self._tx(write=True) as c:

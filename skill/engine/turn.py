@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -39,6 +40,14 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 AUTHOR = "nemo_agent"
 _SAVE_ATTEMPTS = 5
+
+
+#: the whole instruction asks to undo the last change (compound requests go to the planner)
+UNDO = re.compile(
+    r"^\s*(?:please\s+)?(?:(?:undo|revert|reverse)(?:\s+(?:that|it|this|the\s+last\s+(?:change|edit|step)"
+    r"|my\s+last\s+(?:change|edit)))?|go\s+back(?:\s+(?:one|a)\s+step)?|take\s+(?:that|it)\s+back"
+    r"|(?:撤销|撤銷|撤回|还原|還原|回退)(?:一下)?(?:上一步|刚才的(?:修改|操作|编辑)|剛才的(?:修改|操作|編輯))?"
+    r"|(?:恢复|恢復|退回|回到)上一步)\s*(?:please|吧|一下)?\s*[.!。！]*\s*$", re.IGNORECASE)
 
 
 def new_invocation_id() -> str:
@@ -86,6 +95,10 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
     lang = detect_lang(text, lang)
     session = ws.require(sid)
     ws.db.touch_session(sid)
+    if UNDO.match(text or ""):
+        async for event in _undo_turn(ws, sid, inv, lang):
+            yield event
+        return
     if not decode_draft(session.draft).ready:
         yield text_event(inv, render("local_upload_first", lang))
         return
@@ -131,6 +144,34 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
     reply = reply_text(plan, lang)
     warning = await asyncio.to_thread(font_warning, new_draft, lang)
     yield text_event(inv, f"{reply}\n{warning}" if warning else reply)
+
+
+async def _undo_turn(ws: Workspace, sid: str, inv: str, lang: str,
+                     ) -> AsyncIterator[dict[str, Any]]:
+    """Put back the draft before the latest change, as an ``undo`` call and its state delta."""
+    from ..draft import summarize
+
+    undone = await asyncio.to_thread(ws.db.undo_draft, sid)
+    if undone is None:
+        yield text_event(inv, render("local_undo_nothing", lang))
+        return
+    _, restored = undone
+    call = {"id": f"adk-{uuid.uuid4()}", "name": "undo", "args": {}}
+    first = encode_adk_event(invocation_id=inv, event_id=str(uuid.uuid4()), author=AUTHOR,
+                             calls=[call], timestamp=time.time())
+    first["finishReason"] = "STOP"
+    first["longRunningToolIds"] = []
+    yield first
+    delta: dict[str, Any] = {"draft": restored}
+    canvas = canvas_config(restored)
+    if canvas:
+        delta["canvas_config"] = canvas
+    yield encode_adk_event(invocation_id=inv, event_id=str(uuid.uuid4()), author=AUTHOR,
+                           responses=[{"id": call["id"], "name": "undo",
+                                       "response": {"status": "success"}}],
+                           state_delta=delta, timestamp=time.time())
+    yield text_event(inv, render("local_undo_done", lang, ratio=canvas.get("ratio", ""),
+                                 summary=summarize(decode_draft(restored))))
 
 
 def font_warning(draft: dict[str, Any], lang: str) -> str:

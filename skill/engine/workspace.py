@@ -161,10 +161,16 @@ class Workspace:
 
         for _ in range(_SAVE_ATTEMPTS):
             session = self.require(sid)
-            present = {m.id for m in self.db.session_media(sid)}
+            attached = {m.id for m in self.db.session_media(sid)}
+            # a clip or song counts as present only while it is on the timeline: uploaded
+            # again after an undo (or a removal), it comes back
+            on_timeline = {seg.get("m", {}).get("media") for t in session.draft.get("t") or []
+                           for seg in t.get("sg") or [] if isinstance(seg, dict)}
             added: list[MediaRow] = []
             for row in rows:
-                if row.id not in present and all(a.id != row.id for a in added):
+                present = row.id in (on_timeline if row.kind in ("video", "image", "audio")
+                                     else attached)
+                if not present and all(a.id != row.id for a in added):
                     added.append(row)
             if not added:
                 return
