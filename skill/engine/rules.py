@@ -141,6 +141,8 @@ def _keep_last(st: State, env: Env, ms: int) -> None:
 
 
 def ext_trim(cl: Clause, st: State, env: Env) -> None:
+    if cl.slots(("quote", "title")) and not cl.has(rf"\b(?:{_CUT}|{_KEEP})\b|{_ZCUT}|{_ZKEEP}"):
+        return   # "最后5秒加上“关注我”": the times place the text, the video stays whole
     before = len(st.trims)
     for rule in (_cut_en, _cut_zh, _keep_en, _keep_zh):
         rule(cl, st, env)
@@ -284,9 +286,18 @@ def _set_speed(cl: Clause, st: State, m: Match[str] | None, factor: float | None
     return True
 
 
+#: a part of the video named without times ("the boring middle part"): speed applies to
+#: the whole video only, so such a request is left not understood rather than misapplied
+_PART = (r"\b(?:middle|part|parts|section|sections|segment|segments|scene|scenes|moment|moments)\b"
+         r"|中间|中間|部分|片段|那段|某段")
+
+
 def ext_speed(cl: Clause, st: State, env: Env) -> None:
     def n(m: Match[str]) -> float | None:
         return parse_num(m.group("n"))
+
+    if cl.has(_PART):
+        return
 
     m = cl.search(rf"\b(?:playback\s+)?speed\s*(?:it\s+|this\s+)?(?:up\s+)?(?:to|at|of|=|:)?\s*(?P<n>{NUM})\s*(?P<u>%|percent|x|×|times)?(?:\s+(?:faster|speed))?")
     if m and (val := n(m)) is not None:

@@ -186,6 +186,10 @@ def ext_original(cl: Clause, st: State, env: Env) -> None:
                   r"|(?:原声|原聲|原音|声音|聲音)(?:给)?(?:关掉|關掉|去掉|关闭|關閉|静音|靜音|拿掉|去除)")
     if m:
         value = 0
+    elif not music and (m := cl.search(
+            r"\b(?:remove|mute|drop|cut|kill|turn\s+off|get\s+rid\s+of|lose)\s+(?:the\s+|all\s+(?:the\s+)?|any\s+)?"
+            r"(?:audio|sound|volume)\b")):
+        value = 0   # "remove the audio": the clip's own sound (music is named when meant)
     elif not music and (m := cl.search(r"\bmuted?\b(?:\s+(?:it|the\s+video|the\s+clip|everything|the\s+(?:audio|sound)|audio|sound))?|静音|靜音|无声|無聲")):
         value = 0
     elif m := cl.search(rf"\b(?:unmute|restore|bring\s+back)\b(?:\s+(?:the\s+)?(?:{orig}|audio|sound))?|恢复原声|恢復原聲|取消静音|取消靜音"):
@@ -230,17 +234,22 @@ def _text_times(cl: Clause, env: Env) -> tuple[int | None, int | None]:
         return 0, time_ms(m.group("t") or m.group("t2"))
     if cl.grab(r"\bthroughout\b|\b(?:for\s+)?the\s+(?:whole|entire)\s+(?:video|time|clip|thing)\b|\ball\s+the\s+way(?:\s+through)?\b|全程|整个视频|整個視頻|一直"):
         return 0, env.total
-    if cl.grab(r"\bat\s+the\s+end\b|\bin\s+the\s+end\b|结尾|結尾|最后|最後"):
-        return max(0, env.total - 3000), env.total
+    m = cl.grab(rf"\b(?:for\s+|during\s+|over\s+)?(?:the\s+)?(?:last|final)\s+(?P<t>{T_OPT})|(?:最后|最後)\s*(?P<t2>{T})")
+    if m and (dur := time_ms(m.group("t") or m.group("t2"))):
+        return max(0, env.total - dur), env.total
+    if cl.grab(r"\bat\s+the\s+(?:very\s+)?end\b|\bin\s+the\s+end\b|结尾|結尾|最后|最後"):
+        m = cl.grab(rf"\bfor\s+(?:the\s+)?(?P<t>{T})|(?:持续|持續|显示|顯示)\s*(?P<t2>{T})")
+        dur = (time_ms(m.group("t") or m.group("t2")) if m else None) or 3000
+        return max(0, env.total - dur), env.total
     start: int | None = None
     m = cl.grab(rf"\b(?:starting\s+)?(?:at|from)\s+(?P<t>{T_OPT})|第\s*(?P<t2>{T})(?:开始|開始|出现|出現)?")
     if m:
         start = time_ms(m.group("t") or m.group("t2"))
     cl.grab(r"\bat\s+the\s+(?:start|beginning)\b|\bin\s+the\s+beginning\b|开头|開頭|开始|開始")
     m = cl.grab(rf"\bfor\s+(?P<t>{T})|(?:持续|持續|显示|顯示)\s*(?P<t2>{T})")
-    if m:
+    if m:   # a duration: start stays None when none was said (see ext_text_carry)
         dur = time_ms(m.group("t") or m.group("t2")) or 0
-        return (start or 0), (start or 0) + dur
+        return start, (start or 0) + dur
     return start, None
 
 
@@ -339,6 +348,10 @@ def ext_text_carry(cl: Clause, st: State, env: Env) -> None:
         return
     op = ops[-1]
     changes: dict[str, Any] = {"position": position or op.position}
+    if start is None and end is not None:   # "…, for 2 s": keep where the text sits
+        begin = op.start_ms or 0
+        at_end = op.end_ms is not None and op.end_ms >= env.total and begin > 0
+        start, end = (max(0, env.total - end), env.total) if at_end else (begin, begin + end)
     if start is not None or end is not None:
         changes["start_ms"] = start if start is not None else op.start_ms
         changes["end_ms"] = end
