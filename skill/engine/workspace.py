@@ -164,7 +164,7 @@ class Workspace:
             attached = {m.id for m in self.db.session_media(sid)}
             # a clip or song counts as present only while it is on the timeline: uploaded
             # again after an undo (or a removal), it comes back
-            on_timeline = {seg.get("m", {}).get("media") for t in session.draft.get("t") or []
+            on_timeline = {(seg.get("m") or {}).get("media") for t in session.draft.get("t") or []
                            for seg in t.get("sg") or [] if isinstance(seg, dict)}
             added: list[MediaRow] = []
             for row in rows:
