@@ -72,6 +72,28 @@ def text_event(invocation_id: str, text: str) -> dict[str, Any]:
     return obj
 
 
+def calls_event(invocation_id: str, calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """Event 1 of a turn: the model's function calls (``id``/``name``/``args`` each)."""
+    obj = encode_adk_event(invocation_id=invocation_id, event_id=str(uuid.uuid4()),
+                           author=AUTHOR, calls=calls, timestamp=time.time())
+    obj["finishReason"] = "STOP"
+    obj["longRunningToolIds"] = []
+    return obj
+
+
+def state_event(invocation_id: str, responses: list[dict[str, Any]],
+                draft: dict[str, Any]) -> dict[str, Any]:
+    """Event 2 of a successful turn: the function responses and the new draft (plus its
+    canvas) as the state delta."""
+    delta: dict[str, Any] = {"draft": draft}
+    canvas = canvas_config(draft)
+    if canvas:
+        delta["canvas_config"] = canvas
+    return encode_adk_event(invocation_id=invocation_id, event_id=str(uuid.uuid4()),
+                            author=AUTHOR, responses=responses, state_delta=delta,
+                            timestamp=time.time())
+
+
 async def _plan(ws: Workspace, text: str, draft: dict[str, Any], ctx: Any) -> Plan:
     # the planner may call Claude over the network, synchronously: keep the loop free
     result: Any = await asyncio.to_thread(ws.planner.plan, text, draft, ctx)
@@ -117,11 +139,7 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
 
     calls: list[dict[str, Any]] = [{"id": f"adk-{uuid.uuid4()}", "name": op.tool, "args": op.args()}
                                    for op in plan.ops]
-    first = encode_adk_event(invocation_id=inv, event_id=str(uuid.uuid4()), author=AUTHOR,
-                             calls=calls, timestamp=time.time())
-    first["finishReason"] = "STOP"
-    first["longRunningToolIds"] = []
-    yield first
+    yield calls_event(inv, calls)
 
     try:
         new_draft = await _apply_and_save(ws, sid, plan, ctx, apply_plan)
@@ -135,12 +153,7 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
         return
     responses = [{"id": c["id"], "name": c["name"], "response": {"status": "success", **c["args"]}}
                  for c in calls]
-    delta: dict[str, Any] = {"draft": new_draft}
-    canvas = canvas_config(new_draft)
-    if canvas:
-        delta["canvas_config"] = canvas
-    yield encode_adk_event(invocation_id=inv, event_id=str(uuid.uuid4()), author=AUTHOR,
-                           responses=responses, state_delta=delta, timestamp=time.time())
+    yield state_event(inv, responses, new_draft)
     reply = reply_text(plan, lang)
     warning = await asyncio.to_thread(font_warning, new_draft, lang)
     yield text_event(inv, f"{reply}\n{warning}" if warning else reply)
@@ -157,20 +170,11 @@ async def _undo_turn(ws: Workspace, sid: str, inv: str, lang: str,
         return
     _, restored = undone
     call = {"id": f"adk-{uuid.uuid4()}", "name": "undo", "args": {}}
-    first = encode_adk_event(invocation_id=inv, event_id=str(uuid.uuid4()), author=AUTHOR,
-                             calls=[call], timestamp=time.time())
-    first["finishReason"] = "STOP"
-    first["longRunningToolIds"] = []
-    yield first
-    delta: dict[str, Any] = {"draft": restored}
-    canvas = canvas_config(restored)
-    if canvas:
-        delta["canvas_config"] = canvas
-    yield encode_adk_event(invocation_id=inv, event_id=str(uuid.uuid4()), author=AUTHOR,
-                           responses=[{"id": call["id"], "name": "undo",
-                                       "response": {"status": "success"}}],
-                           state_delta=delta, timestamp=time.time())
-    yield text_event(inv, render("local_undo_done", lang, ratio=canvas.get("ratio", ""),
+    yield calls_event(inv, [call])
+    yield state_event(inv, [{"id": call["id"], "name": "undo",
+                             "response": {"status": "success"}}], restored)
+    yield text_event(inv, render("local_undo_done", lang,
+                                 ratio=canvas_config(restored).get("ratio", ""),
                                  summary=summarize(decode_draft(restored))))
 
 

@@ -147,19 +147,13 @@ class ChatSession:
 
 
 def chat(args: argparse.Namespace) -> int:
-    from .commands import make_runtime
+    from ..store import Store
+    from .commands import make_runtime, remembered_lang
 
     printer = Printer(json_mode=bool(getattr(args, "json", False)))
     fixed = getattr(args, "lang", None)
-    from ..lang import normalize_lang
-    from ..store import Store
-
     store = Store()
-    try:   # the language the user last wrote in (see commands._lang)
-        remembered = normalize_lang(store.read("prefs").get("lang"), "")
-    except SkillError:
-        remembered = ""
-    lang = fixed or remembered or (
+    lang = fixed or remembered_lang(store) or (
         "zh" if os.environ.get("LANG", "").lower().startswith("zh") else "en")
     try:
         runtime = make_runtime(args, lang, bool(fixed), printer, store)

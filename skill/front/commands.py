@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -14,6 +15,14 @@ from ..runtime import Runtime, error_reply
 from ..store import Store
 from ..templates import render
 from .output import Printer
+
+
+def remembered_lang(store: Store) -> str:
+    """The language the user last wrote in (``prefs.json``), or "" when unknown."""
+    try:
+        return normalize_lang(store.read("prefs").get("lang"), "")
+    except SkillError:   # an unreadable home is reported by the command itself
+        return ""
 
 
 def _lang(args: argparse.Namespace, text: str = "", store: Store | None = None,
@@ -28,13 +37,11 @@ def _lang(args: argparse.Namespace, text: str = "", store: Store | None = None,
     spoken = spoken_lang(text)
     if store is None:
         return spoken or "en", False
-    try:
-        remembered = normalize_lang(store.read("prefs").get("lang"), "") or None
-        if spoken and spoken != remembered:
+    remembered = remembered_lang(store)
+    if spoken and spoken != remembered:
+        with contextlib.suppress(SkillError):   # an unwritable home: reported by the command
             with store.update("prefs") as prefs:
                 prefs["lang"] = spoken
-    except SkillError:   # an unwritable home is reported by the command itself
-        remembered = None
     return spoken or remembered or "en", False
 
 
