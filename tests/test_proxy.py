@@ -10,7 +10,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,20 @@ def _preview(src: Path, out: Path, proxies: Path, tmp: Path, **kw: object):  # t
                               **kw))  # type: ignore[arg-type]
 
 
+def _preview_during(side: Callable[[], Awaitable[None]], src: Path, out: Path, proxies: Path,
+                    tmp: Path, **kw: object):  # type: ignore[no-untyped-def]
+    """A preview of ``src`` rendered while ``side()`` runs alongside it."""
+    async def main():  # type: ignore[no-untyped-def]
+        other = asyncio.create_task(side())
+        rep = await render(_draft(src), out, work_dir=tmp / "w", music_dir=tmp / "m",
+                           options=RenderOptions(preview=True), proxy_dir=proxies,
+                           **kw)  # type: ignore[arg-type]
+        await other
+        return rep
+
+    return asyncio.run(main())
+
+
 def _wait_ready(dest: Path, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while not (dest.is_file() and building(dest) is None):
@@ -52,16 +66,21 @@ def _wait_ready(dest: Path, timeout: float = 90.0) -> None:
 
 
 class HeldLock:
-    """Another process "making" a proxy: holds its lock, reports ``fraction`` done."""
+    """Another process holding a lock file until released (or killed)."""
 
-    def __init__(self, dest: Path, fraction: float) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        proxy_mod._progress_path(dest).write_text(f"{fraction:.3f}")
+    def __init__(self, lock_file: Path) -> None:
         code = ("import sys; from filelock import FileLock; l = FileLock(sys.argv[1]); "
                 "l.acquire(); print('held', flush=True); sys.stdin.readline()")
-        self.proc = subprocess.Popen([sys.executable, "-c", code, str(proxy_mod._lock_path(dest))],
+        self.proc = subprocess.Popen([sys.executable, "-c", code, str(lock_file)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "held"
+
+    @classmethod
+    def making(cls, dest: Path, fraction: float) -> HeldLock:
+        """Another process "making" the proxy at ``dest``, ``fraction`` done."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        proxy_mod._progress_path(dest).write_text(f"{fraction:.3f}")
+        return cls(proxy_mod._lock_path(dest))
 
     def release(self) -> None:
         if self.proc.poll() is None:
@@ -137,7 +156,7 @@ def test_a_preview_waits_for_a_proxy_nearly_made(tmp_path: Path, held: list[Held
     assert ready is not None
     proxies = tmp_path / "proxies"
     dest = proxy_path(src, proxies)
-    held.append(HeldLock(dest, 0.8))                     # 80 % done in another process
+    held.append(HeldLock.making(dest, 0.8))                     # 80 % done in another process
     seen: list[tuple[str, float]] = []
 
     def progress(label: str, done: float, total: float | None) -> None:
@@ -148,15 +167,8 @@ def test_a_preview_waits_for_a_proxy_nearly_made(tmp_path: Path, held: list[Held
         shutil.copy(ready, dest)
         held[0].release()
 
-    async def main():  # type: ignore[no-untyped-def]
-        finisher = asyncio.create_task(finish_later())
-        rep = await render(_draft(src), tmp_path / "p.mp4", work_dir=tmp_path / "w",
-                           music_dir=tmp_path / "m", options=RenderOptions(preview=True),
-                           proxy_dir=proxies, progress=progress)
-        await finisher
-        return rep
-
-    rep = asyncio.run(main())
+    rep = _preview_during(finish_later, src, tmp_path / "p.mp4", proxies, tmp_path,
+                          progress=progress)
     assert str(dest) in rep.argv and rep.violations == []
     labels = [label for label, _ in seen]
     assert labels[0] == "proxy" and "render" in labels
@@ -171,7 +183,7 @@ def test_a_preview_does_not_wait_for_a_proxy_barely_started(
         tmp_path: Path, held: list[HeldLock]) -> None:
     src = media.plain_clip(tmp_path / "a.mp4")
     proxies = tmp_path / "proxies"
-    held.append(HeldLock(proxy_path(src, proxies), 0.1))
+    held.append(HeldLock.making(proxy_path(src, proxies), 0.1))
     rep = _preview(src, tmp_path / "p.mp4", proxies, tmp_path)
     assert str(src) in rep.argv and rep.violations == []
     assert building(proxy_path(src, proxies)) == pytest.approx(0.1)   # left to carry on
@@ -182,27 +194,20 @@ def test_a_stalled_or_dead_builder_is_not_waited_for_forever(
     monkeypatch.setattr(proxy_mod, "STALL_S", 0.6)
     src = media.plain_clip(tmp_path / "a.mp4")
     proxies = tmp_path / "proxies"
-    held.append(HeldLock(proxy_path(src, proxies), 0.7))   # never moves
+    held.append(HeldLock.making(proxy_path(src, proxies), 0.7))   # never moves
     rep = _preview(src, tmp_path / "p.mp4", proxies, tmp_path, make_proxies=False)
     assert str(src) in rep.argv and rep.violations == []
     # a builder that dies without a proxy: the preview reads the original
     src2 = media.plain_clip(tmp_path / "b.mp4", tone_hz=330)
-    lock = HeldLock(proxy_path(src2, proxies), 0.9)
+    lock = HeldLock.making(proxy_path(src2, proxies), 0.9)
     held.append(lock)
 
-    async def main():  # type: ignore[no-untyped-def]
-        async def die() -> None:
-            await asyncio.sleep(0.5)
-            lock.proc.kill()
-            lock.proc.wait()
-        killer = asyncio.create_task(die())
-        rep = await render(_draft(src2), tmp_path / "q.mp4", work_dir=tmp_path / "w",
-                           music_dir=tmp_path / "m", options=RenderOptions(preview=True),
-                           proxy_dir=proxies, make_proxies=False)
-        await killer
-        return rep
+    async def die() -> None:
+        await asyncio.sleep(0.5)
+        lock.proc.kill()
+        lock.proc.wait()
 
-    rep2 = asyncio.run(main())
+    rep2 = _preview_during(die, src2, tmp_path / "q.mp4", proxies, tmp_path, make_proxies=False)
     assert str(src2) in rep2.argv and rep2.violations == []
 
 
@@ -300,35 +305,25 @@ def test_the_builder_command(tmp_path: Path) -> None:
     assert proxy_path(clip, tmp_path / "p").is_file() and proxy_path(other, tmp_path / "p").is_file()
 
 
-def test_one_builder_runs_at_a_time_per_folder(tmp_path: Path) -> None:
+def test_one_builder_runs_at_a_time_per_folder(tmp_path: Path, held: list[HeldLock]) -> None:
     a = media.plain_clip(tmp_path / "a.mp4")
     b = media.plain_clip(tmp_path / "b.mp4", tone_hz=330)
     proxies = tmp_path / "proxies"
     proxies.mkdir()
     # another builder holds the folder's slot (is running ffmpeg)
-    code = ("import sys; from filelock import FileLock; l = FileLock(sys.argv[1]); "
-            "l.acquire(); print('held', flush=True); sys.stdin.readline()")
-    holder = subprocess.Popen([sys.executable, "-c", code, str(proxies / proxy_mod.SLOT_LOCK)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-    try:
-        builder = proxy_mod.start_background([a, b, a], proxies)   # one process, both clips
-        assert builder is not None
-        deadline = time.monotonic() + 30
-        while building(proxy_path(a, proxies)) is None:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        time.sleep(1.0)
-        # claimed but queued: 0 % done, no ffmpeg output yet, so previews do not wait
-        assert building(proxy_path(a, proxies)) == 0.0
-        assert not list(proxies.glob("*.mp4")) and not list(proxies.glob(".*.partial.mp4"))
-        assert proxy_mod.start_background([a], proxies) is None        # already claimed
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.write("\n")
-        holder.stdin.close()
-        holder.wait(10)
-        holder.stdout.close()
+    held.append(HeldLock(proxies / proxy_mod.SLOT_LOCK))
+    builder = proxy_mod.start_background([a, b, a], proxies)   # one process, both clips
+    assert builder is not None
+    deadline = time.monotonic() + 30
+    while building(proxy_path(a, proxies)) is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1.0)
+    # claimed but queued: 0 % done, no ffmpeg output yet, so previews do not wait
+    assert building(proxy_path(a, proxies)) == 0.0
+    assert not list(proxies.glob("*.mp4")) and not list(proxies.glob(".*.partial.mp4"))
+    assert proxy_mod.start_background([a], proxies) is None        # already claimed
+    held[0].release()
     assert builder.wait(60) == 0
     assert proxy_path(a, proxies).is_file() and proxy_path(b, proxies).is_file()
     assert proxy_mod.start_background([a, b], proxies) is None         # nothing left to do
