@@ -35,12 +35,11 @@ def _music_settings(meta: dict[str, Any], volume_pct: int | None, fade_in_ms: in
         meta["duck"] = duck
 
 
-def _put_music(draft: Draft, meta: dict[str, Any], start_ms: int | None = None) -> dict[str, Any]:
-    """The music track with one segment of ``meta``; it starts at ``start_ms`` (else where
-    the previous music started) and runs to the end (``settle`` keeps it so)."""
+def _put_music(draft: Draft, meta: dict[str, Any]) -> dict[str, Any]:
+    """The music track with one segment of ``meta``; it comes in where the previous music
+    did (:func:`_music_start` moves it) and runs to the end (``settle`` keeps it so)."""
     old = track(draft, AUDIO, "bgm")
-    if start_ms is None:
-        start_ms = int(old["sg"][0].get("s", 0)) if old and old.get("sg") else 0
+    start_ms = int(old["sg"][0].get("s", 0)) if old and old.get("sg") else 0
     remove_track(draft, AUDIO, "bgm")
     bgm = ensure_track(draft, AUDIO, "bgm", str(meta.get("name", "Music")))
     total = total_ms(draft)
