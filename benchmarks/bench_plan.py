@@ -3,7 +3,7 @@
 Runs every labelled instruction of ``fixtures/instructions.yaml`` (EN + 中文) through
 ``RulePlanner.plan``, the reply (``describe_plan``, whose first use loads the reply
 templates) and ``apply_plan`` against a two-clip draft, and — when the
-renderer's pure builder ``skill.engine.render.build_render`` is importable — builds the
+renderer's pure builder ``skill.engine.render.pipeline.build_render`` is importable — builds the
 ffmpeg argv for the result too (fake probes and font: no files, no ffmpeg run). The
 first call (vocabulary load, regex compilation, templates) is reported as ``cold_ms``,
 the first call in the other language (its reply templates) as ``cold_other_language_ms``.
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from skill.engine.ops import MediaItem, PlanContext, initial_draft  # noqa: E402
-from skill.engine.planner import RulePlanner, apply_plan, describe_plan  # noqa: E402
+from skill.engine.plan.planner import RulePlanner, apply_plan, describe_plan  # noqa: E402
 from skill.errors import SkillError  # noqa: E402
 from skill.lang import detect_lang  # noqa: E402
 
@@ -49,9 +49,9 @@ def _context(folder: Path, media: list[dict[str, Any]]) -> PlanContext:
 def _argv_builder(ctx: PlanContext, folder: Path) -> Callable[[dict[str, Any]], list[str]] | None:
     """The renderer's pure argv builder with fake probes/font, or None if unavailable."""
     try:
-        from skill.engine.fonts import Font
-        from skill.engine.probe import Probe
-        from skill.engine.render import build_render
+        from skill.engine.render.fonts import Font
+        from skill.engine.render.pipeline import build_render
+        from skill.engine.render.probe import Probe
     except ImportError:
         return None
     probes = {m.src: Probe(path=Path(m.src), format_name="mov,mp4,m4a,3gp,3g2,mj2",

@@ -3,14 +3,14 @@
 Reference edit: a 60 s 1080×1920 30 fps clip (made once, cached) → 1:1 crop, built-in
 lo-fi music at 35 %, a title for 0–3 s and two captions, loudness-normalised.
 
-* ours: :func:`skill.engine.render.render` end to end (probe, ASS, one ffmpeg run,
+* ours: :func:`skill.engine.render.pipeline.render` end to end (probe, ASS, one ffmpeg run,
   self-check), default preset (veryfast).
 * baseline: the single ffmpeg command an expert would type for the same edit with the
   same preset and encoder settings (same WAV, same ASS file, prepared outside the timing).
 
 The two run alternately (``--rounds`` each) so machine noise hits both alike, with the
 preview render (540p-class, ultrafast) after each pair. Previews read the clip's
-proxy, which an upload starts making in the background (``skill.engine.proxy``); also
+proxy, which an upload starts making in the background (``skill.engine.render.proxy``); also
 measured once: how soon after the upload that proxy is ready, a preview asked for at
 once after the upload (proxy not ready yet), and a preview with proxies turned off.
 Also the real-time factor and ``build_render`` time. Prints one JSON object.
@@ -36,14 +36,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from skill.engine.ffmpeg import ffmpeg_exe  # noqa: E402
-from skill.engine.filtergraph import escape_filter_value  # noqa: E402
-from skill.engine.fonts import find_font  # noqa: E402
-from skill.engine.music import music_cache_name, synth_music  # noqa: E402
-from skill.engine.probe import probe  # noqa: E402
-from skill.engine.proxy import proxy_path, start_background  # noqa: E402
-from skill.engine.render import RenderOptions, _stage_font, build_render, render  # noqa: E402
-from skill.engine.textass import TextEvent, build_ass  # noqa: E402
+from skill.engine.render.ffmpeg import ffmpeg_exe  # noqa: E402
+from skill.engine.render.filtergraph import escape_filter_value  # noqa: E402
+from skill.engine.render.fonts import find_font  # noqa: E402
+from skill.engine.render.music import music_cache_name, synth_music  # noqa: E402
+from skill.engine.render.pipeline import RenderOptions, _stage_font, build_render, render  # noqa: E402
+from skill.engine.render.probe import probe  # noqa: E402
+from skill.engine.render.proxy import proxy_path, start_background  # noqa: E402
+from skill.engine.render.textass import TextEvent, build_ass  # noqa: E402
 from skill.front.logs import configure as configure_logging  # noqa: E402
 
 

@@ -15,19 +15,17 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import structlog
 
-from .backend import RenderJob, RenderStatus
+from .backend import Backend, ProgressCb, RenderJob, RenderStatus
 from .draft import Draft
 from .errors import InputError, RenderError
 from .media import human_size
 from .replies import Reply
+from .store import Store
 from .templates import render
-
-if TYPE_CHECKING:
-    from .runtime import Runtime
 
 log = structlog.get_logger(__name__)
 DOC = "renders"
@@ -86,11 +84,29 @@ def place_file(src: Path, dest: Path, *, overwrite: bool) -> None:
     os.unlink(src)
 
 
+class ExportHost(Protocol):
+    """What the exporter uses of its host (:class:`skill.runtime.Runtime` is one)."""
+
+    @property
+    def backend(self) -> Backend: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def cwd(self) -> Path: ...
+    @property
+    def lang(self) -> str: ...
+    @property
+    def progress_cb(self) -> ProgressCb: ...
+    def emit(self, reply: Reply) -> None: ...
+    def say_key(self, key: str, kind: str = "notice", **ctx: Any) -> None: ...
+    def notice(self, key: str, ctx: dict[str, Any]) -> None: ...
+
+
 class Exporter:
-    def __init__(self, runtime: Runtime) -> None:
-        self.rt = runtime
-        self.backend = runtime.backend
-        self.store = runtime.store
+    def __init__(self, host: ExportHost) -> None:
+        self.rt = host
+        self.backend = host.backend
+        self.store = host.store
 
     # --------------------------------------------------------- pending jobs
     def _record(self, job: RenderJob, dest: Path, force: bool, draft_raw: dict[str, Any],
@@ -194,4 +210,4 @@ class Exporter:
                                               notice=self.rt.notice)
 
 
-__all__ = ["Exporter", "choose_dest", "default_name", "place_file"]
+__all__ = ["ExportHost", "Exporter", "choose_dest", "default_name", "place_file"]

@@ -13,7 +13,7 @@ import numpy as np
 
 
 def ffmpeg() -> str:
-    from skill.engine.ffmpeg import ffmpeg_exe
+    from skill.engine.render.ffmpeg import ffmpeg_exe
 
     return ffmpeg_exe()
 

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from skill.engine.cache import prune, remove_stale, touch
+from skill.engine.render.cache import prune, remove_stale, touch
 
 NOW = 1_800_000_000.0
 HOUR = 3600.0

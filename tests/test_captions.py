@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.engine.captions import Cue, decode_text, parse_captions, read_captions
+from skill.engine.ops.captions import Cue, decode_text, parse_captions, read_captions
 from skill.errors import InputError
 from skill.templates import render
 

@@ -15,8 +15,7 @@ from typing import Any
 import anthropic._base_client
 import pytest
 
-import skill.engine.claude as claude_module
-from skill.engine.claude import DEFAULT_MODEL, ClaudePlanner
+import skill.engine.plan.claude as claude_module
 from skill.engine.ops import (
     OPS,
     AddMusic,
@@ -26,7 +25,8 @@ from skill.engine.ops import (
     SetAspect,
     initial_draft,
 )
-from skill.engine.planner import HybridPlanner, RulePlanner, describe_plan
+from skill.engine.plan.claude import DEFAULT_MODEL, ClaudePlanner
+from skill.engine.plan.planner import HybridPlanner, RulePlanner, describe_plan
 from skill.errors import ApiError, NetworkError, SkillError
 from skill.templates import render
 

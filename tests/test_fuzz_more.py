@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from skill.cloud.errortable import Failure, lookup, parse_envelope, to_exception
 from skill.cloud.sse import LineDecoder, decode_lines
-from skill.engine.captions import Cue, decode_text, parse_captions
-from skill.engine.fonts import Font
-from skill.engine.probe import Probe
-from skill.engine.render import RenderOptions, build_render
-from skill.engine.textass import TextEvent, build_ass, escape_ass_text
+from skill.engine.ops.captions import Cue, decode_text, parse_captions
+from skill.engine.render.fonts import Font
+from skill.engine.render.pipeline import RenderOptions, build_render
+from skill.engine.render.probe import Probe
+from skill.engine.render.textass import TextEvent, build_ass, escape_ass_text
 from skill.errors import SkillError
 from skill.events import TextAssembler, encode_adk_event
 from skill.gui import translate

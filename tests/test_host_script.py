@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from skill.engine.local import LocalEngine
-from skill.engine.selfcheck import check_output
+from skill.engine.render.selfcheck import check_output
 
 ROOT = Path(__file__).resolve().parent.parent
 

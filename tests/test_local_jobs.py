@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from skill.backend import RenderJob
-from skill.engine import render as render_mod
 from skill.engine.local import LocalEngine
+from skill.engine.render import pipeline as render_mod
 from skill.errors import InputError
 from skill.templates import render
 from tests.test_local_helpers import make_clip, probe_mp4
@@ -244,3 +244,4 @@ def test_download_over_http(home: Path, tmp_path: Path, clip_cache: Path) -> Non
     assert saved.read_bytes() == (served / "render.mp4").read_bytes()
     assert seen[-1][0] == "download" and seen[-1][1] == seen[-1][2]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["got.mp4", "igedit-home", "served"]
+

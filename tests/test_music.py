@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skill.engine.music import (
+from skill.engine.render.music import (
     MOOD_TABLE,
     MOODS,
     loop_samples,

@@ -10,9 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skill.engine.ops import AddMusic, AddTitle, MediaItem, PlanContext, SetAspect, initial_draft
-from skill.engine.phrases import mask, parse_num, split_clauses, time_ms
-from skill.engine.planner import (
+from skill.engine.ops import (
+    AddMusic,
+    AddTitle,
+    MediaItem,
+    PlanContext,
+    SetAspect,
+    initial_draft,
+)
+from skill.engine.plan.phrases import mask, parse_num, split_clauses, time_ms
+from skill.engine.plan.planner import (
     HybridPlanner,
     Plan,
     RulePlanner,

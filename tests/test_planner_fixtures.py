@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from skill.engine.ops import MediaItem, Op, PlanContext, initial_draft
-from skill.engine.planner import Plan, RulePlanner, apply_plan, describe_plan
+from skill.engine.plan.planner import Plan, RulePlanner, apply_plan, describe_plan
 from skill.errors import SkillError
 from skill.lang import detect_lang
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from skill.engine.ffmpeg import ffmpeg_exe, parse_progress_line, with_progress_args
-from skill.engine.probe import moov_before_mdat, probe, top_level_atoms
+from skill.engine.render.ffmpeg import ffmpeg_exe, parse_progress_line, with_progress_args
+from skill.engine.render.probe import moov_before_mdat, probe, top_level_atoms
 from skill.errors import ConfigError, InputError
 from tests import media
 

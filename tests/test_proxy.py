@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 from filelock import FileLock
 
-from skill.engine import proxy as proxy_mod
-from skill.engine.ffmpeg import ffmpeg_exe
-from skill.engine.probe import probe
-from skill.engine.proxy import build, building, proxy_argv, proxy_path
-from skill.engine.render import RenderOptions, render
+from skill.engine.render import proxy as proxy_mod
+from skill.engine.render.ffmpeg import ffmpeg_exe
+from skill.engine.render.pipeline import RenderOptions, render
+from skill.engine.render.probe import probe
+from skill.engine.render.proxy import build, building, proxy_argv, proxy_path
 from tests import media
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -256,8 +256,8 @@ def test_upload_makes_the_proxy_in_the_background(tmp_path: Path, home: Path) ->
         time.sleep(0.05)
     assert not dest.exists()
     builders = [pid for pid in os.listdir("/proc") if pid.isdigit()
-                and _cmdline(pid).count(str(src)) and "skill.engine.proxy" in _cmdline(pid)]
-    assert len(builders) == 1
+                and _cmdline(pid).count(str(src)) and "skill.engine.render.proxy" in _cmdline(pid)]
+    assert len(builders) == 1, [_cmdline(p) for p in builders]
     assert marker not in Path(f"/proc/{builders[0]}/environ").read_bytes().decode("utf-8", "replace")
     gate.touch()
     _wait_ready(dest)
@@ -286,7 +286,7 @@ def test_make_and_proxies_off_start_no_builder(tmp_path: Path, home: Path) -> No
 
 def test_the_builder_command(tmp_path: Path) -> None:
     def run(*args: str) -> int:
-        return subprocess.run([sys.executable, "-m", "skill.engine.proxy", *args], cwd=ROOT,
+        return subprocess.run([sys.executable, "-m", "skill.engine.render.proxy", *args], cwd=ROOT,
                               capture_output=True, timeout=60).returncode
 
     folder = str(tmp_path / "p")

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from skill.engine.ffmpeg import ffmpeg_exe, run_ffmpeg
-from skill.engine.probe import probe
-from skill.engine.render import RenderOptions, RenderReport, extract_cover, render
+from skill.engine.render.ffmpeg import ffmpeg_exe, run_ffmpeg
+from skill.engine.render.pipeline import RenderOptions, RenderReport, extract_cover, render
+from skill.engine.render.probe import probe
+from skill.engine.render.selfcheck import check_output
 from skill.engine.sample import make_sample
-from skill.engine.selfcheck import check_output
 from skill.errors import EngineError
 from tests import media
 

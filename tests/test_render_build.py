@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from skill.engine import filtergraph as fg
-from skill.engine.fonts import Font, find_font, has_cjk, pick_font, read_font
-from skill.engine.probe import Probe
-from skill.engine.render import RenderOptions, build_render, cover_time_ms
-from skill.engine.textass import TextEvent, build_ass, escape_ass_text, wrap_text
+from skill.engine.render import filtergraph as fg
+from skill.engine.render.fonts import Font, find_font, has_cjk, pick_font, read_font
+from skill.engine.render.pipeline import RenderOptions, build_render, cover_time_ms
+from skill.engine.render.probe import Probe
+from skill.engine.render.textass import TextEvent, build_ass, escape_ass_text, wrap_text
 from skill.errors import ConfigError, InputError
 
 CLIP = "/media/clip.mp4"
@@ -355,7 +355,7 @@ def test_render_messages_exist_in_english_and_chinese() -> None:
 
 
 def test_preview_limits_peaks_instead_of_loudnorm() -> None:
-    from skill.engine import filtergraph as fg
+    from skill.engine.render import filtergraph as fg
 
     quick = fg.master_audio("mix", "aout", 48000, loudnorm=True, quick=True)
     full = fg.master_audio("mix", "aout", 48000, loudnorm=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skill.engine.fonts import find_font
-from skill.engine.render import RenderOptions, render
+from skill.engine.render.fonts import find_font
+from skill.engine.render.pipeline import RenderOptions, render
 from skill.errors import SkillError
 from tests import media
 

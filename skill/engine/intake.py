@@ -73,7 +73,7 @@ async def describe(path: Path, kind: str, sha: str, name: str) -> MediaRow:
     size = path.stat().st_size
     if kind == "caption":
         return MediaRow(sha, str(path), name, kind, size)
-    from .probe import probe  # PyAV underneath: imported only when needed
+    from .render.probe import probe  # PyAV underneath: imported only when needed
 
     try:
         facts: Any = await asyncio.to_thread(probe, path)

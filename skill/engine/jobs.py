@@ -89,7 +89,7 @@ class JobRunner:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._progress: dict[str, float] = {}
         #: make preview proxies of clips in the background (off for one-shot jobs,
-        #: which never preview): see ``skill.engine.proxy``
+        #: which never preview): see ``skill.engine.render.proxy``
         self.make_proxies = True
 
     # -- ownership ----------------------------------------------------------------
@@ -208,7 +208,7 @@ class JobRunner:
 
     async def _render(self, row: JobRow, tmp: Path, final: Path, work: Path,
                       on_progress: ProgressCb) -> tuple[str, str]:
-        from .render import RenderOptions, extract_cover, render
+        from .render.pipeline import RenderOptions, extract_cover, render
 
         draft = self.resolve(row)
         work.mkdir(parents=True, exist_ok=True)

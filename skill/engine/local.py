@@ -42,7 +42,7 @@ from .workspace import Workspace, media_info
 if TYPE_CHECKING:
     import httpx
 
-    from .planner import Planner
+    from .plan.types import Planner
 
 CHUNK = 4 * 1024 * 1024
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..backend import ProgressCb
-from .ffmpeg import ffmpeg_exe, run_ffmpeg
-from .filtergraph import number
+from .render.ffmpeg import ffmpeg_exe, run_ffmpeg
+from .render.filtergraph import number
 
 #: A major triad (A3, C#4, E4) with a slow swell: pleasant, not a test beep.
 _CHORD = ("0.22*sin(2*PI*220*t)+0.16*sin(2*PI*277.18*t)+0.13*sin(2*PI*329.63*t)"

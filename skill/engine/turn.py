@@ -23,7 +23,8 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, cast
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import structlog
 
@@ -34,8 +35,9 @@ from ..lang import detect_lang
 from ..templates import render
 
 if TYPE_CHECKING:
-    from .planner import Plan
-    from .workspace import Workspace
+    from .db import EngineDB, SessionRow
+    from .ops.draftedit import PlanContext
+    from .plan.types import Plan, Planner
 
 log = structlog.get_logger(__name__)
 AUTHOR = "nemo_agent"
@@ -48,6 +50,19 @@ UNDO = re.compile(
     r"|my\s+last\s+(?:change|edit)))?|go\s+back(?:\s+(?:one|a)\s+step)?|take\s+(?:that|it)\s+back"
     r"|(?:撤销|撤銷|撤回|还原|還原|回退)(?:一下)?(?:上一步|刚才的(?:修改|操作|编辑)|剛才的(?:修改|操作|編輯))?"
     r"|(?:恢复|恢復|退回|回到)上一步)\s*(?:please|吧|一下)?\s*[.!。！]*\s*$", re.IGNORECASE)
+
+
+class Workspace(Protocol):
+    """What a turn needs of the engine's workspace (:class:`.workspace.Workspace` has it)."""
+
+    @property
+    def home(self) -> Path: ...
+    @property
+    def db(self) -> EngineDB: ...
+    @property
+    def planner(self) -> Planner: ...
+    def require(self, sid: str, owner: str | None = None) -> SessionRow: ...
+    def context(self, sid: str, lang: str) -> PlanContext: ...
 
 
 def new_invocation_id() -> str:
@@ -105,7 +120,7 @@ async def _plan(ws: Workspace, text: str, draft: dict[str, Any], ctx: Any) -> Pl
 def reply_text(plan: Plan, lang: str) -> str:
     """What was applied (each operation's own description) and what was not understood
     (the planner's ``plan_reply`` template)."""
-    from .planner import describe_plan
+    from .plan.planner import describe_plan
 
     return describe_plan(plan, lang)
 
@@ -124,7 +139,7 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
     if not decode_draft(session.draft).ready:
         yield text_event(inv, render("local_upload_first", lang))
         return
-    from .planner import apply_plan
+    from .plan.planner import apply_plan
 
     ctx = ws.context(sid, lang)
     try:
@@ -180,7 +195,7 @@ async def _undo_turn(ws: Workspace, sid: str, inv: str, lang: str,
 
 def font_warning(draft: dict[str, Any], lang: str) -> str:
     """Say now, not after the render, when the draft's text has no font to draw it."""
-    from .fonts import find_font, has_cjk
+    from .render.fonts import find_font, has_cjk
 
     texts = " ".join(str(s.meta.get("text") or "") for t in decode_draft(draft).tracks
                      if t.type == 7 for s in t.segments)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .ops import MediaItem, PlanContext
-    from .planner import Planner
+    from .plan.types import Planner
 
 #: how often an edit is re-applied when another process changed the draft meanwhile
 _SAVE_ATTEMPTS = 5
@@ -68,7 +68,7 @@ class Workspace:
     @property
     def planner(self) -> Planner:
         if self._planner is None:
-            from .planner import default_planner
+            from .plan.planner import default_planner
 
             self._planner = default_planner()
         return self._planner
@@ -146,11 +146,11 @@ class Workspace:
         self.prepare_previews(rows)
 
     def prepare_previews(self, rows: Sequence[MediaRow]) -> None:
-        """Start making the preview proxy of every video clip (see ``skill.engine.proxy``)
+        """Start making the preview proxy of every video clip (see ``skill.engine.render.proxy``)
         unless this workspace was told not to (``jobs.make_proxies``: one-shot jobs)."""
         if not self.jobs.make_proxies:
             return
-        from .proxy import start_background
+        from .render.proxy import start_background
 
         clips = [Path(r.path) for r in rows if r.kind == "video" and Path(r.path).is_file()]
         if clips:

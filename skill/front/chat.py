@@ -148,7 +148,7 @@ class ChatSession:
 
 def chat(args: argparse.Namespace) -> int:
     from ..store import Store
-    from .commands import make_runtime, remembered_lang
+    from .session import make_runtime, remembered_lang
 
     printer = Printer(json_mode=bool(getattr(args, "json", False)))
     fixed = getattr(args, "lang", None)

@@ -124,10 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if text:
             print(text)
         return 0
-    from . import commands
-
     try:
-        return commands.dispatch(args)
+        return _route(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -135,6 +133,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+
+
+def _route(args: argparse.Namespace) -> int:
+    """One front door per command; the editing commands are ``commands``."""
+    if args.command == "doctor":
+        from .doctor import doctor
+
+        return doctor(args)
+    if args.command == "chat":
+        from .chat import chat
+
+        return chat(args)
+    if args.command == "serve":
+        from .serve_cmd import serve
+
+        return serve(args)
+    if args.command == "mcp":
+        from .mcp_server import run_stdio
+
+        return int(run_stdio(args))
+    if args.command in ("install", "uninstall"):
+        from .install_cmd import install_cmd
+
+        return int(install_cmd(args))
+    from . import commands
+
+    return commands.dispatch(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

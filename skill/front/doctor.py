@@ -45,14 +45,14 @@ def doctor(args: argparse.Namespace) -> int:
             p.line(f"FAIL {name}: {detail} — {render(hint_key, lang)}")
 
     try:
-        from ..engine.ffmpeg import ffmpeg_exe
+        from ..engine.render.ffmpeg import ffmpeg_exe
 
         check("ffmpeg", True, ffmpeg_exe(), "doctor_hint_ffmpeg")
     except (SkillError, ImportError) as exc:
         detail = exc.ctx.get("detail", "") if isinstance(exc, SkillError) else ""
         check("ffmpeg", False, detail or "not found", "doctor_hint_ffmpeg")
     try:
-        from ..engine.fonts import find_font
+        from ..engine.render.fonts import find_font
 
         font = find_font("城市 Urban")
         check("font", True, f"{font.family} ({font.path})", "doctor_hint_font")
@@ -75,7 +75,7 @@ def doctor(args: argparse.Namespace) -> int:
 
 def _proxies(folder: Path) -> str:
     """Whether preview proxies are made, and what the cache holds."""
-    from ..engine.proxy import ENV, enabled
+    from ..engine.render.proxy import ENV, enabled
     from ..media import human_size
 
     if not enabled():

@@ -339,7 +339,7 @@ def progress_every() -> float:
 
 def run_stdio(args: argparse.Namespace) -> int:
     """``igedit mcp``: serve until the client closes stdin."""
-    from .commands import make_runtime
+    from .session import make_runtime
 
     fixed = getattr(args, "lang", None)
     lang = fixed or "en"

@@ -19,8 +19,8 @@ import copy
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
-from ..errors import InputError
-from ..templates import render
+from ...errors import InputError
+from ...templates import render
 from .draftedit import (
     CANVAS,
     Draft,
@@ -33,15 +33,12 @@ from .draftedit import (
     total_ms,
     video_segments,
 )
-from .opschema import check, jsonable
+from .schema import check, jsonable
 
 __all__ = [
     "OPS", "MOODS", "MediaItem", "PlanContext", "Op", "add_media", "initial_draft",
     "op_from_call", "tool_definitions", "secs",
     "SetAspect", "SetFit", "SetLook", "Fade", "SetLoudnorm", "SetCover",
-    "Trim", "CutEnds", "CutRange", "SetSpeed", "Join",
-    "AddMusic", "SetMusic", "SetOriginalAudio", "RemoveTrack",
-    "AddTitle", "AddCaptions", "CaptionsFromFile",
 ]
 
 MOODS: dict[str, str] = {"lofi": "Lo-fi", "chill": "Chill", "upbeat": "Upbeat",
@@ -252,9 +249,3 @@ class SetCover(Op):
 
     def view(self) -> dict[str, Any]:
         return {**self.args(), "at_s": secs(self.at_ms)}
-
-
-# The op classes live in small modules by concept; importing them registers them in OPS.
-from .ops_audio import AddMusic, RemoveTrack, SetMusic, SetOriginalAudio  # noqa: E402
-from .ops_text import AddCaptions, AddTitle, CaptionsFromFile  # noqa: E402
-from .ops_timeline import CutEnds, CutRange, Join, SetSpeed, Trim  # noqa: E402

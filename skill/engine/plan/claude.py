@@ -18,13 +18,13 @@ import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..draft import decode_draft, summarize
-from ..errors import ApiError, ConfigError, InputError, NetworkError, SkillError
-from ..redact import register_secret
-from ..templates import PROMPTS_DIR
-from .draftedit import Draft, PlanContext, total_ms
-from .ops import Op, op_from_call, secs, tool_definitions
-from .planner import Plan
+from ...draft import decode_draft, summarize
+from ...errors import ApiError, ConfigError, InputError, NetworkError, SkillError
+from ...redact import register_secret
+from ...templates import PROMPTS_DIR
+from ..ops import Op, op_from_call, secs, tool_definitions
+from ..ops.draftedit import Draft, PlanContext, total_ms
+from .types import Plan
 
 if TYPE_CHECKING:
     import anthropic

@@ -15,8 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .draftedit import AUDIO, Draft, MediaItem, PlanContext, total_ms, track
-from .ops import (
+from ..ops import (
     AddMusic,
     AddTitle,
     CaptionsFromFile,
@@ -34,9 +33,10 @@ from .ops import (
     SetOriginalAudio,
     SetSpeed,
 )
+from ..ops.draftedit import AUDIO, Draft, MediaItem, PlanContext, total_ms, track
 from .phrases import SLOT, Masked
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "planner.yaml"
+DATA = Path(__file__).resolve().parents[2] / "data" / "planner.yaml"
 _CONSUMED = "\x1f"
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 

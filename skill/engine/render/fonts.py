@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import ConfigError
+from ...errors import ConfigError
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 _MAX_SCAN = 4000

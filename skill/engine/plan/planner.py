@@ -15,29 +15,14 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import dataclass
-from typing import Protocol
 
-from ..errors import ApiError, NetworkError, SkillError
-from ..templates import render
-from .draftedit import Draft, PlanContext
-from .ops import Op
+from ...errors import ApiError, NetworkError, SkillError
+from ...templates import render
+from ..ops.draftedit import Draft, PlanContext
 from .phrases import mask, split_clauses
 from .rulebase import Clause, Env, State
 from .rules_av import extract
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The ops to apply, in order, and the fragments nobody could parse."""
-
-    ops: tuple[Op, ...] = ()
-    not_understood: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()      # rendered side remarks (e.g. Claude was unreachable)
-
-
-class Planner(Protocol):
-    def plan(self, instruction: str, draft: Draft, ctx: PlanContext) -> Plan: ...
+from .types import Plan, Planner
 
 
 class RulePlanner:
@@ -109,3 +94,7 @@ def describe_plan(plan: Plan, lang: str = "en") -> str:
     """The reply: exactly what was applied, then what could not be done locally."""
     return render("plan_reply", lang, applied=[op.describe(lang) for op in plan.ops],
                   unknown=list(plan.not_understood), notes=list(plan.notes))
+
+
+__all__ = ["HybridPlanner", "Plan", "Planner", "RulePlanner", "apply_plan", "default_planner",
+           "describe_plan"]

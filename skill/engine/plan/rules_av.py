@@ -8,7 +8,7 @@ from dataclasses import replace
 from re import Match
 from typing import Any
 
-from .ops import AddCaptions, AddTitle
+from ..ops import AddCaptions, AddTitle
 from .phrases import NUM, PERCENT, T_OPT, T, parse_num, percent, time_ms
 from .rulebase import Clause, Env, State, caption_file_op, vocab, words
 from .rules import (

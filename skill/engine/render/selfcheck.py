@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..draft import decode_draft
-from ..templates import render as say
+from ...draft import decode_draft
+from ...templates import render as say
 from . import filtergraph as fg
 from .probe import Probe, probe
 

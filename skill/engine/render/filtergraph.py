@@ -263,7 +263,7 @@ def master_audio(mix: str, label: str, samples: int, *, loudnorm: bool,
 
 def video_track_segments(draft: Any) -> list[Any]:
     """Segments of the draft's video track (``tt`` 0), in timeline order."""
-    from ..draft import VIDEO
+    from ...draft import VIDEO
 
     for track in draft.tracks:
         if track.type == VIDEO and track.segments:

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..backend import ProgressCb
-from ..draft import AUDIO, TEXT, Draft, decode_draft, track_label
-from ..errors import ConfigError, InputError
+from ...backend import ProgressCb
+from ...draft import AUDIO, TEXT, Draft, decode_draft, track_label
+from ...errors import ConfigError, InputError
 from . import filtergraph as fg
 from .cache import MUSIC_CACHE_BYTES, prune, touch
 from .ffmpeg import ffmpeg_exe, run_ffmpeg
@@ -312,7 +312,7 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
     Writes to ``<out>.partial`` and renames it on success, so an interrupted render
     never leaves a truncated ``out``. Cancelling stops ffmpeg and removes the partial.
     Previews given a ``proxy_dir`` read the half-size proxies of the video sources
-    (:mod:`skill.engine.proxy`) where they are ready; a clip that has none is read
+    (:mod:`skill.engine.render.proxy`) where they are ready; a clip that has none is read
     in full and (``make_proxies``) its proxy is started in the background afterwards.
     """
     t0 = time.monotonic()
@@ -336,7 +336,7 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
     if texts.strip():
         font = await asyncio.to_thread(find_font, texts)
         if has_cjk(texts) and not font.cjk:
-            from ..templates import render as say
+            from ...templates import render as say
 
             warnings.append(say("render_no_cjk_font", "en"))
     work_dir.mkdir(parents=True, exist_ok=True)

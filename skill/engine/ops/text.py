@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InputError
+from ...errors import InputError
+from .base import MAX_TEXT, MS_ARG, POSITION_ARG, Op, need_video, obj_schema, secs
 from .draftedit import (
     DEFAULT_TITLE_MS,
     TEXT,
@@ -16,7 +17,6 @@ from .draftedit import (
     remove_track,
     set_caption_cues,
 )
-from .ops import MAX_TEXT, MS_ARG, POSITION_ARG, Op, need_video, obj_schema, secs
 
 
 def _clear_span(segments: list[Seg], start: int, end: int) -> list[Seg]:

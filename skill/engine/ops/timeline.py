@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InputError
+from ...errors import InputError
+from .base import MS_ARG, Op, need_video, obj_schema, secs
 from .draftedit import (
     MAX_SPEED,
     MIN_SPEED,
@@ -25,7 +26,6 @@ from .draftedit import (
     track,
     video_segments,
 )
-from .ops import MS_ARG, Op, need_video, obj_schema, secs
 
 
 def _keep(draft: Draft, spans: list[tuple[int, int]], mapping: Callable[[int], int]) -> None:

@@ -9,7 +9,7 @@ decoding, cached by the source's path, size and mtime. Previews read it instead 
 the original; full renders never do.
 
 * :func:`start_background` (called when clips are uploaded) starts one detached,
-  idle-priority ``python -m skill.engine.proxy`` for the batch and returns at once —
+  idle-priority ``python -m skill.engine.render.proxy`` for the batch and returns at once —
   the command that uploaded can exit, the creator types the next instruction
   meanwhile. Builders queue on a per-folder slot, so one ffmpeg makes proxies at a time.
 * A preview (:func:`for_preview`) uses ready proxies; waits for one still being made
@@ -39,8 +39,8 @@ from pathlib import Path
 import structlog
 from filelock import FileLock, Timeout
 
-from ..backend import ProgressCb
-from ..errors import SkillError
+from ...backend import ProgressCb
+from ...errors import SkillError
 from .cache import PROXY_CACHE_BYTES, prune, remove_stale, touch
 from .ffmpeg import ffmpeg_exe, run_ffmpeg
 from .probe import Probe, probe
@@ -186,7 +186,7 @@ async def build(src: Path, p: Probe, proxy_dir: Path) -> Path | None:
 
 
 def tidy(proxy_dir: Path) -> None:
-    """Keep the proxy folder within :data:`~skill.engine.cache.PROXY_CACHE_BYTES` and
+    """Keep the proxy folder within :data:`~skill.engine.render.cache.PROXY_CACHE_BYTES` and
     drop what killed builders left behind (partial copies) and old lock files."""
     remove_stale(proxy_dir, ".*.partial.mp4", older_than_s=6 * 3600)
     remove_stale(proxy_dir, ".????????????????????.lock", older_than_s=7 * 86400)
@@ -216,7 +216,7 @@ def start_background(srcs: Sequence[Path], proxy_dir: Path) -> subprocess.Popen[
         # The builder needs no credentials: it gets none.
         env = {k: v for k, v in os.environ.items()
                if k not in ("NEMO_TOKEN", "ANTHROPIC_API_KEY", "NEMO_CLIENT_ID")}
-        root = str(Path(__file__).resolve().parents[2])  # the folder holding ``skill``
+        root = str(Path(__file__).resolve().parents[3])  # the folder holding ``skill``
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
         flags = 0
         if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
@@ -226,7 +226,7 @@ def start_background(srcs: Sequence[Path], proxy_dir: Path) -> subprocess.Popen[
         # Its own session and no inherited pipes: a host reading our stdout to EOF
         # must not wait for the builder, and Ctrl-C in the terminal must not stop it.
         proc = subprocess.Popen(
-            [sys.executable, "-m", "skill.engine.proxy", str(proxy_dir), *todo],
+            [sys.executable, "-m", "skill.engine.render.proxy", str(proxy_dir), *todo],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             close_fds=True, env=env, start_new_session=sys.platform != "win32",
             creationflags=flags)
@@ -367,10 +367,10 @@ def _lower_priority() -> None:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m skill.engine.proxy PROXY_DIR SRC...``: make those proxies, one after
+    """``python -m skill.engine.render.proxy PROXY_DIR SRC...``: make those proxies, one after
     another, at idle priority. Exit 1 if any could not be made."""
     if len(argv) < 2:
-        print("usage: python -m skill.engine.proxy PROXY_DIR SRC...", file=sys.stderr)
+        print("usage: python -m skill.engine.render.proxy PROXY_DIR SRC...", file=sys.stderr)
         return 2
     _lower_priority()
     proxy_dir, failed = Path(argv[0]), 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InputError
+from ...errors import InputError
+from .base import FADE_ARG, MOODS, MS_ARG, PCT_ARG, Op, need_video, obj_schema, secs
 from .draftedit import (
     AUDIO,
     DEFAULT_MUSIC_VOLUME,
@@ -20,7 +21,6 @@ from .draftedit import (
     track,
     video_segments,
 )
-from .ops import FADE_ARG, MOODS, MS_ARG, PCT_ARG, Op, need_video, obj_schema, secs
 
 
 def _music_settings(meta: dict[str, Any], volume_pct: int | None, fade_in_ms: int | None,

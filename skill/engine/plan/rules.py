@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from re import Match
 
-from .draftedit import CANVAS, canvas_for
-from .ops import CutEnds, CutRange, Trim
+from ..ops import CutEnds, CutRange, Trim
+from ..ops.draftedit import CANVAS, canvas_for
 from .phrases import NUM, T_OPT, T, parse_num, time_ms, unit_of
 from .rulebase import Clause, Env, State, vocab, words
 

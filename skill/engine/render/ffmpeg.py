@@ -16,8 +16,8 @@ from collections import deque
 from functools import lru_cache
 from pathlib import Path
 
-from ..backend import ProgressCb
-from ..errors import ConfigError, EngineError
+from ...backend import ProgressCb
+from ...errors import ConfigError, EngineError
 
 #: how many stderr lines an EngineError keeps
 STDERR_TAIL_LINES = 40

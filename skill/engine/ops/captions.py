@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
+from ...errors import InputError
 
 #: caption files are text; anything larger is not a caption file
 MAX_CAPTION_BYTES = 5 * 1024 * 1024
