@@ -245,3 +245,30 @@ def test_download_over_http(home: Path, tmp_path: Path, clip_cache: Path) -> Non
     assert seen[-1][0] == "download" and seen[-1][1] == seen[-1][2]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["got.mp4", "igedit-home", "served"]
 
+
+def test_render_cancelled_before_its_task_ran_is_handed_back_at_once(
+        home: Path, tmp_path: Path, clip_cache: Path) -> None:
+    """``aclose`` right after ``submit_render`` (the task never got to run): the job must
+    not stay ``processing`` under this process, or the next runner waits for the
+    heartbeat to go stale (20 s) before it may restart it."""
+    clip = make_clip(tmp_path / "clip.mp4", cache_dir=clip_cache)
+
+    async def submit_and_quit_at_once() -> RenderJob:
+        eng = LocalEngine(home)
+        await eng.upload([clip])
+        job = await eng.submit_render((await eng.state()).draft_raw, preview=True)
+        await eng.aclose()  # no await in between: the render task never started
+        return job
+
+    job = asyncio.run(submit_and_quit_at_once())
+    eng = LocalEngine(home)
+    row = eng.ws.db.get_job(job.id)
+    assert row is not None and (row.status, row.worker_id, row.heartbeat) == ("pending", None, None)
+
+    async def claim() -> bool:
+        try:
+            return eng.ws.jobs.start(job.id)   # claimable now, not after stale_s
+        finally:
+            await eng.aclose()
+
+    assert asyncio.run(claim()) is True

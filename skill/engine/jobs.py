@@ -155,13 +155,22 @@ class JobRunner:
                 await self.sleep(self.poll_s)
 
     async def aclose(self) -> None:
-        """Cancel this runner's renders; their jobs go back to pending for a restart."""
-        tasks = [t for t in self._tasks.values() if not t.done()]
-        for task in tasks:
+        """Cancel this runner's renders; their jobs go back to pending for a restart.
+
+        A task cancelled before it ever ran never reaches ``_run``'s own release, so
+        every job cancelled here is handed back explicitly (a no-op for a job that
+        finished or was already released: ``release_job`` only touches a job that is
+        still ``processing`` under this worker).
+        """
+        running = {job_id: t for job_id, t in self._tasks.items() if not t.done()}
+        for task in running.values():
             task.cancel()
-        for task in tasks:
+        for task in running.values():
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        me = worker_id()
+        for job_id in running:
+            self.db.release_job(job_id, me)
         self._tasks.clear()
 
     # -- the render itself --------------------------------------------------------
