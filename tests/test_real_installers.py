@@ -8,6 +8,7 @@ each host's environment markers. Both what ``igedit doctor`` prints and the
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import sys
 from collections.abc import Iterator
@@ -194,3 +195,17 @@ def test_clawhub_lists_igedit_and_igedit_reports_clawhub(
         assert igedit.doctor(home=home, cwd=cwd) == ("clawhub", f"clawhub-workspace ({origin})")
     igedit("credits", "--backend", "cloud", home=home, cwd=deeper)
     assert igedit.platforms_sent() == {"clawhub"}
+
+
+def test_skill_md_line_as_claude_code_fills_it_in(igedit: Runner, skills_home: Path,
+                                                  elsewhere: Path) -> None:
+    """Claude Code substitutes ``${CLAUDE_SKILL_DIR}`` with the folder it loaded SKILL.md from."""
+    folder = skills_home / ".claude" / "skills" / NAME
+    text = (folder / "SKILL.md").read_text(encoding="utf-8")
+    placeholder = '--skill-dir "${CLAUDE_SKILL_DIR}"'
+    assert placeholder in text
+    filled = shlex.split(placeholder.replace("${CLAUDE_SKILL_DIR}", str(folder)))
+    out = igedit("doctor", *filled, home=skills_home, cwd=elsewhere)
+    assert (out.line("platform"), out.line("platform_rule")) == (
+        "claude-code", f"skill-dir ({folder})")
+    assert out.line("skill_dir") == str(folder)
