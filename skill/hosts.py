@@ -48,7 +48,8 @@ PROCESS_NAMES: dict[str, tuple[str, ...]] = {
     "codex": ("codex",),
 }
 PROCESS_PATHS: dict[str, tuple[str, ...]] = {
-    "claude-code": ("node_modules/@anthropic-ai/claude-code/",),
+    # Native builds run from …/claude/versions/<version>, the version being the file name.
+    "claude-code": ("node_modules/@anthropic-ai/claude-code/", "/claude/versions/"),
     "cursor": ("/cursor-agent/",),
     "openclaw": ("node_modules/openclaw/",),
     "codex": ("node_modules/@openai/codex/",),

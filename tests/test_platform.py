@@ -108,6 +108,8 @@ def test_env_hosts(env: dict[str, str], expected: dict[str, str]) -> None:
     (Proc(10, "claude", ("claude",)), "claude-code"),
     (Proc(10, "node", ("node", "/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js")),
      "claude-code"),
+    (Proc(10, "2.1.128", ("claude", "--resume")), "claude-code"),  # native build's comm
+    (Proc(10, "2.1.128", ("/home/u/.local/share/claude/versions/2.1.128",)), "claude-code"),
     (Proc(10, "cursor-agent", ("/home/u/.local/bin/cursor-agent",)), "cursor"),
     (Proc(10, "node", ("/home/u/.local/share/cursor-agent/versions/1/node", "index.js")),
      "cursor"),
