@@ -29,12 +29,16 @@ def api_base() -> str:
     return (os.environ.get("NEMO_API_URL") or DEFAULT_API).rstrip("/")
 
 
-def cloud_reachable(base: str | None = None, timeout: float = 3.0) -> bool:
-    """True when anything answers HTTP at the API base (any status counts)."""
+def cloud_reachable(base: str | None = None, timeout: float = 3.0,
+                    headers: dict[str, str] | None = None) -> bool:
+    """True when anything answers HTTP at the API base (any status counts).
+
+    ``headers``: the attribution headers, when the caller has the manifest at hand.
+    """
     import httpx
 
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        with httpx.Client(timeout=timeout, follow_redirects=False, headers=headers) as client:
             client.get(f"{base or api_base()}/api/credits/balance/simple")
     except httpx.HTTPError:
         return False

@@ -7,7 +7,7 @@ holds the SKILL.md we read is also what install-platform detection looks at.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
-from .platform import detect_platform
+from .platform import Decision, decide
 
 SKILL_FILE = "SKILL.md"
 
@@ -28,6 +28,7 @@ class Manifest:
     path: Path
     platform: str
     data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    platform_rule: str = ""  # which detection rule decided ``platform`` and what it saw
 
     @property
     def skill_dir(self) -> Path:
@@ -122,13 +123,39 @@ def _line_of(block: str, key: str) -> int:
 
 
 def load_manifest(skill_dir: str | os.PathLike[str] | None = None) -> Manifest:
-    """Read ``SKILL.md`` from the skill folder and detect the install platform."""
-    return _load(str(find_skill_dir(skill_dir)), os.environ.get("SKILL_SOURCE", ""),
-                 os.environ.get("HOME", ""))
+    """Read ``SKILL.md`` from the skill folder and decide the install platform."""
+    folder = str(find_skill_dir(skill_dir))
+    m = _load(folder)
+    decision = _decide(folder, m.name, _platform_inputs())
+    return replace(m, platform=decision.platform, platform_rule=decision.describe())
+
+
+# What the platform rules read besides the folder; a change in any of them decides anew.
+_INPUT_VARS = ("SKILL_SOURCE", "HOME", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "CLAWHUB_WORKDIR",
+               "CLAWDHUB_WORKDIR")
+
+
+def _platform_inputs() -> tuple[tuple[str, str], ...]:
+    from .hosts import ENV_MARKERS
+
+    names = sorted({*_INPUT_VARS, *(m.var for m in ENV_MARKERS)})
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = ""
+    return (("cwd", cwd), *((n, os.environ.get(n, "")) for n in names))
+
+
+@lru_cache(maxsize=16)
+def _decide(folder: str, name: str, inputs: tuple[tuple[str, str], ...]) -> Decision:
+    values = dict(inputs)
+    env = {k: v for k, v in inputs if k != "cwd" and v}
+    cwd = Path(values["cwd"]) if values.get("cwd") else Path(folder)
+    return decide(Path(folder), name=name, env=env, cwd=cwd)
 
 
 @lru_cache(maxsize=8)
-def _load(skill_dir: str, _source: str, _home: str) -> Manifest:
+def _load(skill_dir: str) -> Manifest:
     path = Path(skill_dir) / SKILL_FILE
     try:
         text = path.read_text(encoding="utf-8")
@@ -140,4 +167,4 @@ def _load(skill_dir: str, _source: str, _home: str) -> Manifest:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read SKILL.md ({exc.strerror})",
                           key="error_manifest", file=str(path), line=0) from exc
-    return parse_manifest(text, path, detect_platform(Path(skill_dir)))
+    return parse_manifest(text, path)

@@ -52,6 +52,11 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for var in ("NEMO_TOKEN", "NEMO_API_URL", "NEMO_CLIENT_ID", "SKILL_SOURCE",
                 "ANTHROPIC_API_KEY", "IGEDIT_BACKEND"):
         monkeypatch.delenv(var, raising=False)
+    # Attribution (issue 15): the markers of the agent host running the suite stay out.
+    from skill.hosts import ENV_MARKERS
+
+    for marker in ENV_MARKERS:
+        monkeypatch.delenv(marker.var, raising=False)
     # Unreachable by construction: auto must fall back to local without waiting.
     monkeypatch.setenv("NEMO_API_URL", "http://127.0.0.1:9")
     # No background proxy builders behind every upload in the suite: tests/test_proxy.py

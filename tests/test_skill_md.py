@@ -52,3 +52,11 @@ def test_every_command_named_exists() -> None:
 
 def test_body_never_tells_the_agent_to_use_raw_http() -> None:
     assert "curl" not in BODY and "/api/" not in BODY and "Bearer" not in BODY
+
+
+def test_commands_pass_the_skill_folder_where_the_host_fills_it_in() -> None:
+    """Claude Code substitutes ${CLAUDE_SKILL_DIR} in skill text (its skills docs); the
+    rule sits in one place and the command table stays as simple as before."""
+    assert BODY.count('--skill-dir "${CLAUDE_SKILL_DIR}"') == 2  # the rule and its example
+    table = BODY.split("## What the user says", 1)[1].split("## Passing files", 1)[0]
+    assert "--skill-dir" not in table

@@ -112,8 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if getattr(args, "home", None):
         os.environ["IGEDIT_HOME"] = os.path.abspath(os.path.expanduser(args.home))
-    if getattr(args, "skill_dir", None):
-        os.environ["IGEDIT_SKILL_DIR"] = os.path.abspath(os.path.expanduser(args.skill_dir))
+    skill_dir = getattr(args, "skill_dir", None)
+    # SKILL.md passes --skill-dir "${CLAUDE_SKILL_DIR}": hosts that do not fill it in leave
+    # it empty (a shell) or as written (no shell); both mean "not given".
+    if skill_dir and "${" not in skill_dir:
+        os.environ["IGEDIT_SKILL_DIR"] = os.path.abspath(os.path.expanduser(skill_dir))
     from . import logs
 
     logs.configure(verbose=bool(getattr(args, "verbose", False)))

@@ -26,6 +26,7 @@ def doctor(args: argparse.Namespace) -> int:
     store = Store()
     p.line(f"skill: {m.name} {m.version}")
     p.line(f"platform: {m.platform}")
+    p.line(f"platform_rule: {m.platform_rule}")
     p.line(f"skill_dir: {m.skill_dir}")
     p.line(f"home: {store.home}")
     try:
@@ -66,7 +67,7 @@ def doctor(args: argparse.Namespace) -> int:
         writable = False
     check("home", writable, "writable" if writable else "not writable", "doctor_hint_home")
     p.line(f"previews: {_proxies(store.home / 'proxies')}")
-    reachable = cloud_reachable(api_base(), timeout=3.0)
+    reachable = cloud_reachable(api_base(), timeout=3.0, headers=m.headers())
     # The cloud being unreachable is not fatal: the local engine works offline.
     check("cloud", reachable, "reachable" if reachable else "unreachable", "doctor_hint_cloud",
           fatal=False)
