@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("shared", ("skill", "skill.errors", "skill.lang", "skill.templates", "skill.replies",
                 "skill.redact", "skill.media", "skill.store", "skill.draft", "skill.events",
                 "skill.backend", "skill.filetokens", "skill.platform", "skill.manifest",
-                "skill.gui_table")),
+                "skill.gui_table", "skill.hosts", "skill.proctree")),
     ("backends", ("skill.cloud", "skill.engine")),
     ("host", ("skill.runtime", "skill.exporter", "skill.backends", "skill.gui",
               "skill.intents", "skill.install")),
