@@ -31,7 +31,7 @@ def clip_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def base(home: Path) -> Iterator[str]:
-    app = create_app(home, max_queued_renders=2, max_parallel_renders=1)
+    app = create_app(home, max_queued_renders=2, max_session_renders=1, max_parallel_renders=1)
     with serve_in_thread(app) as url:
         yield url
 
@@ -214,7 +214,9 @@ def test_one_render_per_session_a_small_queue_and_cancel(base: str, tmp_path: Pa
         assert submit(a, sid_a, draft_a, "render_a1").json()["code"] == 0
         again = submit(a, sid_a, draft_a, "render_a2")
         assert again.status_code == 429
-        assert again.json()["message"].startswith("This session is already rendering (render_a1)")
+        assert again.json()["message"].startswith(
+            "This session already has a render running (render_a1). Wait for it to finish, or "
+            "cancel it (POST /api/render/proxy/lambda/render_a1/cancel")
         assert submit(b, sid_b, draft_b, "render_b1").json()["code"] == 0  # queued
         full = submit(cc, sid_c, draft_c, "render_c1")
         assert full.status_code == 503
@@ -250,3 +252,23 @@ def test_one_render_per_session_a_small_queue_and_cancel(base: str, tmp_path: Pa
     wait_for(lambda: not ffmpeg_children("render_a3"), timeout=15)
     renders = home / "renders"
     assert not any(p.name.startswith("render_") for p in renders.glob("*.mp4"))
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find ffmpeg")
+def test_with_default_limits_a_sessions_renders_wait_their_turn(home: Path,
+                                                               tmp_path: Path) -> None:
+    still = still_image(tmp_path / "still.png", size="1080x1920")
+    with serve_in_thread(create_app(home)) as url, authed(url) as c:
+        sid, draft = long_session(c, still)
+        for i in range(3):
+            assert submit(c, sid, draft, f"render_s{i}").json()["code"] == 0
+        fourth = submit(c, sid, draft, "render_s3")
+        assert fourth.status_code == 429
+        assert fourth.json()["message"].startswith(
+            "This session already has 3 renders waiting or running (render_s0).")
+        wait_for(lambda: ffmpeg_children("render_s0"))
+        assert ffmpeg_children("render_s1") == [] and ffmpeg_children("render_s2") == []
+        for i in range(3):
+            assert c.post(f"/api/render/proxy/lambda/render_s{i}/cancel").json()["data"][
+                "status"] == "cancelled"
+    wait_for(lambda: not any(ffmpeg_children(f"render_s{i}") for i in range(3)), timeout=15)

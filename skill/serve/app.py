@@ -25,8 +25,9 @@ Safe on a desktop (see ``docs/reliability.md``, "igedit serve under attack"):
 * upload-by-URL reaches public addresses only (:mod:`skill.engine.safeurl`);
 * limits: JSON bodies (:data:`MAX_JSON_BYTES`), files per request
   (:data:`MAX_REQUEST_BYTES`), URLs per request, image pixels, render length, one
-  render per session and :data:`MAX_QUEUED_RENDERS` for the whole server, of which
-  :data:`MAX_PARALLEL_RENDERS` run at once; ``POST /api/render/proxy/lambda/{id}/cancel``
+  render running at a time (:data:`MAX_PARALLEL_RENDERS`), at most
+  :data:`MAX_SESSION_RENDERS` waiting per session and :data:`MAX_QUEUED_RENDERS` on
+  the whole server; ``POST /api/render/proxy/lambda/{id}/cancel``
   stops one.
 """
 
@@ -76,9 +77,12 @@ MAX_JSON_BYTES = 1024 * 1024
 MAX_REQUEST_BYTES = 1024 * 1024 * 1024
 #: links per upload-by-URL request
 MAX_URLS = 10
-#: renders waiting or running on the whole server (one per session); more get 503
-MAX_QUEUED_RENDERS = 4
-#: renders running at once (the others wait their turn)
+#: renders waiting or running for one session (a 4th is refused with 429): several
+#: terminals may export the same project, but a script cannot pile up renders
+MAX_SESSION_RENDERS = 3
+#: renders waiting or running on the whole server; more get 503
+MAX_QUEUED_RENDERS = 6
+#: renders running at once; the others wait their turn (so one at a time per session)
 MAX_PARALLEL_RENDERS = 1
 
 
@@ -112,6 +116,7 @@ class Server:
                  max_request_bytes: int = MAX_REQUEST_BYTES,
                  max_json_bytes: int = MAX_JSON_BYTES,
                  max_queued_renders: int = MAX_QUEUED_RENDERS,
+                 max_session_renders: int = MAX_SESSION_RENDERS,
                  max_parallel_renders: int = MAX_PARALLEL_RENDERS,
                  url_policy: UrlPolicy | None = None) -> None:
         self.ws = workspace or Workspace(home)
@@ -120,6 +125,7 @@ class Server:
         self.max_request_bytes = max_request_bytes
         self.max_json_bytes = max_json_bytes
         self.max_queued_renders = max_queued_renders
+        self.max_session_renders = max_session_renders
         self.ws.jobs.max_parallel = max_parallel_renders
         self.url_policy = url_policy or UrlPolicy.from_env()
 
@@ -328,8 +334,9 @@ class Server:
         except InputError as exc:
             return fail(4001, render(exc.key, "en", **exc.ctx))
         busy = self.ws.db.active_jobs(session_id=sid)
-        if busy:
-            return fail(429, render("serve_render_busy", "en", job=busy[0].id), status=429)
+        if len(busy) >= self.max_session_renders:
+            return fail(429, render("serve_render_busy", "en", job=busy[0].id,
+                                    limit=self.max_session_renders), status=429)
         if len(self.ws.db.active_jobs(exclude_owner=LOCAL_OWNER)) >= self.max_queued_renders:
             return fail(503, render("serve_render_queue_full", "en",
                                     limit=self.max_queued_renders), status=503)
@@ -441,7 +448,8 @@ def create_app(home: Path, *, token_ttl_s: int = DEFAULT_TTL_S,
     ``allow_private_urls`` lets upload-by-URL reach private networks (or
     ``IGEDIT_ALLOW_PRIVATE_URLS=1``); ``url_policy`` injects the whole URL policy
     (tests: resolver and dialer). ``limits``: ``max_request_bytes``,
-    ``max_json_bytes``, ``max_queued_renders``, ``max_parallel_renders``.
+    ``max_json_bytes``, ``max_queued_renders``, ``max_session_renders``,
+    ``max_parallel_renders``.
     """
     policy = url_policy or UrlPolicy.from_env(allow_private=allow_private_urls)
     s = Server(Path(home), token_ttl_s=token_ttl_s, workspace=workspace,
