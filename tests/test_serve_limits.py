@@ -272,3 +272,38 @@ def test_with_default_limits_a_sessions_renders_wait_their_turn(home: Path,
             assert c.post(f"/api/render/proxy/lambda/render_s{i}/cancel").json()["data"][
                 "status"] == "cancelled"
     wait_for(lambda: not any(ffmpeg_children(f"render_s{i}") for i in range(3)), timeout=15)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find ffmpeg")
+def test_the_cloud_client_cancels_a_render_on_serve(tmp_path: Path, home: Path) -> None:
+    import asyncio
+
+    from skill.backend import RenderJob
+    from skill.cloud import CloudBackend
+    from skill.manifest import load_manifest
+    from skill.store import Store
+
+    still = still_image(tmp_path / "still.png", size="1080x1920")
+
+    async def go(base: str) -> tuple[bool, bool, str]:
+        cloud = CloudBackend(httpx.AsyncClient(timeout=30), Store(), load_manifest(),
+                             base_url=base)
+        try:
+            await cloud.ready("en")
+            await cloud.upload([still])
+            st = await cloud.state()
+            draft = st.draft_raw
+            draft["t"][0]["sg"][0]["d"] = 900_000
+            job = await cloud.submit_render(draft)
+            await asyncio.to_thread(wait_for, lambda: ffmpeg_children(job.id))
+            stopped = await cloud.cancel_render(job)
+            unknown = await cloud.cancel_render(RenderJob("render_404", "", "cloud"))
+            status = await cloud.render_status(job)
+            await asyncio.to_thread(wait_for, lambda: not ffmpeg_children(job.id), 15)
+            return stopped, unknown, status.status
+        finally:
+            await cloud.aclose()
+
+    with serve_in_thread(create_app(tmp_path / "server-home")) as base:
+        stopped, unknown, status = asyncio.run(go(base))
+    assert (stopped, unknown, status) == (True, False, "cancelled")
