@@ -24,7 +24,7 @@ NoticeCb = Callable[[str, dict[str, Any]], None]
 #: sleeper injected into backends so tests never wait for real.
 Sleeper = Callable[[float], Awaitable[None]]
 
-RenderStatusName = Literal["pending", "processing", "completed", "failed"]
+RenderStatusName = Literal["pending", "processing", "completed", "failed", "cancelled"]
 
 SUPPORTED_EXTENSIONS = (
     "mp4", "mov", "avi", "webm", "mkv", "jpg", "jpeg", "png", "gif", "webp",

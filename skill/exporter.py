@@ -161,6 +161,9 @@ class Exporter:
             self._record(job, dest, force, draft_raw, attempt)
 
         status = await self._wait(job)
+        if status.status == "cancelled":
+            self._forget(job.id)
+            raise RenderError("render cancelled", key="export_was_cancelled", job=job.id)
         if status.status != "completed" and attempt < 2 and draft_raw:
             log.info("render.retry", job=job.id, detail=status.detail)
             self.rt.say_key("export_retrying")
@@ -182,6 +185,26 @@ class Exporter:
                             text=render("export_done", self.rt.lang, path=str(saved),
                                         size=human_size(size), preview=job.preview),
                             data={"bytes": size}))
+
+    async def cancel(self) -> None:
+        """``igedit export --cancel``: stop every pending export of this backend (its
+        render is cancelled where the backend can: the local engine kills ffmpeg) and
+        forget it, so ``--resume`` no longer offers it."""
+        pending = self.pending()
+        if not pending:
+            self.rt.say_key("export_nothing_pending", kind="text")
+            return
+        stopped = 0
+        for job_id, rec in pending:
+            job = RenderJob(id=job_id, session_id=str(rec.get("session_id", "")),
+                            backend=self.backend.name, preview=bool(rec.get("preview")))
+            cancel = getattr(self.backend, "cancel_render", None)
+            if cancel is not None:
+                with contextlib.suppress(InputError):
+                    stopped += bool(await cancel(job))
+            self._forget(job_id)
+        self.rt.say_key("export_cancelled", kind="text", jobs=len(pending), stopped=stopped,
+                        dest=str(pending[-1][1].get("dest") or ""))
 
     async def _download(self, url: str, dest: Path, *, force: bool) -> Path:
         """Download into a private staging folder beside ``dest``, then place the files.

@@ -1,6 +1,6 @@
 """One redaction filter for everything printed or logged.
 
-Removes tokens (``nmv_…``, ``clm_…``, ``Bearer …``, ``sk-ant-…``, the value of
+Removes tokens (``nmv_…``, ``clm_…``, ``Bearer <token-shaped>``, ``sk-ant-…``, the value of
 ``NEMO_TOKEN`` and any secret registered at run time) and replaces raw JSON with a
 short placeholder, so neither ever reaches the user or a log file.
 """
@@ -15,12 +15,20 @@ _SECRETS: set[str] = set()
 MASK = "[redacted]"
 JSON_MASK = "[details hidden]"
 
+#: a token-shaped word: 8+ characters of the token alphabet with a digit or one of
+#: ``_-.=+/~:`` in it, or 20+ letters (random base64 without digits is rare but
+#: possible); ordinary words ("Grylls", "of") are neither
+_TOKEN = (r"(?:(?=[A-Za-z0-9_\-.=:+/~]*[0-9_\-.=:+/~])[A-Za-z0-9_\-.=:+/~]{8,}"
+          r"|[A-Za-z]{20,})")
+
 _PATTERNS = [
     re.compile(r"\b(?:nmv|clm)_[A-Za-z0-9_\-\.]{4,}"),
     re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{6,}"),
-    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9_\-\.=:+/]{4,}"),
+    # "Bearer <token>": only a token-shaped word (see _TOKEN), so a title such as
+    # "Bearer Grylls tour" survives
+    re.compile(r"(?i)\bbearer\s+" + _TOKEN),
     re.compile(r"(?i)(\bNEMO_TOKEN\s*[=:]\s*)\S+"),
-    re.compile(r"(?i)(\"?(?:token|access_token|claim_token|api_key|authorization)\"?\s*[:=]\s*\"?)[^\s\",}]{4,}"),
+    re.compile(r"(?i)(\"?(?:token|access_token|claim_token|api_key|authorization)\"?\s*[:=]\s*\"?)" + _TOKEN),
 ]
 
 

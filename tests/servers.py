@@ -10,7 +10,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import uvicorn
@@ -28,12 +28,19 @@ class _Server(uvicorn.Server):
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
-    """Yield the base URL (``http://127.0.0.1:<port>``) while ``app`` is being served."""
+def serve_in_thread(app: Any, port: int | None = None, *,
+                    config: Callable[..., uvicorn.Config] | None = None) -> Iterator[str]:
+    """Yield the base URL (``http://127.0.0.1:<port>``) while ``app`` is being served.
+
+    ``config(app, host, port, **kw)`` builds the uvicorn configuration (e.g.
+    ``skill.serve.uvi.server_config``, the one ``igedit serve`` runs with)."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off", timeout_graceful_shutdown=1)
-    server = _Server(config)
+    if config is not None:
+        conf = config(app, "127.0.0.1", port, timeout_graceful_shutdown=1)
+    else:
+        conf = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                              lifespan="off", timeout_graceful_shutdown=1)
+    server = _Server(conf)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

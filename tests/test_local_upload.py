@@ -101,7 +101,9 @@ def test_bad_uploads_are_refused_and_change_nothing(
     assert not decode_draft(st.draft_raw).ready
 
 
-def test_url_upload_downloads_into_media(home: Path, tmp_path: Path, clip_cache: Path) -> None:
+def test_url_upload_downloads_into_media(home: Path, tmp_path: Path, clip_cache: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IGEDIT_ALLOW_PRIVATE_URLS", "1")  # the file server is on loopback
     served = tmp_path / "served"
     served.mkdir()
     make_clip(served / "remote.mp4", cache_dir=clip_cache)
@@ -127,7 +129,8 @@ def test_url_upload_downloads_into_media(home: Path, tmp_path: Path, clip_cache:
     assert st.draft.ready
 
 
-def test_url_upload_offline_says_so(home: Path) -> None:
+def test_url_upload_offline_says_so(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IGEDIT_ALLOW_PRIVATE_URLS", "1")  # reach the closed loopback port
     async def go() -> NetworkError:
         eng = LocalEngine(home)
         with pytest.raises(NetworkError) as err:

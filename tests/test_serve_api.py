@@ -249,7 +249,7 @@ def test_render_refuses_foreign_files_empty_drafts_and_odd_ids(base: str) -> Non
         r = c.post("/api/render/proxy/lambda", json={"id": "render_1", "sessionId": sid,
                                                      "draft": foreign})
         assert r.json()["code"] == 4001
-        assert "not uploaded to this session" in r.json()["message"]
+        assert "not one of this session's uploads" in r.json()["message"]
         r = c.post("/api/render/proxy/lambda", json={"id": "render_2", "sessionId": sid,
                                                      "draft": {"t": []}})
         assert r.status_code == 400
@@ -262,12 +262,15 @@ def test_render_refuses_foreign_files_empty_drafts_and_odd_ids(base: str) -> Non
         assert c.get("/api/render/proxy/lambda/render_1").status_code == 404
 
 
-def test_upload_by_url_is_downloaded_by_the_server(base: str, tmp_path: Path,
+def test_upload_by_url_is_downloaded_by_the_server(home: Path, tmp_path: Path,
                                                    clip_cache: Path) -> None:
     served = tmp_path / "served"
     served.mkdir()
     make_clip(served / "remote.mp4", cache_dir=clip_cache)
-    with serve_in_thread(file_server(served)) as files, authed(base) as c:
+    # the file server is on loopback: the private-network switch lets it through
+    app = create_app(home, allow_private_urls=True)
+    with serve_in_thread(file_server(served)) as files, serve_in_thread(app) as base, \
+            authed(base) as c:
         sid = new_session(c)
         r = c.post(f"/api/upload-video/{APP}/me/{sid}",
                    json={"urls": [f"{files}/files/remote.mp4"], "source_type": "url"})

@@ -416,6 +416,15 @@ class CloudBackend:
                 status = RenderStatus("completed", status.progress, url, status.detail)
         return status
 
+    async def cancel_render(self, job: RenderJob) -> bool:
+        """Ask the server to cancel the render (``igedit serve`` has the route; an API
+        without it answers an error, and the job is only forgotten locally)."""
+        try:
+            data = await self._call("POST", f"/api/render/proxy/lambda/{quote(job.id)}/cancel")
+        except SkillError:
+            return False
+        return isinstance(data, dict) and data.get("status") == "cancelled"
+
     async def wait_render(self, job: RenderJob, *, progress: ProgressCb | None = None,
                           notice: NoticeCb | None = None,
                           max_wait: float = MAX_RENDER_WAIT_S) -> RenderStatus:
@@ -440,7 +449,7 @@ class CloudBackend:
             planner.observe(self.clock(), status.progress)
             if progress is not None and status.progress is not None:
                 progress("render", status.progress, 100.0)
-            if status.status in ("completed", "failed"):
+            if status.status in ("completed", "failed", "cancelled"):
                 log.info("cloud.render_done", job_id=job.id, status=status.status,
                          looks=planner.looks)
                 return status

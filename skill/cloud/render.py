@@ -31,8 +31,8 @@ ETA_MARGIN = 0.5
 _STATUS_WORDS: dict[str, RenderStatusName] = {
     "completed": "completed", "complete": "completed", "done": "completed",
     "success": "completed", "succeeded": "completed", "finished": "completed",
-    "failed": "failed", "failure": "failed", "error": "failed", "cancelled": "failed",
-    "canceled": "failed", "pending": "pending", "queued": "pending", "waiting": "pending",
+    "failed": "failed", "failure": "failed", "error": "failed", "cancelled": "cancelled",
+    "canceled": "cancelled", "pending": "pending", "queued": "pending", "waiting": "pending",
     "processing": "processing", "running": "processing", "rendering": "processing",
     "in_progress": "processing",
 }
@@ -74,7 +74,7 @@ def parse_status(obj: Any) -> RenderStatus:
     detail = obj.get("error") or obj.get("message") or obj.get("errorMessage") or ""
     if isinstance(detail, Mapping):
         detail = detail.get("message") or ""
-    return RenderStatus(status, progress, url, str(detail) if status == "failed" else "")
+    return RenderStatus(status, progress, url, str(detail) if status in ("failed", "cancelled") else "")
 
 
 @dataclass

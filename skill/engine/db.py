@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     owner      TEXT NOT NULL,
     draft      TEXT NOT NULL,
     preview    INTEGER NOT NULL DEFAULT 0,
-    status     TEXT NOT NULL,              -- pending | processing | completed | failed
+    status     TEXT NOT NULL,              -- pending | processing | completed | failed | cancelled
     progress   REAL NOT NULL DEFAULT 0,
     output     TEXT NOT NULL DEFAULT '',
     cover      TEXT NOT NULL DEFAULT '',
@@ -431,7 +431,8 @@ class EngineDB:
         with self._tx(write=True) as c:
             cur = c.execute("UPDATE jobs SET status = ?, output = ?, cover = ?, error = ?,"
                             " progress = CASE WHEN ? = 'completed' THEN 100 ELSE progress END,"
-                            " heartbeat = NULL, updated = ? WHERE id = ? AND worker_id = ?",
+                            " heartbeat = NULL, updated = ? WHERE id = ? AND worker_id = ?"
+                            " AND status != 'cancelled'",
                             (status, output, cover, error, status, now, job_id, worker_id))
         return cur.rowcount == 1
 
@@ -441,6 +442,32 @@ class EngineDB:
             c.execute("UPDATE jobs SET status = 'pending', worker_id = NULL, worker_pid = NULL,"
                       " heartbeat = NULL, updated = ? WHERE id = ? AND worker_id = ? AND"
                       " status = 'processing'", (time.time(), job_id, worker_id))
+
+    def cancel_job(self, job_id: str, error: str = "cancelled") -> JobRow | None:
+        """Mark a pending or processing job ``cancelled`` (atomically; a finished job is
+        left as it is). Its worker notices at its next heartbeat and stops ffmpeg.
+        Returns the row as it is now, or None for an unknown id."""
+        with self._tx(write=True) as c:
+            c.execute("UPDATE jobs SET status = 'cancelled', error = ?, heartbeat = NULL,"
+                      " updated = ? WHERE id = ? AND status IN ('pending', 'processing')",
+                      (error, time.time(), job_id))
+            row = c.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _job(row) if row else None
+
+    def active_jobs(self, *, session_id: str | None = None,
+                    exclude_owner: str | None = None) -> list[JobRow]:
+        """Jobs still pending or processing (of one session, or all but one owner's)."""
+        sql = "SELECT * FROM jobs WHERE status IN ('pending', 'processing')"
+        args: list[Any] = []
+        if session_id is not None:
+            sql += " AND session_id = ?"
+            args.append(session_id)
+        if exclude_owner is not None:
+            sql += " AND owner != ?"
+            args.append(exclude_owner)
+        with self._tx() as c:
+            rows = c.execute(sql + " ORDER BY created", args).fetchall()
+        return [_job(r) for r in rows]
 
     def mark_job(self, job_id: str, **fields: Any) -> None:
         """Set columns directly (tests and maintenance; not used on the hot path)."""

@@ -25,12 +25,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from ..backend import MAX_UPLOAD_BYTES, ProgressCb
-from ..errors import InputError, NetworkError
+from ..errors import InputError
 from ..media import KIND_BY_EXT, human_size, validate_file
 from .db import EngineDB, MediaRow
 
 if TYPE_CHECKING:
     import httpx
+
+    from .safeurl import UrlPolicy
 
 CHUNK = 1024 * 1024
 
@@ -75,6 +77,8 @@ async def describe(path: Path, kind: str, sha: str, name: str) -> MediaRow:
         return MediaRow(sha, str(path), name, kind, size)
     from .render.probe import probe  # PyAV underneath: imported only when needed
 
+    if kind == "image":
+        _check_pixels(path, name)
     try:
         facts: Any = await asyncio.to_thread(probe, path)
     except Exception as exc:  # PyAV/ffmpeg errors of any kind mean "cannot decode"
@@ -91,6 +95,18 @@ async def describe(path: Path, kind: str, sha: str, name: str) -> MediaRow:
         width=int(width) if width else None, height=int(height) if height else None,
         has_audio=bool(getattr(facts, "has_audio", False)),
     )
+
+
+def _check_pixels(path: Path, name: str) -> None:
+    """Refuse an image above the pixel cap from its header, before anything decodes it."""
+    from .imagesize import MAX_IMAGE_PIXELS, file_image_size
+
+    size = file_image_size(path)
+    if size is not None and size[0] * size[1] > MAX_IMAGE_PIXELS:
+        w, h = size
+        raise InputError(f"{name}: {w}x{h} is above the pixel cap", key="image_too_many_pixels",
+                         file=name, width=w, height=h, mp=round(w * h / 1e6, 1),
+                         cap=MAX_IMAGE_PIXELS // 1_000_000, code=4001)
 
 
 async def ingest_local(db: EngineDB, source: str | os.PathLike[str],
@@ -159,20 +175,25 @@ def _url_name(url: str, content_type: str) -> str:
     return name
 
 
-async def download_url(db: EngineDB, client: httpx.AsyncClient, url: str, media_dir: Path, *,
-                       progress: ProgressCb | None = None,
-                       max_bytes: int = MAX_UPLOAD_BYTES) -> MediaRow:
-    """Stream an http(s) URL into ``media_dir`` (size-limited, hashed on the fly)."""
-    import httpx
+async def download_url(db: EngineDB, client: httpx.AsyncClient | None, url: str,
+                       media_dir: Path, *, progress: ProgressCb | None = None,
+                       max_bytes: int = MAX_UPLOAD_BYTES,
+                       policy: UrlPolicy | None = None) -> MediaRow:
+    """Stream an http(s) URL into ``media_dir`` (size-limited, hashed on the fly).
 
+    The fetch goes through :mod:`skill.engine.safeurl` (public addresses only unless
+    ``policy`` allows private ones; every redirect checked; the connection pinned to
+    the checked address). ``client`` is no longer used for the fetch itself: each hop
+    gets a client pinned to its address.
+    """
+    from .safeurl import UrlPolicy, open_url
+
+    del client
+    policy = policy or UrlPolicy.from_env()
     tmp = temp_path(media_dir)
-    host = urlsplit(url).hostname or url
     digest = hashlib.sha256()
     try:
-        async with client.stream("GET", url, follow_redirects=True) as resp:
-            if resp.status_code >= 400:
-                raise InputError(f"{url}: HTTP {resp.status_code}", key="local_url_failed",
-                                 url=url, status=resp.status_code)
+        async with open_url(url, policy) as resp:
             total = int(resp.headers.get("content-length") or 0) or None
             if total and total > max_bytes:
                 raise InputError(f"{url}: too large", key="error_4002", file=url,
@@ -189,11 +210,6 @@ async def download_url(db: EngineDB, client: httpx.AsyncClient, url: str, media_
                     fh.write(chunk)
                     if progress:
                         progress("upload", float(done), float(total) if total else None)
-    except httpx.HTTPError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise NetworkError(f"cannot download {url}: {type(exc).__name__}", key="local_url_offline",
-                           url=url, host=host) from exc
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

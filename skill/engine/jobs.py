@@ -6,6 +6,9 @@ Life of a job::
        ▲                   │
        └──── release ──────┘   (the owner was cancelled: Ctrl-C, loop shut down)
 
+    pending | processing ──cancel──▶ cancelled   (``igedit export --cancel``, serve's
+                                                  cancel route: ffmpeg is stopped)
+
 A job belongs to one *worker* (this process; ``worker_id`` = pid + random, plus the
 pid) which refreshes a heartbeat every couple of seconds while ffmpeg runs. Anyone
 waiting on a job whose worker is gone — pid dead, or heartbeat stale (pid reuse, a
@@ -36,7 +39,10 @@ from .db import EngineDB, JobRow
 
 log = structlog.get_logger(__name__)
 
-TERMINAL = ("completed", "failed")
+TERMINAL = ("completed", "failed", "cancelled")
+#: the longest timeline rendered: 60 minutes, four times Instagram's longest video
+#: (15 min through the API, 3 min in the app); a longer one is a mistake or an attack
+MAX_RENDER_MS = 60 * 60 * 1000
 _WORKER: tuple[int, str] | None = None
 
 
@@ -77,7 +83,8 @@ class JobRunner:
 
     def __init__(self, db: EngineDB, home: Path, *, resolve: Resolver,
                  sleep: Sleeper | None = None, heartbeat_s: float = 2.0,
-                 stale_s: float = 20.0, poll_s: float = 0.3) -> None:
+                 stale_s: float = 20.0, poll_s: float = 0.3,
+                 max_parallel: int | None = None) -> None:
         self.db = db
         self.home = home
         self.renders = home / "renders"
@@ -91,6 +98,10 @@ class JobRunner:
         #: make preview proxies of clips in the background (off for one-shot jobs,
         #: which never preview): see ``skill.engine.render.proxy``
         self.make_proxies = True
+        #: renders run at once by this runner (None: no limit); the others wait their
+        #: turn, heartbeating, so nobody takes them for dead (``igedit serve`` sets it)
+        self.max_parallel = max_parallel
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     # -- ownership ----------------------------------------------------------------
     def worker_alive(self, row: JobRow) -> bool:
@@ -109,7 +120,16 @@ class JobRunner:
     # -- public -------------------------------------------------------------------
     def submit(self, *, session_id: str, owner: str, draft: dict[str, Any], preview: bool,
                job_id: str | None = None) -> JobRow:
-        """Record a job (pending) and start rendering it in this process."""
+        """Record a job (pending) and start rendering it in this process.
+
+        A timeline longer than :data:`MAX_RENDER_MS` is refused (``render_too_long``)."""
+        from ..draft import decode_draft
+
+        length_ms = decode_draft(draft).duration_ms
+        if length_ms > MAX_RENDER_MS:
+            raise InputError(f"timeline is {length_ms} ms long", key="render_too_long",
+                             minutes=round(length_ms / 60_000, 1),
+                             cap=MAX_RENDER_MS // 60_000)
         row = self.db.create_job(job_id or new_job_id(), session_id=session_id, owner=owner,
                                  draft=draft, preview=preview)
         self.start(row.id)
@@ -154,6 +174,26 @@ class JobRunner:
             else:
                 await self.sleep(self.poll_s)
 
+    async def cancel(self, job_id: str) -> JobRow | None:
+        """Cancel a pending or running job: it is marked ``cancelled`` and its ffmpeg
+        stopped — here at once when this process renders it, by its own worker at the
+        next heartbeat otherwise. A finished job is returned unchanged; None if unknown."""
+        row = self.db.cancel_job(job_id)
+        task = self._tasks.get(job_id)
+        if row is not None and row.status == "cancelled" and task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        return row
+
+    def _slot(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        if self.max_parallel is None:
+            return contextlib.nullcontext()
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(self.max_parallel))
+        return self._slots[1]
+
     async def aclose(self) -> None:
         """Cancel this runner's renders; their jobs go back to pending for a restart.
 
@@ -194,7 +234,8 @@ class JobRunner:
                 self._progress[row.id] = round(max(0.0, min(99.0, 100.0 * done / total)), 1)
 
         try:
-            output, cover = await self._render(row, tmp, final, work, on_progress)
+            async with self._slot():
+                output, cover = await self._render(row, tmp, final, work, on_progress)
         except asyncio.CancelledError:
             self.db.release_job(row.id, me)
             raise

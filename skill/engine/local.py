@@ -53,6 +53,8 @@ def job_status(row: JobRow) -> RenderStatus:
         return RenderStatus("completed", 100.0, url=Path(row.output).as_uri())
     if row.status == "failed":
         return RenderStatus("failed", row.progress, detail=row.error)
+    if row.status == "cancelled":
+        return RenderStatus("cancelled", row.progress, detail=row.error)
     if row.status == "processing":
         return RenderStatus("processing", row.progress)
     return RenderStatus("pending", row.progress)
@@ -151,6 +153,11 @@ class LocalEngine:
         if row is None:
             raise InputError(f"unknown render job {job.id}", key="local_job_unknown", job=job.id)
         return job_status(row)
+
+    async def cancel_render(self, job: RenderJob) -> bool:
+        """Cancel the job (ffmpeg stopped, job ``cancelled``); False if it had finished."""
+        row = await self.ws.jobs.cancel(job.id)
+        return row is not None and row.status == "cancelled"
 
     async def wait_render(self, job: RenderJob, *, progress: ProgressCb | None = None,
                           notice: NoticeCb | None = None) -> RenderStatus:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from .ops import MediaItem, PlanContext
     from .plan.types import Planner
+    from .safeurl import UrlPolicy
 
 #: how often an edit is re-applied when another process changed the draft meanwhile
 _SAVE_ATTEMPTS = 5
@@ -63,6 +64,9 @@ class Workspace:
         self.jobs = JobRunner(self.db, self.home, resolve=self.resolve_job, sleep=sleep)
         self._planner = planner
         self._http = http
+        #: who upload-by-URL may reach (None: public addresses only, unless
+        #: IGEDIT_ALLOW_PRIVATE_URLS=1); see :mod:`skill.engine.safeurl`
+        self.url_policy: UrlPolicy | None = None
 
     # -- collaborators ------------------------------------------------------------
     @property
@@ -130,9 +134,8 @@ class Workspace:
         rows: list[MediaRow] = []
         for src in sources:
             if is_url(str(src)):
-                async with self.http() as client:
-                    row = await download_url(self.db, client, str(src).strip(), self.media_dir,
-                                             progress=progress)
+                row = await download_url(self.db, None, str(src).strip(), self.media_dir,
+                                         progress=progress, policy=self.url_policy)
             else:
                 row = await ingest_local(self.db, src, progress=progress)
             rows.append(row)
@@ -210,8 +213,9 @@ def resolve_media(draft: dict[str, Any], db: EngineDB, *,
     """Copy of ``draft`` with ``m.src`` of each media segment set from the media table.
 
     Raises :class:`InputError` (``local_media_missing``) when a clip was moved, deleted
-    or replaced since it was uploaded, and (``local_media_foreign``) when ``allowed``
-    is given and a segment names a file outside it.
+    or replaced since it was uploaded. With ``allowed`` (drafts from the network) every
+    media segment must name one of those ids and its ``src`` is taken from the media
+    table only; anything else is ``serve_media_refused`` (see :func:`_resolve_uploaded`).
     """
     import copy
 
@@ -224,25 +228,37 @@ def resolve_media(draft: dict[str, Any], db: EngineDB, *,
             if not isinstance(meta, dict):
                 continue
             media_id = meta.get("media")
-            if isinstance(media_id, str) and media_id:
-                row = db.get_media(media_id) if allowed is None or media_id in allowed else None
+            if allowed is not None:
+                _resolve_uploaded(meta, db, allowed)
+            elif isinstance(media_id, str) and media_id:
+                row = db.get_media(media_id)
                 if row is None:
-                    if allowed is not None:
-                        raise InputError(f"media {media_id[:12]} is not in this session",
-                                         key="local_media_foreign", name=str(meta.get("name", "")))
                     continue  # keep the draft's own src
                 path = Path(row.path)
                 if not path.is_file() or path.stat().st_size != row.size:
                     raise InputError(f"{row.name} is missing or changed", key="local_media_missing",
                                      name=row.name, path=row.path)
                 meta["src"] = row.path
-            elif allowed is not None and _looks_like_path(meta.get("src")):
-                raise InputError("draft names a file that was not uploaded", key="local_media_foreign",
-                                 name=str(meta.get("name", "")))
     return out
 
 
-def _looks_like_path(src: Any) -> bool:
-    if not isinstance(src, str) or not src:
-        return False
-    return src.startswith(("/", "file:", "~", ".", "\\")) or os.sep in src or ":\\" in src
+def _resolve_uploaded(meta: dict[str, Any], db: EngineDB, allowed: set[str]) -> None:
+    """A segment of a draft from the network: its media must be one of ``allowed`` (this
+    session's uploads, by id) and its ``src`` is set from our own records — never taken
+    from the wire. Every refusal is the same message (``serve_media_refused``), whether
+    the named file exists or not, so the answer says nothing about this machine's disk.
+    """
+    media_id = meta.get("media")
+    src = meta.get("src")
+    if not (isinstance(media_id, str) and media_id):
+        if src is None or src == "":
+            return  # text, generated music: nothing to read from disk
+        raise InputError("draft names a file by path", key="serve_media_refused")
+    row = db.get_media(media_id) if media_id in allowed else None
+    if row is None:
+        raise InputError("draft names media outside this session", key="serve_media_refused")
+    path = Path(row.path)
+    if not path.is_file() or path.stat().st_size != row.size:
+        raise InputError(f"{row.name} is missing or changed", key="serve_media_gone",
+                         name=row.name)
+    meta["src"] = row.path

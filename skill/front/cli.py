@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", help="file to write (default: a descriptive name here)")
     s.add_argument("--force", action="store_true", help="overwrite an existing file")
     s.add_argument("--resume", action="store_true", help="finish an interrupted export")
+    s.add_argument("--cancel", action="store_true",
+                   help="cancel pending exports (stops their render) and forget them")
     s.add_argument("--preview", action="store_true", help="quick 540p preview render")
 
     s = add("make", "one shot: upload INPUTs, apply the instruction, export to -o")
@@ -87,7 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8765)
     s.add_argument("--allow-remote", action="store_true",
-                   help="allow binding a non-loopback address")
+                   help="allow binding a non-loopback address (prints a warning)")
+    s.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests whose Host is NAME (repeatable); "
+                        "loopback names are always answered")
+    s.add_argument("--allow-private-urls", action="store_true",
+                   help="let upload-by-URL reach private networks "
+                        "(default: public addresses only; or IGEDIT_ALLOW_PRIVATE_URLS=1)")
 
     add("mcp", "run the MCP server over stdio")
 

@@ -32,6 +32,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return run_work(args, "", lambda rt: rt.status())
     if cmd == "credits":
         return run_work(args, "", lambda rt: rt.credits())
+    if cmd == "export" and getattr(args, "cancel", False):
+        from ..exporter import Exporter
+
+        return run_work(args, "", lambda rt: Exporter(rt).cancel())
     if cmd == "export":
         return run_work(args, "", lambda rt: rt.export(args.output, force=args.force,
                                                         resume=args.resume,

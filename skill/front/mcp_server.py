@@ -214,8 +214,8 @@ def _timeline_data(state: Any) -> dict[str, Any]:
     # The draft is data for the host, not text for the user: keep it JSON but mask
     # anything that looks like a token (signed media URLs can carry one).
     draft = json.loads(mask_secrets(json.dumps(state.draft_raw or {}, ensure_ascii=False)))
-    return {"summary": summarize(state.draft), "draft": draft,
-            "media": [m.name for m in state.media]}
+    return {"summary": mask_secrets(summarize(state.draft)), "draft": draft,
+            "media": [mask_secrets(m.name) for m in state.media]}
 
 
 # ---------------------------------------------------------------- the server
@@ -257,7 +257,11 @@ def build_server(session: McpSession) -> Any:
     )
 
     def result(out: Outcome, structured: dict[str, Any] | None = None) -> Any:
-        content: list[Any] = [TextContent(type="text", text=out.text(session.lang))]
+        # every door is redacted: replies already are, but a tool's text and structured
+        # content are masked again here so nothing new can slip past (issue 11)
+        content: list[Any] = [TextContent(type="text", text=mask_secrets(out.text(session.lang)))]
+        if structured is not None:
+            structured = json.loads(mask_secrets(json.dumps(structured, ensure_ascii=False)))
         if out.error:
             return CallToolResult(content=content, is_error=True)
         return CallToolResult(content=content, structured_content=structured)
@@ -305,8 +309,8 @@ def build_server(session: McpSession) -> Any:
         try:
             data = await session.snapshot()
         except SkillError as exc:
-            raise ResourceError(error_reply(exc, session.lang).text) from exc
-        return json.dumps(data, ensure_ascii=False)
+            raise ResourceError(mask_secrets(error_reply(exc, session.lang).text)) from exc
+        return mask_secrets(json.dumps(data, ensure_ascii=False))
 
     server.resource(TIMELINE_URI, name="timeline", title="Timeline",
                     description="The current timeline: track summary, draft and media.",

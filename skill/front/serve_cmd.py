@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 
 from ..errors import SkillError
 from ..replies import Reply
@@ -13,19 +12,12 @@ from ..templates import render
 from .output import Printer
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def serve(args: argparse.Namespace) -> int:
     lang = getattr(args, "lang", None) or "en"
     printer = Printer(json_mode=bool(getattr(args, "json", False)))
-    if not _is_loopback(args.host) and not args.allow_remote:
+    from ..serve.app import is_loopback
+
+    if not is_loopback(args.host) and not args.allow_remote:
         printer.emit(Reply(kind="error", key="serve_not_loopback", exit_code=1,
                            text=render("serve_not_loopback", lang, host=args.host)))
         return 1
@@ -34,10 +26,18 @@ def serve(args: argparse.Namespace) -> int:
 
         store = Store()
         store.ensure()
+        allow_hosts = tuple(getattr(args, "allow_host", None) or ())
+        private = bool(getattr(args, "allow_private_urls", False))
+        if not is_loopback(args.host):
+            printer.line(render("serve_remote_warning", lang, host=args.host,
+                                hosts=", ".join(allow_hosts)))
+        if private:
+            printer.line(render("serve_private_urls_warning", lang))
         printer.line(render("serve_started", lang, url=f"http://{args.host}:{args.port}",
                             home=str(store.home)))
         run_server(store.home, host=args.host, port=args.port,
-                   allow_remote=bool(args.allow_remote))
+                   allow_remote=bool(args.allow_remote), allow_hosts=allow_hosts,
+                   allow_private_urls=private)
     except SkillError as exc:
         printer.emit(error_reply(exc, lang))
         return 1

@@ -14,6 +14,21 @@ a token this server issued (else HTTP 401, code 1001); sessions and render jobs
 belong to the token's user. The server listens on loopback unless told otherwise:
 its tokens are free for the asking, so anyone who can reach the port can read what
 is uploaded to it and render with this machine's CPU.
+
+Safe on a desktop (see ``docs/reliability.md``, "igedit serve under attack"):
+
+* :class:`~skill.serve.guard.Guard` refuses a ``Host`` that is not this server's
+  (DNS rebinding: 421), a foreign browser ``Origin`` (403), and a stalled body (408);
+  no CORS headers are sent;
+* drafts name media only by the id an upload to the same session returned; any path
+  is refused with one message (``serve_media_refused``);
+* upload-by-URL reaches public addresses only (:mod:`skill.engine.safeurl`);
+* limits: JSON bodies (:data:`MAX_JSON_BYTES`), files per request
+  (:data:`MAX_REQUEST_BYTES`), URLs per request, image pixels, render length, one
+  render running at a time (:data:`MAX_PARALLEL_RENDERS`), at most
+  :data:`MAX_SESSION_RENDERS` waiting per session and :data:`MAX_QUEUED_RENDERS` on
+  the whole server; ``POST /api/render/proxy/lambda/{id}/cancel``
+  stops one.
 """
 
 from __future__ import annotations
@@ -29,21 +44,25 @@ from typing import Any
 
 import structlog
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ..backend import MAX_UPLOAD_BYTES
 from ..draft import decode_draft
-from ..engine.db import TokenRow
+from ..engine.db import LOCAL_OWNER, TokenRow
 from ..engine.intake import download_url, ingest_stored
+from ..engine.jobs import TERMINAL
+from ..engine.safeurl import UrlPolicy
 from ..engine.turn import new_invocation_id
 from ..engine.workspace import Workspace, media_info, resolve_media
 from ..errors import InputError, NetworkError, SkillError
 from ..lang import normalize_lang
 from ..media import human_size, is_url
 from ..templates import render
-from .multipart import MultipartError, discard, receive_files
+from .guard import Guard
+from .multipart import MultipartError, TooMuch, discard, receive_files
 from .sse import adk_messages, sse_line
 
 log = structlog.get_logger(__name__)
@@ -52,6 +71,27 @@ APP = "nemo_agent"
 DEFAULT_TTL_S = 7 * 24 * 3600
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}$")
 _SESSION_LOST = "Session not found. Please create a new session."
+#: the largest JSON body read (a draft is a few KB; 1 MiB leaves room for long ones)
+MAX_JSON_BYTES = 1024 * 1024
+#: the most file bytes one upload request may carry (each file: MAX_UPLOAD_BYTES)
+MAX_REQUEST_BYTES = 1024 * 1024 * 1024
+#: links per upload-by-URL request
+MAX_URLS = 10
+#: renders waiting or running for one session (a 4th is refused with 429): several
+#: terminals may export the same project, but a script cannot pile up renders
+MAX_SESSION_RENDERS = 3
+#: renders waiting or running on the whole server; more get 503
+MAX_QUEUED_RENDERS = 6
+#: renders running at once; the others wait their turn (so one at a time per session)
+MAX_PARALLEL_RENDERS = 1
+
+
+class BodyTooLarge(Exception):
+    """A JSON body over the limit (answered 413 before it is read whole)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
 
 
 # ---------------------------------------------------------------- envelopes
@@ -72,10 +112,34 @@ class Server:
     """Route handlers over one :class:`Workspace`."""
 
     def __init__(self, home: Path, *, token_ttl_s: int, workspace: Workspace | None = None,
-                 max_upload_bytes: int = MAX_UPLOAD_BYTES) -> None:
+                 max_upload_bytes: int = MAX_UPLOAD_BYTES,
+                 max_request_bytes: int = MAX_REQUEST_BYTES,
+                 max_json_bytes: int = MAX_JSON_BYTES,
+                 max_queued_renders: int = MAX_QUEUED_RENDERS,
+                 max_session_renders: int = MAX_SESSION_RENDERS,
+                 max_parallel_renders: int = MAX_PARALLEL_RENDERS,
+                 url_policy: UrlPolicy | None = None) -> None:
         self.ws = workspace or Workspace(home)
         self.token_ttl_s = token_ttl_s
         self.max_upload_bytes = max_upload_bytes
+        self.max_request_bytes = max_request_bytes
+        self.max_json_bytes = max_json_bytes
+        self.max_queued_renders = max_queued_renders
+        self.max_session_renders = max_session_renders
+        self.ws.jobs.max_parallel = max_parallel_renders
+        self.url_policy = url_policy or UrlPolicy.from_env()
+
+    async def json_body(self, request: Request) -> dict[str, Any]:
+        """The body as a JSON object ({} when empty or not an object), read in chunks
+        and refused (:class:`BodyTooLarge`, 413) past ``max_json_bytes``."""
+        raw = await read_limited(request, self.max_json_bytes)
+        if not raw.strip():
+            return {}
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
 
     # -- auth -------------------------------------------------------------------
     def user_of(self, request: Request) -> str | None:
@@ -112,7 +176,7 @@ class Server:
         user = self.user_of(request)
         if user is None:
             return self.unauthorized()
-        body = await _json_body(request)
+        body = await self.json_body(request)
         lang = normalize_lang(str(body.get("language") or "en"))
         row = self.ws.create_session(user, lang)
         return ok({"task_id": row.task_id, "session_id": row.id, "user_id": user,
@@ -147,7 +211,7 @@ class Server:
         if user is None:
             return self.unauthorized()
         try:
-            body = json.loads(await request.body())
+            body = json.loads(await read_limited(request, self.max_json_bytes))
         except ValueError:
             body = None
         if not isinstance(body, dict):
@@ -185,11 +249,16 @@ class Server:
         if self.ws.session(sid, user) is None:
             return fail(1002, _SESSION_LOST)
         ctype = request.headers.get("content-type", "")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_request_bytes:
+            return _too_much(self.max_request_bytes)
         try:
             if ctype.startswith("multipart/"):
                 rows = await self._upload_files(request, ctype)
             else:
-                rows = await self._upload_urls(await _json_body(request))
+                rows = await self._upload_urls(await self.json_body(request))
+        except TooMuch:
+            return _too_much(self.max_request_bytes)
         except InputError as exc:
             code = exc.ctx.get("code")
             code = int(code) if isinstance(code, int) else 4001
@@ -203,7 +272,8 @@ class Server:
 
     async def _upload_files(self, request: Request, ctype: str) -> list[Any]:
         received = await receive_files(request.stream(), ctype, self.ws.media_dir,
-                                       max_bytes=self.max_upload_bytes)
+                                       max_bytes=self.max_upload_bytes,
+                                       max_total=self.max_request_bytes)
         try:
             if not received:
                 raise InputError("no files", key="error_4001", found="no file in field 'files'",
@@ -226,16 +296,19 @@ class Server:
                 isinstance(u, str) and is_url(u) for u in urls):
             raise InputError("urls must be a list of http(s) URLs", key="error_4001",
                              found="not an http(s) URL", code=4001)
-        async with self.ws.http() as client:
-            return [await download_url(self.ws.db, client, u.strip(), self.ws.media_dir,
-                                       max_bytes=self.max_upload_bytes) for u in urls]
+        if len(urls) > MAX_URLS:
+            raise InputError("too many urls", key="serve_too_many_urls", limit=MAX_URLS,
+                             code=4001)
+        return [await download_url(self.ws.db, None, u.strip(), self.ws.media_dir,
+                                   max_bytes=self.max_upload_bytes, policy=self.url_policy)
+                for u in urls]
 
     # -- rendering --------------------------------------------------------------
     async def submit_render(self, request: Request) -> Response:
         user = self.user_of(request)
         if user is None:
             return self.unauthorized()
-        body = await _json_body(request)
+        body = await self.json_body(request)
         job_id = str(body.get("id") or f"render_{int(time.time() * 1000)}")
         sid = str(_pick(body, "session_id", "sessionId") or "")
         draft = body.get("draft")
@@ -260,12 +333,30 @@ class Server:
             resolve_media(draft, self.ws.db, allowed=allowed)
         except InputError as exc:
             return fail(4001, render(exc.key, "en", **exc.ctx))
+        busy = self.ws.db.active_jobs(session_id=sid)
+        if len(busy) >= self.max_session_renders:
+            return fail(429, render("serve_render_busy", "en", job=busy[0].id,
+                                    limit=self.max_session_renders), status=429)
+        if len(self.ws.db.active_jobs(exclude_owner=LOCAL_OWNER)) >= self.max_queued_renders:
+            return fail(503, render("serve_render_queue_full", "en",
+                                    limit=self.max_queued_renders), status=503)
         output = body.get("output")
         quality = output.get("quality") if isinstance(output, dict) else ""
         preview = str(quality or "").lower() in ("preview", "low", "draft")
-        row = self.ws.jobs.submit(session_id=sid, owner=user, draft=draft, preview=preview,
-                                  job_id=job_id)
+        try:
+            row = self.ws.jobs.submit(session_id=sid, owner=user, draft=draft, preview=preview,
+                                      job_id=job_id)
+        except InputError as exc:
+            return fail(400, render(exc.key, "en", **exc.ctx), status=400)
         return ok({"id": row.id, "taskId": row.id, "status": row.status})
+
+    async def cancel_render(self, request: Request) -> Response:
+        """Stop a render of this user's (ffmpeg killed, status ``cancelled``)."""
+        user, row = self._owned_job(request)
+        if user is None:
+            return row  # type: ignore[no-any-return]
+        now = await self.ws.jobs.cancel(row.id) or row
+        return ok({"id": now.id, "taskId": now.id, "status": now.status})
 
     def _owned_job(self, request: Request) -> tuple[str | None, Any]:
         user = self.user_of(request)
@@ -280,7 +371,7 @@ class Server:
         user, row = self._owned_job(request)
         if user is None:
             return row  # type: ignore[no-any-return]
-        if row.status not in ("completed", "failed") and not self.ws.jobs.worker_alive(row):
+        if row.status not in TERMINAL and not self.ws.jobs.worker_alive(row):
             # its worker is gone (e.g. the server was restarted): render it again here
             self.ws.jobs.start(row.id)
             row = self.ws.jobs.status(row.id) or row
@@ -295,6 +386,8 @@ class Server:
             inner["outputUrl"] = url
         elif row.status == "failed":
             body["error"] = inner["error"] = row.error or "render failed"
+        elif row.status == "cancelled":
+            body["error"] = inner["error"] = "the render was cancelled"
         body["data"] = inner
         return JSONResponse(body)
 
@@ -315,27 +408,52 @@ def _video_info(m: Any) -> dict[str, Any]:
             "media_id": info.id}
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The request body, refused (:class:`BodyTooLarge`) as soon as it passes ``limit``
+    bytes — announced in ``Content-Length`` or counted as it streams in — so a 1 GiB
+    body never sits in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+    buf = bytearray()
+    async for chunk in request.stream():
+        buf += chunk
+        if len(buf) > limit:
+            raise BodyTooLarge(limit)
+    return bytes(buf)
+
+
+def _too_much(limit: int) -> JSONResponse:
+    response = fail(413, render("serve_body_too_large", "en", size=human_size(limit)),
+                    status=413)
+    response.headers["connection"] = "close"  # the rest of the body is not read
+    return response
+
+
+async def _body_too_large(_request: Request, exc: Exception) -> Response:
+    return _too_much(exc.limit if isinstance(exc, BodyTooLarge) else MAX_JSON_BYTES)
 
 
 def create_app(home: Path, *, token_ttl_s: int = DEFAULT_TTL_S,
                workspace: Workspace | None = None,
-               max_upload_bytes: int = MAX_UPLOAD_BYTES) -> Starlette:
+               max_upload_bytes: int = MAX_UPLOAD_BYTES,
+               allowed_hosts: tuple[str, ...] = (), allow_private_urls: bool = False,
+               url_policy: UrlPolicy | None = None, body_idle_s: float | None = None,
+               **limits: Any) -> Starlette:
     """The Starlette app serving the engine at ``home`` over the NemoVideo API.
 
     ``workspace`` injects a preconfigured engine core (e.g. a planner for tests);
-    ``max_upload_bytes`` is the 4002 limit (500 MB, as the cloud's).
+    ``max_upload_bytes`` is the 4002 limit (500 MB, as the cloud's). ``allowed_hosts``
+    are names accepted in ``Host`` besides the loopback ones (``--allow-host``);
+    ``allow_private_urls`` lets upload-by-URL reach private networks (or
+    ``IGEDIT_ALLOW_PRIVATE_URLS=1``); ``url_policy`` injects the whole URL policy
+    (tests: resolver and dialer). ``limits``: ``max_request_bytes``,
+    ``max_json_bytes``, ``max_queued_renders``, ``max_session_renders``,
+    ``max_parallel_renders``.
     """
+    policy = url_policy or UrlPolicy.from_env(allow_private=allow_private_urls)
     s = Server(Path(home), token_ttl_s=token_ttl_s, workspace=workspace,
-               max_upload_bytes=max_upload_bytes)
+               max_upload_bytes=max_upload_bytes, url_policy=policy, **limits)
     routes = [
         Route("/api/auth/anonymous-token", s.anonymous_token, methods=["POST"]),
         Route(f"/api/tasks/me/with-session/{APP}", s.create_session, methods=["POST"]),
@@ -345,9 +463,14 @@ def create_app(home: Path, *, token_ttl_s: int = DEFAULT_TTL_S,
         Route(f"/api/state/{APP}/me/{{sid}}/latest", s.state, methods=["GET"]),
         Route("/api/render/proxy/lambda", s.submit_render, methods=["POST"]),
         Route("/api/render/proxy/lambda/{job}", s.render_status, methods=["GET"]),
+        Route("/api/render/proxy/lambda/{job}/cancel", s.cancel_render, methods=["POST"]),
         Route("/api/render/proxy/{job}/download", s.download, methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
+    guard: dict[str, Any] = {"allowed_hosts": allowed_hosts}
+    if body_idle_s is not None:
+        guard["body_idle_s"] = body_idle_s
+    app = Starlette(routes=routes, middleware=[Middleware(Guard, **guard)],
+                    exception_handlers={BodyTooLarge: _body_too_large})
     app.state.server = s
     return app
 
@@ -355,24 +478,36 @@ def create_app(home: Path, *, token_ttl_s: int = DEFAULT_TTL_S,
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
-def run_server(home: Path, host: str = "127.0.0.1", port: int = 8765, *,
-               allow_remote: bool = False, token_ttl_s: int = DEFAULT_TTL_S) -> None:
-    """Serve until interrupted (uvicorn). A non-loopback ``host`` is refused unless
-    ``allow_remote=True`` (``igedit serve --allow-remote``): tokens are free for the
-    asking, so whoever reaches the port can upload, render and download here."""
+def is_loopback(host: str) -> bool:
     import ipaddress
 
+    if host in _LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def run_server(home: Path, host: str = "127.0.0.1", port: int = 8765, *,
+               allow_remote: bool = False, token_ttl_s: int = DEFAULT_TTL_S,
+               allow_hosts: tuple[str, ...] = (), allow_private_urls: bool = False) -> None:
+    """Serve until interrupted (uvicorn). A non-loopback ``host`` is refused unless
+    ``allow_remote=True`` (``igedit serve --allow-remote``): tokens are free for the
+    asking, so whoever reaches the port can upload, render and download here.
+
+    ``Host`` headers are accepted for the loopback names, ``allow_hosts`` and the
+    bound address itself (when it is a specific one, not ``0.0.0.0``/``::``)."""
     import uvicorn
 
     from ..errors import ConfigError
+    from .uvi import server_config
 
-    loopback = host in _LOOPBACK
-    if not loopback:
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-    if not loopback and not allow_remote:
+    if not is_loopback(host) and not allow_remote:
         raise ConfigError(f"refusing to listen on {host}", key="serve_remote_refused", host=host)
-    app = create_app(home, token_ttl_s=token_ttl_s)
-    uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="off")
+    names = tuple(allow_hosts)
+    if host not in ("0.0.0.0", "::", ""):  # noqa: S104 - compared, not bound
+        names += (host,)
+    app = create_app(home, token_ttl_s=token_ttl_s, allowed_hosts=names,
+                     allow_private_urls=allow_private_urls)
+    uvicorn.Server(server_config(app, host, port)).run()
