@@ -237,6 +237,14 @@ def _cmdline(pid: str) -> str:
         return ""
 
 
+def _ppid(pid: str) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return ""
+    return raw[raw.rfind(b")") + 2:].split()[1].decode()
+
+
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(),
                     reason="reads the builder's command line and environment from /proc")
 def test_upload_makes_the_proxy_in_the_background(tmp_path: Path, home: Path) -> None:
@@ -255,8 +263,11 @@ def test_upload_makes_the_proxy_in_the_background(tmp_path: Path, home: Path) ->
         assert time.monotonic() < deadline and not dest.exists()
         time.sleep(0.05)
     assert not dest.exists()
-    builders = [pid for pid in os.listdir("/proc") if pid.isdigit()
-                and _cmdline(pid).count(str(src)) and "skill.engine.proxy" in _cmdline(pid)]
+    found = [pid for pid in os.listdir("/proc") if pid.isdigit()
+             and _cmdline(pid).count(str(src)) and "skill.engine.proxy" in _cmdline(pid)]
+    # not the builder's own ffmpeg child caught between fork and exec (it still shows
+    # the builder's command line while it arms its parent-death signal)
+    builders = [pid for pid in found if _ppid(pid) not in found]
     assert len(builders) == 1
     assert marker not in Path(f"/proc/{builders[0]}/environ").read_bytes().decode("utf-8", "replace")
     gate.touch()

@@ -28,6 +28,8 @@ from typing import Any
 import structlog
 
 from ..errors import StoreError
+from ..fsfaults import home_error, is_disk_full
+from ..private import FILE_MODE, private_dir
 
 log = structlog.get_logger(__name__)
 
@@ -205,7 +207,8 @@ class EngineDB:
         except sqlite3.OperationalError as exc:  # locked, read-only, no such folder…
             raise StoreError(f"cannot open {self.path}: {exc}", home=str(self.path.parent)) from exc
         except sqlite3.DatabaseError as exc:
-            # Not a database / malformed: never a crash. Move it aside and start fresh.
+            # Not a database / malformed / pages failing the integrity check: never a
+            # crash, never "malformed" on every command. Move it aside and start fresh.
             self.quarantined = self._move_aside()
             log.warning("engine_db.corrupt", file=str(self.path), moved_to=str(self.quarantined),
                         reason=str(exc))
@@ -226,16 +229,25 @@ class EngineDB:
 
     def _open(self) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
+            # Created 0600 before SQLite opens it: it holds serve's bearer tokens, and
+            # SQLite gives the -wal and -shm files the database file's mode.
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, FILE_MODE)
+            os.close(fd)
         except OSError as exc:
-            raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}",
-                             home=str(self.path.parent)) from exc
+            raise home_error(exc, self.path.parent, str(self.path)) from exc
         with contextlib.closing(self._connect()) as conn:
             conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once per file
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{self.path} was written by a newer igedit",
                                  home=str(self.path.parent))
+            # Corrupt pages inside an otherwise valid file fail only the queries that
+            # touch them — "malformed" on every command, forever. Check every page once
+            # per open (a few ms for a home's database) and quarantine on failure.
+            verdict = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)").fetchall()]
+            if verdict != ["ok"]:
+                raise sqlite3.DatabaseError("quick_check: " + "; ".join(verdict)[:300])
             conn.executescript(_SCHEMA)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
@@ -263,6 +275,8 @@ class EngineDB:
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
+            if is_disk_full(exc):
+                raise home_error(exc, self.path.parent) from exc
             raise StoreError(f"engine database error: {exc}", home=str(self.path.parent)) from exc
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
