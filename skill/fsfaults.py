@@ -94,5 +94,14 @@ def home_error(exc: BaseException, home: Path, what: str = "") -> StoreError:
     return StoreError(message, key="error_store", home=str(home), detail=message)
 
 
-__all__ = ["check_export_folder", "export_error", "home_error", "is_disk_full",
+def os_error(exc: OSError, home: Path) -> SkillError:
+    """Last resort at the front door for an OSError no handler mapped: a full disk is
+    named as such; anything else says what failed on which file, never a traceback."""
+    if is_disk_full(exc):
+        return home_error(exc, home)
+    where = f" ({exc.filename})" if exc.filename else ""
+    return SkillError(f"{reason(exc)}{where}", key="error_generic")
+
+
+__all__ = ["check_export_folder", "os_error", "export_error", "home_error", "is_disk_full",
            "probe_writable", "reason"]

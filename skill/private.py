@@ -85,7 +85,9 @@ def _fix(path: Path, mode: int) -> None:
 
 
 def _is_own_file(name: str) -> bool:
-    return name.endswith(_OWN_FILE_SUFFIXES) or ".corrupt-" in name or name == "chat_history"
+    return (name.endswith(_OWN_FILE_SUFFIXES) or ".corrupt-" in name
+            or name in ("chat_history",) or name.endswith(".tmp")
+            or name.startswith(".igedit-probe-"))
 
 
 def secure_home(home: Path) -> None:
@@ -93,22 +95,27 @@ def secure_home(home: Path) -> None:
     0644, folders 0755) is fixed once. Cheap when already private (a few ``stat``s).
 
     Only igedit's own entries are touched: ``IGEDIT_HOME`` may point at a folder that
-    also holds the user's other files.
+    also holds the user's other files. The home folder itself is made 0700 only when
+    it holds nothing but igedit's entries (never ``/tmp`` or the user's home).
     """
     home = Path(home)
     try:
         entries = list(os.scandir(home))
     except OSError:
         return
+    only_ours = True
     for entry in entries:
         path = Path(entry.path)
-        if entry.is_dir(follow_symlinks=False):
-            if entry.name in OWN_FOLDERS:
-                with contextlib.suppress(OSError):
-                    if stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) & 0o077:
-                        _tighten_tree(path)
+        if entry.is_dir(follow_symlinks=False) and entry.name in OWN_FOLDERS:
+            with contextlib.suppress(OSError):
+                if stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) & 0o077:
+                    _tighten_tree(path)
         elif entry.is_file(follow_symlinks=False) and _is_own_file(entry.name):
             _fix(path, FILE_MODE)
+        else:
+            only_ours = False
+    if only_ours:
+        _fix(home, DIR_MODE)
 
 
 def _tighten_tree(root: Path) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 import structlog
 
 from ..errors import StoreError
-from ..fsfaults import home_error, is_disk_full
+from ..fsfaults import home_error, is_disk_full, probe_writable
 from ..private import FILE_MODE, private_dir
 
 log = structlog.get_logger(__name__)
@@ -205,7 +205,7 @@ class EngineDB:
         try:
             self._open()
         except sqlite3.OperationalError as exc:  # locked, read-only, no such folder…
-            raise StoreError(f"cannot open {self.path}: {exc}", home=str(self.path.parent)) from exc
+            raise self._fault(exc, "cannot open") from exc
         except sqlite3.DatabaseError as exc:
             # Not a database / malformed / pages failing the integrity check: never a
             # crash, never "malformed" on every command. Move it aside and start fresh.
@@ -215,8 +215,19 @@ class EngineDB:
             try:
                 self._open()
             except sqlite3.Error as again:
-                raise StoreError(f"cannot open {self.path}: {again}",
-                                 home=str(self.path.parent)) from again
+                raise self._fault(again, "cannot open") from again
+
+    def _fault(self, exc: sqlite3.Error, what: str = "") -> StoreError:
+        """The error for a failed database operation. SQLite reports a full disk as
+        "database or disk is full" — or, when the shared-memory file cannot grow, as a
+        "disk I/O error" — so the folder is tested by writing to tell the two apart."""
+        folder = self.path.parent
+        problem = None if is_disk_full(exc) else probe_writable(folder)
+        if is_disk_full(exc) or is_disk_full(problem):
+            return home_error(problem or exc, folder)
+        if what:
+            return StoreError(f"{what} {self.path}: {exc}", home=str(folder))
+        return StoreError(f"engine database error: {exc}", home=str(folder))
 
     def _move_aside(self) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -265,7 +276,7 @@ class EngineDB:
         try:
             conn = self._connect()
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open {self.path}: {exc}", home=str(self.path.parent)) from exc
+            raise self._fault(exc, "cannot open") from exc
         try:
             # IMMEDIATE takes the write lock up front, so read-then-update decisions
             # (claiming a job, bumping a draft revision) cannot interleave across processes.
@@ -275,9 +286,7 @@ class EngineDB:
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
-            if is_disk_full(exc):
-                raise home_error(exc, self.path.parent) from exc
-            raise StoreError(f"engine database error: {exc}", home=str(self.path.parent)) from exc
+            raise self._fault(exc) from exc
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
