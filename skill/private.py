@@ -17,6 +17,7 @@ imports igedit as a library) and exports must keep the user's.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from pathlib import Path
@@ -44,8 +45,9 @@ def private_dir(path: Path) -> Path:
         try:
             folder.mkdir(mode=DIR_MODE)
         except FileExistsError:
-            if not folder.is_dir():
-                raise
+            if not folder.is_dir():  # a file where a folder should be
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR),
+                                         str(folder)) from None
             continue
         # mkdir's mode is filtered by the umask; make it exactly 0700
         os.chmod(folder, DIR_MODE)
