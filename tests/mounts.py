@@ -47,17 +47,10 @@ def remount(where: Path, *, read_only: bool) -> None:
 
 def fill(folder: Path) -> None:
     """Write into ``folder`` until its file system is full (ENOSPC)."""
-    with (folder / "filler").open("ab") as fh:
-        chunk = b"\0" * 65536
-        with contextlib.suppress(OSError):
+    for name, size in (("filler", 65536), ("filler2", 512)):  # then the last few blocks
+        with (folder / name).open("ab", buffering=0) as fh, contextlib.suppress(OSError):
             while True:
-                fh.write(chunk)
-                fh.flush()
-    # the last partial blocks too
-    with contextlib.suppress(OSError), (folder / "filler2").open("ab") as fh:
-        while True:
-            fh.write(b"\0" * 512)
-            fh.flush()
+                fh.write(b"\0" * size)
 
 
 def under_a_file(tmp_path: Path) -> Path:

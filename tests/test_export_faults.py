@@ -7,6 +7,7 @@ new files there, even for root), ``/dev/full``, a path below a regular file.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from skill.engine.db import EngineDB
+from skill.engine.local import LocalEngine
 from skill.fsfaults import export_error, is_disk_full, probe_writable
 from skill.templates import render
 from tests.mounts import fill, remount, tmpfs, under_a_file
@@ -29,12 +31,25 @@ def clip_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("clips")
 
 
+def upload_and_edit(home: Path, clip: Path) -> None:
+    """Upload ``clip`` to the local session and crop it to square (in this process:
+    the CLI's part is the export under test)."""
+    async def go() -> None:
+        eng = LocalEngine(home)
+        try:
+            await eng.upload([clip])
+            async for _ in eng.send("crop to square"):
+                pass
+        finally:
+            await eng.aclose()
+
+    asyncio.run(go())
+
+
 @pytest.fixture
 def edited(home: Path, tmp_path: Path, clip_cache: Path) -> Path:
     """A local session holding one clip, cropped to square; returns the work folder."""
-    clip = make_clip(tmp_path / "clip.mp4", cache_dir=clip_cache)
-    assert igedit(*LOCAL, "upload", str(clip), cwd=tmp_path).returncode == 0
-    assert igedit(*LOCAL, "edit", "crop to square", cwd=tmp_path).returncode == 0
+    upload_and_edit(home, make_clip(tmp_path / "clip.mp4", cache_dir=clip_cache))
     return tmp_path
 
 
@@ -141,8 +156,7 @@ def test_full_home_disk_while_rendering_is_a_clear_message(home: Path, tmp_path:
                                                            clip_cache: Path) -> None:
     clip = make_clip(tmp_path / "clip.mp4", cache_dir=clip_cache)
     with tmpfs(home, size=1024 * 1024):
-        assert igedit(*LOCAL, "upload", str(clip), cwd=tmp_path).returncode == 0
-        assert igedit(*LOCAL, "edit", "crop to square", cwd=tmp_path).returncode == 0
+        upload_and_edit(home, clip)
         fill(home)
         filler = home / "filler"
         os.truncate(filler, filler.stat().st_size - 96 * 1024)  # room to start, not to finish

@@ -49,9 +49,8 @@ def test_the_home_is_private_after_real_work_and_exports_follow_the_umask(
     while not dest.is_file() or building(dest) is not None:   # the background builder
         assert time.monotonic() < deadline, "the preview proxy was never made"
         time.sleep(0.1)
-    for instruction in ("crop to square", "add lo-fi music",
-                        "add the title 'Urban Dreams'", "use 1 second as the cover"):
-        run("edit", instruction, cwd=tmp_path, umask=0o022)
+    run("edit", "crop to square with lo-fi music and the title 'Urban Dreams', use 1 second "
+        "as the cover", cwd=tmp_path, umask=0o022)
     run("export", "-o", str(out / "reel.mp4"), cwd=tmp_path, umask=0o022)
     run("export", "--preview", "-o", str(out / "preview.mp4"), cwd=tmp_path, umask=0o027,
         env=proxies)
