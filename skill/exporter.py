@@ -102,10 +102,6 @@ class Exporter:
         self.backend = runtime.backend
         self.store = runtime.store
 
-    def rt_home(self) -> Path:
-        """The folder the backend renders into (the local engine's home), for messages."""
-        return Path(getattr(self.backend, "home", None) or self.store.home)
-
     # --------------------------------------------------------- pending jobs
     def _record(self, job: RenderJob, dest: Path, force: bool, draft_raw: dict[str, Any],
                 attempt: int) -> None:
@@ -176,9 +172,10 @@ class Exporter:
             status = await self._wait(job)
         if status.status != "completed":
             self._forget(job.id)
-            if is_disk_full(status.detail):  # the state folder's disk: say so, not "failed"
+            home = getattr(self.backend, "home", None)  # the local engine renders there
+            if home is not None and is_disk_full(status.detail):  # say so, not "failed"
                 raise StoreError(f"disk full while rendering: {status.detail}",
-                                 key="error_disk_full", home=str(self.rt_home()),
+                                 key="error_disk_full", home=str(home),
                                  reason=os.strerror(errno.ENOSPC))
             raise RenderError(status.detail or "render failed", detail=status.detail)
         if dest.exists() and not force:
