@@ -4,11 +4,18 @@ The job is written to the store (doc ``renders``) *before* waiting, so closing t
 terminal never orphans it: ``igedit export --resume`` picks it up again. A failed
 render is retried once with a new job; the download never overwrites a file unless
 ``--force`` is given.
+
+The output folder is tested by writing to it *before* anything is rendered; a folder
+that stops accepting files later (full disk, removed drive) is a clear message and
+the finished render stays pending, to be saved elsewhere with ``--resume -o``. The
+download is staged in ``.igedit-export-<process tag>-*/`` beside the destination,
+which the next export into that folder sweeps if its process was killed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -21,7 +28,9 @@ import structlog
 
 from .backend import Backend, ProgressCb, RenderJob, RenderStatus
 from .draft import Draft
-from .errors import InputError, RenderError
+from .errors import InputError, RenderError, StoreError
+from .fsfaults import check_export_folder, export_error, is_disk_full, probe_writable, reason
+from .leftovers import process_tag, sweep_exports
 from .media import human_size
 from .replies import Reply
 from .store import Store
@@ -59,6 +68,7 @@ def choose_dest(out: str | Path | None, draft: Draft, cwd: Path, *, force: bool)
     if not dest.parent.is_dir():
         raise InputError(f"{dest.parent} does not exist", key="export_no_folder",
                          folder=str(dest.parent))
+    check_export_folder(dest)  # by writing: before any render, not after it
     return dest
 
 
@@ -132,6 +142,8 @@ class Exporter:
     # --------------------------------------------------------- the flow
     async def run(self, out: str | Path | None, *, force: bool, resume: bool,
                   preview: bool) -> None:
+        # what killed exports left in their folders (never a live export's staging)
+        sweep_exports(Path(rec["dest"]).parent for _, rec in self.pending())
         if resume:
             pending = self.pending()
             if not pending:
@@ -145,6 +157,11 @@ class Exporter:
             force = force or bool(rec.get("force"))
             if dest.exists() and not force:
                 raise InputError(f"{dest} already exists", key="export_exists", file=str(dest))
+            problem = probe_writable(dest.parent)
+            if problem is not None:  # the job stays pending: --resume -o saves it elsewhere
+                raise InputError(f"{dest.parent} is not writable", key="export_resume_unwritable",
+                                 file=str(dest), folder=str(dest.parent),
+                                 reason=reason(problem)) from problem
             self.rt.say_key("export_resuming", job=job_id)
             draft_raw = rec.get("draft") if isinstance(rec.get("draft"), dict) else {}
             attempt = int(rec.get("attempt", 1))
@@ -164,7 +181,8 @@ class Exporter:
         if status.status == "cancelled":
             self._forget(job.id)
             raise RenderError("render cancelled", key="export_was_cancelled", job=job.id)
-        if status.status != "completed" and attempt < 2 and draft_raw:
+        if status.status != "completed" and attempt < 2 and draft_raw and \
+                not is_disk_full(status.detail):  # rendering again would fill it again
             log.info("render.retry", job=job.id, detail=status.detail)
             self.rt.say_key("export_retrying")
             self._forget(job.id)
@@ -173,6 +191,11 @@ class Exporter:
             status = await self._wait(job)
         if status.status != "completed":
             self._forget(job.id)
+            home = getattr(self.backend, "home", None)  # the local engine renders there
+            if home is not None and is_disk_full(status.detail):  # say so, not "failed"
+                raise StoreError(f"disk full while rendering: {status.detail}",
+                                 key="error_disk_full", home=str(home),
+                                 reason=os.strerror(errno.ENOSPC))
             raise RenderError(status.detail or "render failed", detail=status.detail)
         if dest.exists() and not force:
             # The render is done and stays pending: --resume saves it without rendering again.
@@ -212,7 +235,12 @@ class Exporter:
         Placing is create-if-absent unless ``force``, so two exports racing for one new
         name never both succeed: the later one is told the file exists.
         """
-        staging = Path(tempfile.mkdtemp(prefix=".igedit-export-", dir=dest.parent))
+        sweep_exports([dest.parent])
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=f".igedit-export-{process_tag()}-",
+                                            dir=dest.parent))
+        except OSError as exc:  # the folder stopped accepting files while rendering
+            raise export_error(exc, dest, rendered=True) from exc
         try:
             got = await self.backend.download(url, staging / dest.name,
                                               progress=self.rt.progress_cb)
@@ -222,8 +250,10 @@ class Exporter:
                 raise InputError(str(exc), key="export_exists_rendered", file=str(dest)) from exc
             for extra in sorted(staging.iterdir()):  # e.g. the cover JPEG beside the video
                 target = dest.with_name(dest.stem + extra.suffix)
-                with contextlib.suppress(InputError):
+                with contextlib.suppress(InputError, OSError):
                     place_file(extra, target, overwrite=force)
+        except OSError as exc:  # disk full, folder removed or made read-only meanwhile
+            raise export_error(exc, dest, rendered=True) from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return dest

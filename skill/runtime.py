@@ -89,6 +89,11 @@ class Runtime:
             except SkillError as exc:
                 log.info("skill_error", error=type(exc).__name__, key=exc.key)
                 self.emit(error_reply(exc, self.lang))
+            except OSError as exc:  # a file-system fault no handler mapped: never a traceback
+                from .fsfaults import os_error
+
+                log.warning("os_error", error=str(exc))
+                self.emit(error_reply(os_error(exc, self.store.home), self.lang))
             except asyncio.CancelledError:
                 self.emit(Reply(kind="error", text=render("cancelled", self.lang),
                                  key="cancelled", code="cancelled", exit_code=130))

@@ -1,10 +1,12 @@
 """The state directory (``IGEDIT_HOME``): small JSON documents, written atomically.
 
 Each document is ``<home>/<name>.json`` holding ``{"schema": N, ...}``. Reads never
-crash: a file that is not valid JSON (or has a schema from the future) is moved aside
-to ``<name>.json.corrupt-<time>`` and reported through :attr:`Store.warnings`.
+crash: a file that is not valid JSON, has a schema from the future, or parses but
+holds the wrong types (:mod:`skill.storeshapes`) is moved aside to
+``<name>.json.corrupt-<time>`` and reported through :attr:`Store.warnings`.
 Read-modify-write happens under a file lock, because agent hosts run several
-``igedit`` processes at once. Documents that hold secrets are written 0600.
+``igedit`` processes at once. Every file is 0600 and the folder 0700
+(:mod:`skill.private`); a full disk is a clear error, not a traceback.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ import structlog
 from filelock import FileLock, Timeout
 
 from .errors import StoreError
+from .fsfaults import home_error
+from .private import FILE_MODE, private_dir
+from .storeshapes import check
 
 SCHEMA = 1
 SECRET_DOCS = frozenset({"auth"})
@@ -51,7 +56,7 @@ class Store:
 
     def ensure(self) -> Path:
         try:
-            self.home.mkdir(parents=True, exist_ok=True)
+            private_dir(self.home)
         except OSError as exc:
             raise StoreError(
                 f"cannot create {self.home}: {exc.strerror}", key="error_store",
@@ -62,7 +67,8 @@ class Store:
     @contextlib.contextmanager
     def lock(self, name: str) -> Iterator[None]:
         self.ensure()
-        lock = FileLock(str(self.home / f".{name}.lock"), timeout=self.lock_timeout)
+        lock = FileLock(str(self.home / f".{name}.lock"), timeout=self.lock_timeout,
+                        mode=FILE_MODE)
         try:
             with lock:
                 yield
@@ -90,6 +96,9 @@ class Store:
             schema = doc.get("schema", SCHEMA)
             if not isinstance(schema, int) or schema > SCHEMA:
                 raise ValueError(f"unknown schema {schema!r}")
+            wrong = check(name, {k: v for k, v in doc.items() if k != "schema"})
+            if wrong:
+                raise ValueError(f"wrong type: {wrong}")
         except (ValueError, UnicodeDecodeError) as exc:
             self._quarantine(path, str(exc))
             return {}
@@ -102,23 +111,22 @@ class Store:
         path = self.path(name)
         payload = json.dumps({"schema": SCHEMA, **data}, ensure_ascii=False, indent=1,
                              sort_keys=True)
-        secret = name in SECRET_DOCS
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.home)
         try:
-            if secret:
-                os.chmod(tmp, 0o600)
+            # mkstemp makes the file 0600, so every document is private (secrets or not)
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.home)
+        except OSError as exc:
+            raise home_error(exc, self.home, str(path)) from exc
+        try:
+            os.fchmod(fd, FILE_MODE)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(payload)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
-            if secret:
-                os.chmod(path, 0o600)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            raise StoreError(f"cannot write {path}: {exc.strerror}", key="error_store",
-                             home=str(self.home)) from exc
+            raise home_error(exc, self.home, str(path)) from exc
 
     @contextlib.contextmanager
     def update(self, name: str) -> Iterator[dict[str, Any]]:

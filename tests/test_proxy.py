@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from filelock import FileLock
 
-from skill.engine.render import proxy as proxy_mod
 from skill.engine.render.ffmpeg import ffmpeg_exe
 from skill.engine.render.pipeline import RenderOptions, render
+from skill.engine.render import proxy as proxy_mod
 from skill.engine.render.probe import probe
 from skill.engine.render.proxy import build, building, proxy_argv, proxy_path
 from tests import media
@@ -237,6 +237,14 @@ def _cmdline(pid: str) -> str:
         return ""
 
 
+def _ppid(pid: str) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return ""
+    return raw[raw.rfind(b")") + 2:].split()[1].decode()
+
+
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(),
                     reason="reads the builder's command line and environment from /proc")
 def test_upload_makes_the_proxy_in_the_background(tmp_path: Path, home: Path) -> None:
@@ -255,8 +263,11 @@ def test_upload_makes_the_proxy_in_the_background(tmp_path: Path, home: Path) ->
         assert time.monotonic() < deadline and not dest.exists()
         time.sleep(0.05)
     assert not dest.exists()
-    builders = [pid for pid in os.listdir("/proc") if pid.isdigit()
-                and _cmdline(pid).count(str(src)) and "skill.engine.render.proxy" in _cmdline(pid)]
+    found = [pid for pid in os.listdir("/proc") if pid.isdigit()
+             and _cmdline(pid).count(str(src)) and "skill.engine.render.proxy" in _cmdline(pid)]
+    # not the builder's own ffmpeg child caught between fork and exec (it still shows
+    # the builder's command line while it arms its parent-death signal)
+    builders = [pid for pid in found if _ppid(pid) not in found]
     assert len(builders) == 1, [_cmdline(p) for p in builders]
     assert marker not in Path(f"/proc/{builders[0]}/environ").read_bytes().decode("utf-8", "replace")
     gate.touch()

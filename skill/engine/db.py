@@ -28,6 +28,8 @@ from typing import Any
 import structlog
 
 from ..errors import StoreError
+from ..fsfaults import home_error, is_disk_full, probe_writable
+from ..private import FILE_MODE, private_dir
 
 log = structlog.get_logger(__name__)
 
@@ -203,17 +205,29 @@ class EngineDB:
         try:
             self._open()
         except sqlite3.OperationalError as exc:  # locked, read-only, no such folder…
-            raise StoreError(f"cannot open {self.path}: {exc}", home=str(self.path.parent)) from exc
+            raise self._fault(exc, "cannot open") from exc
         except sqlite3.DatabaseError as exc:
-            # Not a database / malformed: never a crash. Move it aside and start fresh.
+            # Not a database / malformed / pages failing the integrity check: never a
+            # crash, never "malformed" on every command. Move it aside and start fresh.
             self.quarantined = self._move_aside()
             log.warning("engine_db.corrupt", file=str(self.path), moved_to=str(self.quarantined),
                         reason=str(exc))
             try:
                 self._open()
             except sqlite3.Error as again:
-                raise StoreError(f"cannot open {self.path}: {again}",
-                                 home=str(self.path.parent)) from again
+                raise self._fault(again, "cannot open") from again
+
+    def _fault(self, exc: sqlite3.Error, what: str = "") -> StoreError:
+        """The error for a failed database operation. SQLite reports a full disk as
+        "database or disk is full" — or, when the shared-memory file cannot grow, as a
+        "disk I/O error" — so the folder is tested by writing to tell the two apart."""
+        folder = self.path.parent
+        problem = None if is_disk_full(exc) else probe_writable(folder)
+        if is_disk_full(exc) or is_disk_full(problem):
+            return home_error(problem or exc, folder)
+        if what:
+            return StoreError(f"{what} {self.path}: {exc}", home=str(folder))
+        return StoreError(f"engine database error: {exc}", home=str(folder))
 
     def _move_aside(self) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -226,16 +240,25 @@ class EngineDB:
 
     def _open(self) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
+            # Created 0600 before SQLite opens it: it holds serve's bearer tokens, and
+            # SQLite gives the -wal and -shm files the database file's mode.
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, FILE_MODE)
+            os.close(fd)
         except OSError as exc:
-            raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}",
-                             home=str(self.path.parent)) from exc
+            raise home_error(exc, self.path.parent, str(self.path)) from exc
         with contextlib.closing(self._connect()) as conn:
             conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once per file
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{self.path} was written by a newer igedit",
                                  home=str(self.path.parent))
+            # Corrupt pages inside an otherwise valid file fail only the queries that
+            # touch them — "malformed" on every command, forever. Check every page once
+            # per open (a few ms for a home's database) and quarantine on failure.
+            verdict = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)").fetchall()]
+            if verdict != ["ok"]:
+                raise sqlite3.DatabaseError("quick_check: " + "; ".join(verdict)[:300])
             conn.executescript(_SCHEMA)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
@@ -253,7 +276,7 @@ class EngineDB:
         try:
             conn = self._connect()
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open {self.path}: {exc}", home=str(self.path.parent)) from exc
+            raise self._fault(exc, "cannot open") from exc
         try:
             # IMMEDIATE takes the write lock up front, so read-then-update decisions
             # (claiming a job, bumping a draft revision) cannot interleave across processes.
@@ -263,7 +286,7 @@ class EngineDB:
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
-            raise StoreError(f"engine database error: {exc}", home=str(self.path.parent)) from exc
+            raise self._fault(exc) from exc
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")

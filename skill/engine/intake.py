@@ -160,8 +160,16 @@ async def ingest_stored(db: EngineDB, tmp: Path, *, name: str, sha: str, media_d
 
 
 def temp_path(media_dir: Path) -> Path:
-    media_dir.mkdir(parents=True, exist_ok=True)
-    return media_dir / f".incoming-{os.getpid()}-{secrets.token_hex(6)}"
+    """A new, empty, private (0600) file in ``media_dir`` for bytes being received.
+
+    Its name carries this process's tag, so if the process is killed mid-upload the
+    next igedit to start deletes it (:func:`skill.leftovers.sweep_home`).
+    """
+    from ..leftovers import process_tag
+    from ..private import private_dir, private_file
+
+    private_dir(media_dir)
+    return private_file(media_dir / f".incoming-{process_tag()}-{secrets.token_hex(6)}")
 
 
 def _url_name(url: str, content_type: str) -> str:

@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import glob
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -35,6 +38,8 @@ import structlog
 
 from ..backend import ProgressCb, Sleeper
 from ..errors import InputError, SkillError
+from ..fsfaults import is_disk_full
+from ..leftovers import alive, process_tag
 from .db import EngineDB, JobRow
 
 log = structlog.get_logger(__name__)
@@ -47,12 +52,44 @@ _WORKER: tuple[int, str] | None = None
 
 
 def worker_id() -> str:
-    """This process's worker id (recomputed after a fork)."""
+    """This process's worker id, ``<pid>-<start ticks>-<random>`` (recomputed after a
+    fork): the process tag of :mod:`skill.leftovers`, so a partial file or work folder
+    named after it is swept once this process is gone, and a recycled pid is not
+    taken for this worker."""
     global _WORKER
     pid = os.getpid()
     if _WORKER is None or _WORKER[0] != pid:
-        _WORKER = (pid, f"{pid}-{secrets.token_hex(4)}")
+        _WORKER = (pid, f"{process_tag()}-{secrets.token_hex(4)}")
     return _WORKER[1]
+
+
+_WORKER_ID = re.compile(r"^(?P<pid>\d+)-(?P<ticks>\d+)-[0-9a-f]+$")
+
+
+def worker_process_alive(worker: str | None, pid: int | None) -> bool:
+    """Whether the process behind a worker id is running — the same process, checked
+    by its start time when the id carries one (older ids: by pid only)."""
+    m = _WORKER_ID.match(worker or "")
+    if m is not None and int(m["pid"]) == pid:
+        return alive(int(m["pid"]), int(m["ticks"]))
+    return pid_alive(pid)
+
+
+def partial_name(job_id: str, worker: str) -> str:
+    """The temporary name a worker renders job ``job_id`` to, in ``renders/``."""
+    return f".{job_id}.{worker}.part.mp4"
+
+
+def is_partial_of(name: str, job_id: str) -> bool:
+    """Whether ``name`` is a partial render of exactly ``job_id`` (any worker; the
+    renderer's own ``….partial`` too): job ``reel`` must not claim
+    ``.reel.v2.<worker>.part.mp4`` of job ``reel.v2``."""
+    prefix, suffix = f".{job_id}.", ".part.mp4"
+    name = name.removesuffix(".partial")
+    if not (name.startswith(prefix) and name.endswith(suffix)):
+        return False
+    worker = name[len(prefix):-len(suffix)]
+    return bool(worker) and "." not in worker
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -110,7 +147,7 @@ class JobRunner:
         if row.worker_id == worker_id() and row.id in self._tasks and not self._tasks[row.id].done():
             return True
         fresh = row.heartbeat is not None and time.time() - row.heartbeat < self.stale_s
-        return fresh and pid_alive(row.worker_pid)
+        return fresh and worker_process_alive(row.worker_id, row.worker_pid)
 
     def _claimable(self, row: JobRow) -> bool:
         if row.status in TERMINAL:
@@ -216,14 +253,15 @@ class JobRunner:
     # -- the render itself --------------------------------------------------------
     async def _run(self, row: JobRow) -> None:
         me = worker_id()
-        self.renders.mkdir(parents=True, exist_ok=True)
         final = self.renders / f"{row.id}.mp4"
-        tmp = self.renders / f".{row.id}.{me}.part.mp4"
+        tmp = self.renders / partial_name(row.id, me)
         work = self.home / "work" / f"{row.id}-{me}"
-        # partial files of earlier, dead workers of this job: we own the job now
-        for stale in self.renders.glob(f".{row.id}.*"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
+        # partial files of earlier, dead workers of this job (exactly this job's): we
+        # own the job now
+        for stale in self.renders.glob(f".{glob.escape(row.id)}.*.part.mp4*"):
+            if is_partial_of(stale.name, row.id):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
         self._progress[row.id] = 0.0
         render_task = asyncio.current_task()
         beat = asyncio.get_running_loop().create_task(self._heartbeat(row.id, me, render_task))
@@ -258,10 +296,12 @@ class JobRunner:
 
     async def _render(self, row: JobRow, tmp: Path, final: Path, work: Path,
                       on_progress: ProgressCb) -> tuple[str, str]:
+        from ..private import private_dir
         from .render.pipeline import RenderOptions, extract_cover, render
 
         draft = self.resolve(row)
-        work.mkdir(parents=True, exist_ok=True)
+        private_dir(self.renders)
+        private_dir(work)
         report = await render(draft, tmp, work_dir=work, music_dir=self.home / "music",
                               options=RenderOptions(preview=row.preview), progress=on_progress,
                               proxy_dir=self.home / "proxies", make_proxies=self.make_proxies)
@@ -309,6 +349,9 @@ class SelfCheckFailed(SkillError):
 def _detail(exc: SkillError) -> str:
     text = str(exc)
     tail = getattr(exc, "stderr_tail", "")
+    if is_disk_full(tail) and not is_disk_full(text):
+        # ffmpeg's last line is "Conversion failed!": keep the reason the exporter needs
+        text = f"{text} ({os.strerror(errno.ENOSPC)})"
     if tail:
         last = [ln for ln in str(tail).splitlines() if ln.strip()][-1:]
         text = f"{text} ({last[0].strip()})" if last else text

@@ -45,7 +45,7 @@ async def make_sample(out: Path, seconds: float = 10.0, *,
     part = out.with_name(out.name + ".partial")
     try:
         await run_ffmpeg(sample_argv(ffmpeg_exe(), part, seconds), duration_s=seconds,
-                         progress=progress, label="sample")
+                         progress=progress, label="sample", private=False)  # the user's file
         part.replace(out)
     finally:
         part.unlink(missing_ok=True)

@@ -58,8 +58,13 @@ class Workspace:
 
     def __init__(self, home: Path, *, planner: Planner | None = None,
                  http: httpx.AsyncClient | None = None, sleep: Sleeper | None = None) -> None:
+        from ..leftovers import sweep_home
+        from ..private import secure_home
+
         self.home = Path(home)
         self.db = EngineDB(self.home / "engine.sqlite")
+        secure_home(self.home)  # a home from an older igedit: made private once
+        sweep_home(self.home)   # what killed igedit processes left (never a live one's)
         self.media_dir = self.home / "media"
         self.jobs = JobRunner(self.db, self.home, resolve=self.resolve_job, sleep=sleep)
         self._planner = planner

@@ -60,18 +60,29 @@ def doctor(args: argparse.Namespace) -> int:
     except (SkillError, ImportError) as exc:
         detail = exc.ctx.get("detail", "") if isinstance(exc, SkillError) else ""
         check("font", False, detail or "none found", "doctor_hint_font")
-    try:
-        store.ensure()
-        writable = True
-    except SkillError:
-        writable = False
-    check("home", writable, "writable" if writable else "not writable", "doctor_hint_home")
+    check("home", *_home_writable(store.home, lang), "doctor_hint_home")
     p.line(f"previews: {_proxies(store.home / 'proxies')}")
     reachable = cloud_reachable(api_base(), timeout=3.0, headers=m.headers())
     # The cloud being unreachable is not fatal: the local engine works offline.
     check("cloud", reachable, "reachable" if reachable else "unreachable", "doctor_hint_cloud",
           fatal=False)
     return 1 if failures else 0
+
+
+def _home_writable(home: Path, lang: str) -> tuple[bool, str]:
+    """Whether a file can really be written in the home (created if missing): mode bits
+    say nothing as root, on a read-only mount or on a full disk."""
+    from ..fsfaults import probe_writable, reason
+    from ..private import private_dir
+
+    try:
+        private_dir(home)
+        problem = probe_writable(home)
+    except OSError as exc:
+        problem = exc
+    detail = render("doctor_home_detail", lang, ok=problem is None,
+                    reason=reason(problem) if problem else "")
+    return problem is None, detail
 
 
 def _proxies(folder: Path) -> str:

@@ -125,8 +125,13 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
 
 
 async def run_ffmpeg(argv: list[str], *, duration_s: float | None = None,
-                     progress: ProgressCb | None = None, label: str = "render") -> None:
+                     progress: ProgressCb | None = None, label: str = "render",
+                     private: bool = True) -> None:
     """Run ffmpeg (``argv[0]`` is the binary) to completion.
+
+    ffmpeg dies with this process, even on ``kill -9`` (Linux), and with ``private``
+    (the default: it writes into ``IGEDIT_HOME``) creates its files 0600 — see
+    :mod:`skill.engine.render.childproc`.
 
     ``progress(label, seconds_done, duration_s)`` is called as output time advances.
     Cancelling the awaiting task terminates ffmpeg (then kills it) and re-raises
@@ -135,10 +140,13 @@ async def run_ffmpeg(argv: list[str], *, duration_s: float | None = None,
     """
     full = with_progress_args(argv)
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+    from .childproc import child_options
+
     try:
         proc = await asyncio.create_subprocess_exec(
             *full, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            **child_options(private=private))
     except OSError as exc:
         raise EngineError(f"cannot start {full[0]}: {exc.strerror or exc}", cmd=full,
                           returncode=None, stderr_tail="") from exc

@@ -303,8 +303,10 @@ def synth_music(mood: str, seconds: float, out_wav: Path, *, sample_rate: int = 
     to a temp file and renamed, so a concurrent reader never sees half a file.
     """
     out_wav = Path(out_wav)
-    out_wav.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_wav.with_name(f".{out_wav.name}.{os.getpid()}.tmp")
+    from ...private import private_dir, private_file
+
+    private_dir(out_wav.parent)  # the cache lives in IGEDIT_HOME: private
+    tmp = private_file(out_wav.with_name(f".{out_wav.name}.{os.getpid()}.tmp"))
     with wave.open(str(tmp), "wb") as wf:
         wf.setnchannels(2)
         wf.setsampwidth(2)

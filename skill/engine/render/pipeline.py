@@ -268,7 +268,9 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
 def _stage_font(font_path: Path, fonts_dir: Path) -> None:
     """Link the chosen font (and its same-family siblings, e.g. Bold) into the private
     folder libass is pointed at, so it never has to load a whole system font folder."""
-    fonts_dir.mkdir(parents=True, exist_ok=True)
+    from ...private import private_dir, write_private
+
+    private_dir(fonts_dir)
     chosen = read_font(font_path)
     family = chosen.family if chosen else ""
     prefix = font_path.stem.split("-")[0].lower()
@@ -290,7 +292,7 @@ def _stage_font(font_path: Path, fonts_dir: Path) -> None:
         try:
             link.symlink_to(f)
         except OSError:   # no symlinks (Windows without developer mode): copy instead
-            link.write_bytes(f.read_bytes())
+            write_private(link, f.read_bytes())
 
 
 def _sources(d: Draft) -> list[str]:
@@ -339,8 +341,10 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
             from ...templates import render as say
 
             warnings.append(say("render_no_cjk_font", "en"))
-    work_dir.mkdir(parents=True, exist_ok=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    from ...private import private_dir, write_private
+
+    private_dir(work_dir)
+    private_dir(out.parent)
     part = out.with_name(out.name + ".partial")
     plan = build_render(draft, probes, part, ffmpeg=ffmpeg_exe(), work_dir=work_dir,
                         music_dir=Path(music_dir), font=font, options=options)
@@ -351,7 +355,7 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
             await asyncio.to_thread(synth_music, mood, secs, wav)
             prune(Path(music_dir), "*.wav", max_bytes=MUSIC_CACHE_BYTES)
     if plan.ass_text is not None and plan.ass_path is not None:
-        plan.ass_path.write_text(plan.ass_text, encoding="utf-8")
+        write_private(plan.ass_path, plan.ass_text)
         if plan.font_path is not None and plan.fonts_dir is not None:
             await asyncio.to_thread(_stage_font, plan.font_path, plan.fonts_dir)
     try:

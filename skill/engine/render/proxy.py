@@ -41,6 +41,7 @@ from filelock import FileLock, Timeout
 
 from ...backend import ProgressCb
 from ...errors import SkillError
+from ...private import FILE_MODE, private_dir, write_private
 from .cache import PROXY_CACHE_BYTES, prune, remove_stale, touch
 from .ffmpeg import ffmpeg_exe, run_ffmpeg
 from .probe import Probe, probe
@@ -107,7 +108,7 @@ def proxy_argv(ffmpeg: str, src: Path, dest: Path, p: Probe) -> list[str]:
 
 # -- state of one proxy -----------------------------------------------------------
 def _lock(dest: Path) -> FileLock:
-    return FileLock(str(_lock_path(dest)))
+    return FileLock(str(_lock_path(dest)), mode=FILE_MODE)
 
 
 def building(dest: Path) -> float | None:
@@ -137,7 +138,7 @@ async def build(src: Path, p: Probe, proxy_dir: Path) -> Path | None:
     folder's one builder slot: however many clips are uploaded at once, one ffmpeg
     makes proxies at a time.
     """
-    proxy_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(proxy_dir)
     dest = proxy_path(src, proxy_dir)
     lock = _lock(dest)
     try:
@@ -148,7 +149,7 @@ async def build(src: Path, p: Probe, proxy_dir: Path) -> Path | None:
         lock.release()
         return dest
     progress_file = _progress_path(dest)
-    slot = FileLock(str(proxy_dir / SLOT_LOCK))
+    slot = FileLock(str(proxy_dir / SLOT_LOCK), mode=FILE_MODE)
     try:
         while True:
             try:
@@ -168,7 +169,7 @@ async def build(src: Path, p: Probe, proxy_dir: Path) -> Path | None:
             if total and now - last[0] >= 0.5:
                 last[0] = now
                 with contextlib.suppress(OSError):
-                    progress_file.write_text(f"{done / total:.3f}")
+                    write_private(progress_file, f"{done / total:.3f}")
 
         try:
             await run_ffmpeg(proxy_argv(ffmpeg_exe(), src, tmp, p),
@@ -205,7 +206,7 @@ def start_background(srcs: Sequence[Path], proxy_dir: Path) -> subprocess.Popen[
     if not enabled():
         return None
     try:
-        proxy_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(proxy_dir)
         todo = []
         for src in dict.fromkeys(Path(s) for s in srcs):
             dest = proxy_path(src, proxy_dir)
