@@ -185,6 +185,8 @@ class Exporter:
                 target = dest.with_name(dest.stem + extra.suffix)
                 with contextlib.suppress(InputError):
                     place_file(extra, target, overwrite=force)
+                    if extra.suffix.lower() == ".jpg":   # the path where it now is
+                        self.rt.say_key("local_cover_saved", path=str(target))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return dest
