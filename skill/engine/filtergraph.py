@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .loudness import METER, master_filters
+
 FPS = 30
 SAMPLE_RATE = 48000
 SAMPLES_PER_FRAME = SAMPLE_RATE // FPS
@@ -234,30 +236,33 @@ def mix_bus(orig: str, beds: list[tuple[str, bool]]) -> tuple[list[str], str]:
 
 
 def master_audio(mix: str, label: str, samples: int, *, loudnorm: bool,
-                 fade_in_s: float = 0.0, fade_out_s: float = 0.0, quick: bool = False) -> str:
-    """The final audio chain: loudness, fades, 48 kHz stereo, exactly ``samples`` long.
+                 fade_in_s: float = 0.0, fade_out_s: float = 0.0, quick: bool = False,
+                 gain_db: float | None = None, meter: bool = False) -> str:
+    """The final audio chain: fades, loudness, 48 kHz stereo, exactly ``samples`` long.
 
-    ``quick`` (previews): a peak limiter at −1 dBFS stands in for loudnorm, which
-    resamples to 192 kHz internally and is a large share of a preview's CPU time.
+    Loudness (:mod:`.loudness`): the gain measured beforehand (``gain_db``; None = none)
+    and a true-peak limiter. ``meter``: the chain of the measuring pass instead, ending in
+    the EBU R128 meter, with the limiter only once a gain is being checked. ``quick``
+    (previews): a peak limiter at −1 dBFS only, no measurement.
+    Timestamps are rewritten from the sample count at the end: whatever a filter did to
+    them, the audio track is gapless and exactly as long as the picture.
     """
     duration = samples / SAMPLE_RATE
     chain = []
-    if loudnorm and quick:
-        chain.append("alimiter=limit=0.891:level=false")
-    elif loudnorm:
-        # Single-pass (dynamic) loudnorm inside the one graph: −14 LUFS, −1 dBTP. On input
-        # that is silent from start to end (a muted or silent-track clip) loudnorm emits
-        # NaN, which the AAC encoder rejects: map NaN to 0 (cheap: ~0.2 s per minute).
-        chain += ["loudnorm=I=-14:TP=-1:LRA=11", f"aresample={SAMPLE_RATE}",
-                  "aeval=exprs='if(isnan(val(0)),0,val(0))|if(isnan(val(1)),0,val(1))'"
-                  ":c=stereo"]
     if fade_in_s > 0:
         chain.append(f"afade=t=in:st=0:d={number(min(fade_in_s, duration))}")
     if fade_out_s > 0:
         fade_out_s = min(fade_out_s, duration)
         chain.append(f"afade=t=out:st={number(duration - fade_out_s)}:d={number(fade_out_s)}")
+    if loudnorm and quick:
+        chain.append("alimiter=limit=0.891:level=false")
+    elif loudnorm:
+        chain += master_filters(gain_db, limit=gain_db is not None or not meter)
     chain += [f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo",
-              f"apad=whole_len={samples}", f"atrim=end_sample={samples}"]
+              f"apad=whole_len={samples}", f"atrim=end_sample={samples}",
+              f"asetpts=N/{SAMPLE_RATE}/TB"]
+    if meter:
+        chain.append(METER)
     return f"[{mix}]{','.join(chain)}[{label}]"
 
 
