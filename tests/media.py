@@ -226,3 +226,41 @@ def loudness(path: Path) -> tuple[float, float]:
     peak = re.search(r"Peak:\s+(-?(?:inf|[\d.]+)) dBFS", summary)
     assert integrated and peak, summary
     return float(integrated.group(1)), float(peak.group(1))
+
+
+def av_mismatch_clip(path: Path, case: str) -> Path:
+    """Clips whose audio and video tracks differ in length, as phones and editors make them.
+
+    ``vfr_audio_longer``: variable frame rate (timestamps jitter), 97 frames (3.233 s) with
+    3.300 s of audio; ``audio_shorter``: 3.3 s of picture, 2 s of sound; ``edit_list``: an
+    MP4 cut with ``-c copy`` (an edit list hides the frames before the cut, the audio starts
+    elsewhere); ``video_late``: the picture starts 67 ms after the sound.
+    """
+    if path.exists():
+        return path
+    vfr = ["-vf", "settb=1/1000,setpts='(N/30+if(mod(N,3),0.011,0))/TB'", "-fps_mode", "vfr",
+           "-enc_time_base:v", "1:1000"]
+    if case == "vfr_audio_longer":
+        run("-f", "lavfi", "-i", "testsrc2=s=160x120:r=30:d=3.2333",
+            "-f", "lavfi", "-i", "sine=f=550:r=48000:d=3.3", *vfr,
+            *_x264("-pix_fmt", "yuv420p"), "-c:a", "aac", str(path))
+    elif case == "audio_shorter":
+        run("-f", "lavfi", "-i", "testsrc2=s=160x120:r=30:d=3.3",
+            "-f", "lavfi", "-i", "sine=f=550:r=48000:d=2.0",
+            *_x264("-pix_fmt", "yuv420p"), "-c:a", "aac", str(path))
+    elif case == "video_late":
+        run("-f", "lavfi", "-i", "testsrc2=s=160x120:r=30:d=3.2333",
+            "-f", "lavfi", "-i", "sine=f=550:r=48000:d=3.3",
+            "-vf", "settb=1/1000,setpts='(0.0667+N/30)/TB'", "-fps_mode", "vfr",
+            "-enc_time_base:v", "1:1000", *_x264("-pix_fmt", "yuv420p"), "-c:a", "aac",
+            str(path))
+    elif case == "edit_list":
+        whole = path.with_name(path.stem + "-whole.mp4")
+        run("-f", "lavfi", "-i", "testsrc2=s=160x120:r=30:d=5",
+            "-f", "lavfi", "-i", "sine=f=550:r=48000:d=5.2",
+            *_x264("-pix_fmt", "yuv420p", "-bf", "2", "-g", "15"), "-c:a", "aac", str(whole))
+        run("-ss", "1.53", "-i", str(whole), "-c", "copy", str(path))
+        whole.unlink()
+    else:
+        raise ValueError(case)
+    return path
