@@ -144,6 +144,9 @@ class Exporter:
             attempt = 1
             self._record(job, dest, force, draft_raw, attempt)
 
+        missing = self._missing_glyphs(draft_raw)
+        if missing:   # said before the render, and the result is then not "ready to post"
+            self.rt.say_key("render_missing_glyphs", chars=missing)
         status = await self._wait(job)
         if status.status != "completed" and attempt < 2 and draft_raw:
             log.info("render.retry", job=job.id, detail=status.detail)
@@ -164,8 +167,19 @@ class Exporter:
         size = os.path.getsize(saved) if saved.exists() else 0
         self.rt.emit(Reply(kind="file", file=str(saved), key="export_done",
                             text=render("export_done", self.rt.lang, path=str(saved),
-                                        size=human_size(size), preview=job.preview),
+                                        size=human_size(size), preview=job.preview,
+                                        missing=missing),
                             data={"bytes": size}))
+
+    def _missing_glyphs(self, draft_raw: Any) -> str:
+        """Characters of the draft's text no font will draw (local engine renders only;
+        the cloud draws text with its own fonts)."""
+        if self.backend.name != "local" or not isinstance(draft_raw, dict):
+            return ""
+        from .engine.glyphs import describe, missing_in_draft
+
+        lost = missing_in_draft(draft_raw)
+        return describe(lost) if lost else ""
 
     async def _download(self, url: str, dest: Path, *, force: bool) -> Path:
         """Download into a private staging folder beside ``dest``, then place the files.

@@ -1,9 +1,11 @@
 """Find a font on this machine for burned-in titles and captions (libass).
 
-Order: ``IGEDIT_FONT`` (a font file or a folder of fonts), then ``fc-list`` when it is
-installed, then a scan of the standard font folders of Linux, macOS and Windows. When
-the text contains CJK characters, a CJK-capable font is preferred. Family names and CJK
-coverage are read from the font's own ``name`` and ``cmap`` tables (no dependencies).
+Order: ``IGEDIT_FONT`` (a font file or a folder of fonts); for text with CJK characters
+the CJK font that ships in a pip package (:mod:`.glyphs`), so Chinese draws on any
+machine; then ``fc-list`` when it is installed, then a scan of the standard font folders
+of Linux, macOS and Windows; last the packaged fonts (a machine with no fonts at all).
+Family names and CJK coverage are read from the font's own ``name`` and ``cmap``
+tables (no dependencies).
 """
 
 from __future__ import annotations
@@ -236,6 +238,11 @@ def _discover(env: str, want_cjk: bool, dirs: tuple[Path, ...] | None) -> Font |
             return pick_font(_scan([target]), want_cjk)
         raise ConfigError(f"IGEDIT_FONT={env} does not exist", key="error_no_font", path=env)
     if dirs is None:
+        from .glyphs import packaged_cjk, packaged_fonts
+
+        packaged = packaged_cjk() if want_cjk else None
+        if packaged is not None:
+            return packaged
         candidates = _fc_list(want_cjk) if want_cjk else []
         if not candidates:
             candidates = _fc_list(False)
@@ -243,7 +250,7 @@ def _discover(env: str, want_cjk: bool, dirs: tuple[Path, ...] | None) -> Font |
             candidates += [f for f in _scan(standard_font_dirs()) if f.cjk]
         if not candidates:
             candidates = _scan(standard_font_dirs())
-        return pick_font(candidates, want_cjk)
+        return pick_font(candidates or list(packaged_fonts()), want_cjk)
     return pick_font(_scan(dirs), want_cjk)
 
 

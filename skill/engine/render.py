@@ -23,10 +23,10 @@ from ..backend import ProgressCb
 from ..draft import AUDIO, TEXT, Draft, decode_draft, track_label
 from ..errors import ConfigError, InputError
 from . import filtergraph as fg
-from . import loudness
+from . import glyphs, loudness
 from .cache import MUSIC_CACHE_BYTES, prune, touch
 from .ffmpeg import ffmpeg_exe, run_ffmpeg
-from .fonts import Font, find_font, has_cjk, read_font
+from .fonts import Font, find_font, read_font
 from .music import MOODS, music_cache_name, synth_music
 from .probe import Probe, probe
 from .selfcheck import check_probe, expected_output
@@ -63,6 +63,7 @@ class RenderPlan:
     height: int = 0
     font_path: Path | None = None
     fonts_dir: Path | None = None             # folder given to libass (font staged there)
+    fallback_paths: tuple[Path, ...] = ()     # fonts for characters the main one lacks
     #: the audio-only pass measuring this render's mix (None: no loudness target)
     analysis_argv: list[str] | None = None
 
@@ -124,11 +125,12 @@ def _probe_for(probes: Mapping[str, Probe], src: str) -> Probe:
 def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, *,
                  ffmpeg: str, work_dir: Path, music_dir: Path, font: Font | None,
                  options: RenderOptions = RenderOptions(),
-                 gain_db: float | None = None) -> RenderPlan:
+                 gain_db: float | None = None, fallbacks: tuple[Font, ...] = ()) -> RenderPlan:
     """The ffmpeg argv (one run, one filter graph) rendering ``draft`` to ``out``. Pure.
 
     ``probes`` maps every ``src`` in the draft to its :class:`Probe`; ``gain_db`` is the
-    loudness gain measured by running ``analysis_argv`` (:mod:`.loudness`). Raises
+    loudness gain measured by running ``analysis_argv`` (:mod:`.loudness`); ``fallbacks``
+    draw the characters ``font`` lacks (:mod:`.glyphs`). Raises
     :class:`InputError` for an empty timeline or an unknown source, and
     :class:`ConfigError` when the draft has text but ``font`` is None.
     """
@@ -201,7 +203,8 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     if events:
         if font is None:
             raise ConfigError("no font for titles and captions", key="error_no_font")
-        ass_text = build_ass(events, full_w, full_h, font.family)
+        ass_text = build_ass(events, full_w, full_h, font.family,
+                             glyphs.family_map([font, *fallbacks]) if fallbacks else None)
         digest = hashlib.sha1(ass_text.encode("utf-8")).hexdigest()[:12]
         ass_path = work_dir / f"text-{digest}.ass"
         fonts_dir = work_dir / "fonts"
@@ -282,6 +285,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     return RenderPlan(argv=argv, duration_s=duration, ass_text=ass_text, ass_path=ass_path,
                       music=music, frames=total_frames, width=width, height=height,
                       font_path=font.path if (font and events) else None, fonts_dir=fonts_dir,
+                      fallback_paths=tuple(f.path for f in fallbacks) if events else (),
                       analysis_argv=analysis)
 
 
@@ -353,19 +357,23 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
                      for s in t.segments)
     warnings: list[str] = []
     font = None
+    fallbacks: tuple[Font, ...] = ()
     if texts.strip():
         font = await asyncio.to_thread(find_font, texts)
-        if has_cjk(texts) and not font.cjk:
+        fonts = await asyncio.to_thread(glyphs.chain, font)
+        fallbacks = tuple(glyphs.fallbacks(texts, fonts))
+        lost = glyphs.missing(texts, fonts)
+        if lost:   # said before the render too (edit reply, export start)
             from ..templates import render as say
 
-            warnings.append(say("render_no_cjk_font", "en"))
+            warnings.append(say("render_missing_glyphs", "en", chars=glyphs.describe(lost)))
     work_dir.mkdir(parents=True, exist_ok=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(out.name + ".partial")
     def build(gain_db: float | None = None) -> RenderPlan:
         return build_render(draft, probes, part, ffmpeg=ffmpeg_exe(), work_dir=work_dir,
                             music_dir=Path(music_dir), font=font, options=options,
-                            gain_db=gain_db)
+                            gain_db=gain_db, fallbacks=fallbacks)
 
     plan = build()
     for mood, secs, wav in plan.music:
@@ -377,7 +385,8 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
     if plan.ass_text is not None and plan.ass_path is not None:
         plan.ass_path.write_text(plan.ass_text, encoding="utf-8")
         if plan.font_path is not None and plan.fonts_dir is not None:
-            await asyncio.to_thread(_stage_font, plan.font_path, plan.fonts_dir)
+            for path in (plan.font_path, *plan.fallback_paths):
+                await asyncio.to_thread(_stage_font, path, plan.fonts_dir)
     silent = False
     target = plan.analysis_argv is not None
     if target:   # measure the mix, then render it with the gain that makes it −14 LUFS
