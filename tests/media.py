@@ -264,3 +264,16 @@ def av_mismatch_clip(path: Path, case: str) -> Path:
     else:
         raise ValueError(case)
     return path
+
+
+def late_video_sync_clip(path: Path, *, late_frames: int = 3, seconds: float = 3.0) -> Path:
+    """:func:`sync_clip` whose picture starts ``late_frames`` frames after its sound (the
+    first frames cut, their timestamps kept: an edit list), in sync where both play."""
+    if not path.exists():
+        run("-f", "lavfi", "-i", f"color=c=black:s=64x64:r=30:d={seconds}",
+            "-f", "lavfi", "-i",
+            f"aevalsrc='if(lt(mod(t\\,0.5)\\,0.1)\\,0.5*sin(2*PI*1000*t)\\,0)':s=48000:d={seconds}",
+            "-vf", "geq=lum='if(lt(mod(T\\,0.5)\\,0.1)\\,235\\,16)':cb=128:cr=128,"
+            f"trim=start_frame={late_frames}", "-fps_mode", "passthrough",
+            *_x264("-pix_fmt", "yuv420p"), "-c:a", "aac", "-b:a", "128k", str(path))
+    return path

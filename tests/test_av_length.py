@@ -74,3 +74,16 @@ def test_clip_without_audio_gets_silence_of_the_same_length(home: Path, tmp_path
     assert out.has_audio and abs(out.audio_duration - out.video_duration) <= 0.025
     samples, _rate = media.audio_samples(tmp_path / "out.mp4")
     assert abs(samples).max() == 0.0   # silence stays silent
+
+
+def test_picture_that_starts_late_stays_in_sync(home: Path, tmp_path: Path) -> None:
+    from tests.test_render import assert_in_sync
+
+    clip = media.late_video_sync_clip(tmp_path / "late.mp4")
+    src = probe(clip)
+    assert abs(src.video_start - 0.1) < 0.002 and src.audio_start == 0.0
+    done, _ = _export(home, clip, tmp_path / "out.mp4")
+    assert done.status == "completed", done.detail
+    # the picture's first frame is the start: the beep before it is cut with it, and each
+    # later flash and beep still land together (one frame of tolerance)
+    assert_in_sync(tmp_path / "out.mp4", 5)

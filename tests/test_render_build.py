@@ -68,7 +68,9 @@ def test_single_clip_square_argv_whole_values() -> None:
         "[vcat]setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv,format=yuv420p[vout]",
         # loudness: the measured gain (none given here) and the true-peak limiter;
         # timestamps rebuilt from the sample count, so the track is gapless
-        "[acat]alimiter=limit=0.7499:level=false:attack=5:release=50:latency=true,"
+        # (one AAC frame faded in and out at the edges: no first-frame overshoot, no click)
+        "[acat]afade=t=in:ns=1024,afade=t=out:ss=94976:ns=1024,"
+        "alimiter=limit=0.7499:level=false:attack=5:release=50:latency=true,"
         "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
         "apad=whole_len=96000,atrim=end_sample=96000,asetpts=N/48000/TB[aout]",
     ]
@@ -78,13 +80,14 @@ def test_single_clip_square_argv_whole_values() -> None:
         ["-ss", "1.5", "-t", "2.25", "-i", CLIP]
     assert graph_of(plan.analysis_argv) == [
         graph_of(argv)[3], "[a0]anull[acat]",
-        "[acat]aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
+        "[acat]afade=t=in:ns=1024,afade=t=out:ss=94976:ns=1024,"
+        "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
         "apad=whole_len=96000,atrim=end_sample=96000,asetpts=N/48000/TB,"
         "ebur128=peak=true:framelog=verbose[aout]"]
     assert plan.analysis_argv[-5:] == ["-map", "[aout]", "-f", "null", "-"]
     gained = build(draft(vseg(CLIP, 0, 2000, **{"in": 1500}),
                          meta={"ratio": "1:1", "w": 1080, "h": 1080}), gain_db=7.25)
-    assert graph_of(gained.argv)[-1].startswith("[acat]volume=7.25dB,alimiter=limit=0.7499")
+    assert "ns=1024,volume=7.25dB,alimiter=limit=0.7499:" in graph_of(gained.argv)[-1]
     assert "volume=7.25dB,alimiter" in graph_of(gained.analysis_argv or [])[-1]
     tail = argv[argv.index("-map"):]
     assert tail == [

@@ -175,9 +175,11 @@ def video_segment(inp: int, label: str, frames: int, speed: float, fit: str,
 
 
 def audio_segment(inp: int | None, label: str, frames: int, speed: float,
-                  volume: float) -> str:
+                  volume: float, lead_s: float = 0.0) -> str:
     """Statement producing ``[label]``: exactly ``frames × 1600`` samples, 48 kHz stereo.
-    ``inp`` None (no audio track, muted, still image) gives generated silence."""
+    ``inp`` None (no audio track, muted, still image) gives generated silence. ``lead_s``:
+    how much later the sound starts than the picture (output seconds; negative: earlier),
+    so a clip whose tracks start apart (edit lists, phones) stays in sync."""
     samples = frames * SAMPLES_PER_FRAME
     fmt = f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
     if inp is None:
@@ -186,6 +188,11 @@ def audio_segment(inp: int | None, label: str, frames: int, speed: float,
              # async fills gaps in the source's timestamps, so sync survives them
              f"aresample={SAMPLE_RATE}:async=1:first_pts=0",
              *atempo_chain(speed), fmt]
+    lead = round(lead_s * SAMPLE_RATE)
+    if lead > 0:     # the sound starts after the first frame: silence until it does
+        chain.append(f"adelay=delays={lead}S:all=1")
+    elif lead < 0:   # the sound starts before the first frame: drop what comes before
+        chain += [f"atrim=start_sample={-lead}", "asetpts=PTS-STARTPTS"]
     if abs(volume - 1.0) > 1e-9:
         chain.append(f"volume={number(volume)}")
     chain += [f"apad=whole_len={samples}", f"atrim=end_sample={samples}",
@@ -235,6 +242,13 @@ def mix_bus(orig: str, beds: list[tuple[str, bool]]) -> tuple[list[str], str]:
     return out, "mix"
 
 
+#: samples faded in and out at the very start and end of every render (one AAC frame,
+#: 21 ms, inaudible): the AAC encoder cannot switch to short windows in its first frame,
+#: so a drum hit there came out 3 dB over the limiter's ceiling (+0.4 dBTP, measured), and
+#: a cut mid-waveform at the end clicks.
+EDGE_FADE_SAMPLES = 1024
+
+
 def master_audio(mix: str, label: str, samples: int, *, loudnorm: bool,
                  fade_in_s: float = 0.0, fade_out_s: float = 0.0, quick: bool = False,
                  gain_db: float | None = None, meter: bool = False) -> str:
@@ -249,11 +263,16 @@ def master_audio(mix: str, label: str, samples: int, *, loudnorm: bool,
     """
     duration = samples / SAMPLE_RATE
     chain = []
+    edge = min(EDGE_FADE_SAMPLES, samples // 4) if loudnorm else 0
     if fade_in_s > 0:
         chain.append(f"afade=t=in:st=0:d={number(min(fade_in_s, duration))}")
+    elif edge:   # see EDGE_FADE_SAMPLES
+        chain.append(f"afade=t=in:ns={edge}")
     if fade_out_s > 0:
         fade_out_s = min(fade_out_s, duration)
         chain.append(f"afade=t=out:st={number(duration - fade_out_s)}:d={number(fade_out_s)}")
+    elif edge:
+        chain.append(f"afade=t=out:ss={samples - edge}:ns={edge}")
     if loudnorm and quick:
         chain.append("alimiter=limit=0.891:level=false")
     elif loudnorm:

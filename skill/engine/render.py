@@ -157,6 +157,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
             raise InputError(f"{Path(src).name}: has no picture", key="error_no_video",
                              file=Path(src).name)
         image = seg.meta.get("kind") == "image" or pr.is_image
+        lead = 0.0    # the tracks' start apart, where the clip is read from its start
         speed = 1.0 if image else fg.clamp_speed(seg.meta.get("speed", 1.0))
         volume = fg.gain(seg.meta.get("volume"), 1.0)
         span = fg.number(frames / fg.FPS * speed + _SPAN_MARGIN_S)
@@ -172,6 +173,8 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
                 in_ms = min(in_ms, max(0, int(pr.duration * 1000) - 100))
             if in_ms:
                 inputs += ["-ss", fg.number(in_ms / 1000)]
+            elif abs(pr.audio_start - pr.video_start) >= 0.001:
+                lead = (pr.audio_start - pr.video_start) / speed
             inputs += ["-t", span, "-i", src]
         idx = len(pairs) // 2
         graph += fg.video_segment(n_inputs, f"v{idx}", frames, speed, fit, width, height,
@@ -179,7 +182,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
                                   to709=pr.needs_709, full_range=pr.full_range)
         audio_in = n_inputs if (pr.has_audio and not image and volume > 0) else None
         has_sound = has_sound or audio_in is not None
-        graph.append(fg.audio_segment(audio_in, f"a{idx}", frames, speed, volume))
+        graph.append(fg.audio_segment(audio_in, f"a{idx}", frames, speed, volume, lead))
         agraph.append(graph[-1])
         pairs += [f"[v{idx}]", f"[a{idx}]"]
         n_inputs += 1
