@@ -13,7 +13,9 @@ preview render (540p-class, ultrafast) after each pair. Previews read the clip's
 proxy, which an upload starts making in the background (``skill.engine.proxy``); also
 measured once: how soon after the upload that proxy is ready, a preview asked for at
 once after the upload (proxy not ready yet), and a preview with proxies turned off.
-Also the real-time factor and ``build_render`` time. Prints one JSON object.
+Also the real-time factor and ``build_render`` time, and the loudness of both outputs
+(EBU R128 integrated and true peak: ours measures the mix first and applies one gain and
+a limiter, so its figure includes that audio-only pass). Prints one JSON object.
 Targets: ours ≤ 1.15× baseline; ≥ 1.0× real time; preview ≥ 4× faster than full;
 ``build_render`` well under 50 ms.
 """
@@ -39,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from skill.engine.ffmpeg import ffmpeg_exe  # noqa: E402
 from skill.engine.filtergraph import escape_filter_value  # noqa: E402
 from skill.engine.fonts import find_font  # noqa: E402
+from skill.engine.loudness import file_argv, measure  # noqa: E402
 from skill.engine.music import music_cache_name, synth_music  # noqa: E402
 from skill.engine.probe import probe  # noqa: E402
 from skill.engine.proxy import proxy_path, start_background  # noqa: E402
@@ -208,6 +211,11 @@ def main() -> dict[str, Any]:
     builder.wait()
     shutil.rmtree(fresh, ignore_errors=True)
 
+    def level(path: Path) -> dict[str, float] | None:
+        got = asyncio.run(measure(file_argv(ffmpeg_exe(), str(path))))
+        return None if got is None else {"lufs": got.integrated, "true_peak_db": got.true_peak}
+
+    levels = {"ours": level(outs / "ours.mp4"), "handwritten": level(outs / "hand.mp4")}
     o, h, p = (statistics.median(x) for x in (ours_t, hand_t, preview_t))
     oc, hc, pc = (statistics.median(x) for x in (ours_c, hand_c, preview_c))
     return {
@@ -235,6 +243,7 @@ def main() -> dict[str, Any]:
         "load_average_1m": round(os.getloadavg()[0], 2),
         "build_render_ms_median": round(1000 * statistics.median(build_times), 2),
         "self_check_violations": sorted(set(violations)),
+        "loudness": levels,
         "targets": {"ratio_vs_handwritten": "<= 1.15", "realtime_factor": ">= 1.0",
                     "preview_speedup": ">= 4", "build_render_ms": "< 50"},
     }
