@@ -199,6 +199,8 @@ SOUNDS: dict[str, str] = {
                    "+0.12*sin(2*PI*1760*t)*exp(-20*mod(t\\,0.25))))"),
     "tone": "0.1*sin(2*PI*440*t)+0.05*sin(2*PI*660*t)",
     "silence": "0",
+    # room tone only: a faint hiss around −60 LUFS, nothing anyone says
+    "noise_floor": "0.0015*(random(0)-0.5)",
 }
 
 

@@ -77,6 +77,15 @@ def test_silence_stays_silent(root: Path) -> None:
     assert abs(samples).max() == 0.0      # not a noise floor pumped up: nothing at all
 
 
+def test_a_bare_noise_floor_is_not_pumped_up(root: Path) -> None:
+    src = media.sound_clip(root / "noise_floor-4.mp4", "noise_floor", seconds=4.0)
+    before = media.loudness(src)[0]
+    assert -70 < before < loudness.SILENT_LUFS
+    rep = _export(root, "noise_floor", "noise_floor", 4.0, False)
+    assert rep.violations == []
+    assert abs(media.loudness(rep.path)[0] - before) < 1.0     # as quiet as it was
+
+
 def test_the_self_check_fails_a_render_that_misses_the_target(
         root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = loudness.gain_for
