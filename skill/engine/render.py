@@ -373,6 +373,7 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
     work_dir.mkdir(parents=True, exist_ok=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(out.name + ".partial")
+
     def build(gain_db: float | None = None) -> RenderPlan:
         return build_render(draft, probes, part, ffmpeg=ffmpeg_exe(), work_dir=work_dir,
                             music_dir=Path(music_dir), font=font, options=options,
