@@ -13,7 +13,9 @@ preview render (540p-class, ultrafast) after each pair. Previews read the clip's
 proxy, which an upload starts making in the background (``skill.engine.render.proxy``); also
 measured once: how soon after the upload that proxy is ready, a preview asked for at
 once after the upload (proxy not ready yet), and a preview with proxies turned off.
-Also the real-time factor and ``build_render`` time. Prints one JSON object.
+Also the real-time factor and ``build_render`` time, and the loudness of both outputs
+(EBU R128 integrated and true peak: ours measures the mix first and applies one gain and
+a limiter, so its figure includes that audio-only pass). Prints one JSON object.
 Targets: ours ≤ 1.15× baseline; ≥ 1.0× real time; preview ≥ 4× faster than full;
 ``build_render`` well under 50 ms.
 """
@@ -39,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from skill.engine.render.ffmpeg import ffmpeg_exe  # noqa: E402
 from skill.engine.render.filtergraph import escape_filter_value  # noqa: E402
 from skill.engine.render.fonts import find_font  # noqa: E402
+from skill.engine.render.loudness import file_argv, measure  # noqa: E402
 from skill.engine.render.music import music_cache_name, synth_music  # noqa: E402
 from skill.engine.render.pipeline import RenderOptions, _stage_font, build_render, render  # noqa: E402
 from skill.engine.render.probe import probe  # noqa: E402
@@ -110,6 +113,9 @@ def main() -> dict[str, Any]:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--cache", type=Path, default=cache_dir())
+    ap.add_argument("--full-only", action="store_true",
+                    help="ours vs hand-written only: no proxy, no previews (a machine so "
+                         "loaded that the idle-priority proxy builder never runs)")
     args = ap.parse_args()
     configure_logging(verbose=False)  # stdout carries the one JSON line
     cache: Path = args.cache
@@ -170,18 +176,34 @@ def main() -> dict[str, Any]:
         builder.wait()  # reaped before any CPU figure is taken
         return ready
 
+    def level(path: Path) -> dict[str, float] | None:
+        got = asyncio.run(measure(file_argv(ffmpeg_exe(), str(path))))
+        return None if got is None else {"lufs": got.integrated, "true_peak_db": got.true_peak}
+
     def hand() -> tuple[float, float]:
         t0, c0 = time.perf_counter(), cpu()
         subprocess.run(handwritten_argv(src, wav, hand_ass, hand_fonts, outs / "hand.mp4"),
                        check=True)
         return time.perf_counter() - t0, cpu() - c0
 
-    # An upload starts the clip's proxy in the background: how long it takes on an idle
-    # machine. The rounds' previews read it.
-    proxy_s = proxy_ready(proxies)
     violations: list[str] = []
     ours_t, hand_t, preview_t = [], [], []
     ours_c, hand_c, preview_c = [], [], []
+    if args.full_only:
+        for _ in range(args.rounds):
+            t, c, v = ours()
+            ours_t.append(t)
+            ours_c.append(c)
+            violations += v
+            t, c = hand()
+            hand_t.append(t)
+            hand_c.append(c)
+        return full_only(args, ours_t, hand_t, ours_c, hand_c, violations,
+                         {"ours": level(outs / "ours.mp4"),
+                          "handwritten": level(outs / "hand.mp4")})
+    # An upload starts the clip's proxy in the background: how long it takes on an idle
+    # machine. The rounds' previews read it.
+    proxy_s = proxy_ready(proxies)
     for _ in range(args.rounds):
         t, c, v = ours()
         ours_t.append(t)
@@ -208,6 +230,7 @@ def main() -> dict[str, Any]:
     builder.wait()
     shutil.rmtree(fresh, ignore_errors=True)
 
+    levels = {"ours": level(outs / "ours.mp4"), "handwritten": level(outs / "hand.mp4")}
     o, h, p = (statistics.median(x) for x in (ours_t, hand_t, preview_t))
     oc, hc, pc = (statistics.median(x) for x in (ours_c, hand_c, preview_c))
     return {
@@ -235,8 +258,29 @@ def main() -> dict[str, Any]:
         "load_average_1m": round(os.getloadavg()[0], 2),
         "build_render_ms_median": round(1000 * statistics.median(build_times), 2),
         "self_check_violations": sorted(set(violations)),
+        "loudness": levels,
         "targets": {"ratio_vs_handwritten": "<= 1.15", "realtime_factor": ">= 1.0",
                     "preview_speedup": ">= 4", "build_render_ms": "< 50"},
+    }
+
+
+def full_only(args: argparse.Namespace, ours_t: list[float], hand_t: list[float],
+              ours_c: list[float], hand_c: list[float], violations: list[str],
+              levels: dict[str, Any]) -> dict[str, Any]:
+    """The ``--full-only`` result: the render rows of the full result, nothing else."""
+    o, h = statistics.median(ours_t), statistics.median(hand_t)
+    oc, hc = statistics.median(ours_c), statistics.median(hand_c)
+    return {
+        "benchmark": "render", "mode": "full-only", "clip_seconds": args.seconds,
+        "rounds": args.rounds, "ours_full_s": [round(x, 2) for x in ours_t],
+        "handwritten_s": [round(x, 2) for x in hand_t],
+        "ours_median_s": round(o, 2), "handwritten_median_s": round(h, 2),
+        "ratio_vs_handwritten": round(o / h, 3), "realtime_factor": round(args.seconds / o, 2),
+        "cpu_s": {"ours": round(oc, 2), "handwritten": round(hc, 2)},
+        "cpu_ratio_vs_handwritten": round(oc / hc, 3),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "self_check_violations": sorted(set(violations)), "loudness": levels,
+        "targets": {"ratio_vs_handwritten": "<= 1.15", "realtime_factor": ">= 1.0"},
     }
 
 

@@ -177,6 +177,9 @@ class Exporter:
             attempt = 1
             self._record(job, dest, force, draft_raw, attempt)
 
+        missing = self._missing_glyphs(draft_raw)
+        if missing:   # said before the render, and the result is then not "ready to post"
+            self.rt.say_key("render_missing_glyphs", chars=missing)
         status = await self._wait(job)
         if status.status == "cancelled":
             self._forget(job.id)
@@ -206,7 +209,8 @@ class Exporter:
         size = os.path.getsize(saved) if saved.exists() else 0
         self.rt.emit(Reply(kind="file", file=str(saved), key="export_done",
                             text=render("export_done", self.rt.lang, path=str(saved),
-                                        size=human_size(size), preview=job.preview),
+                                        size=human_size(size), preview=job.preview,
+                                        missing=missing),
                             data={"bytes": size}))
 
     async def cancel(self) -> None:
@@ -228,6 +232,16 @@ class Exporter:
             self._forget(job_id)
         self.rt.say_key("export_cancelled", kind="text", jobs=len(pending), stopped=stopped,
                         dest=str(pending[-1][1].get("dest") or ""))
+
+    def _missing_glyphs(self, draft_raw: Any) -> str:
+        """Characters of the draft's text no font will draw (local engine renders only;
+        the cloud draws text with its own fonts)."""
+        if self.backend.name != "local" or not isinstance(draft_raw, dict):
+            return ""
+        from .engine.render.glyphs import describe, missing_in_draft
+
+        lost = missing_in_draft(draft_raw)
+        return describe(lost) if lost else ""
 
     async def _download(self, url: str, dest: Path, *, force: bool) -> Path:
         """Download into a private staging folder beside ``dest``, then place the files.
@@ -252,6 +266,8 @@ class Exporter:
                 target = dest.with_name(dest.stem + extra.suffix)
                 with contextlib.suppress(InputError, OSError):
                     place_file(extra, target, overwrite=force)
+                    if extra.suffix.lower() == ".jpg":   # the path where it now is
+                        self.rt.say_key("local_cover_saved", path=str(target))
         except OSError as exc:  # disk full, folder removed or made read-only meanwhile
             raise export_error(exc, dest, rendered=True) from exc
         finally:

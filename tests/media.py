@@ -184,3 +184,98 @@ def audio_samples_timed(path: Path) -> tuple[np.ndarray, int, float]:
             chunks.append(frame.to_ndarray().astype(np.float64))
     data = np.concatenate(chunks, axis=1) if chunks else np.zeros((2, 0))
     return data, rate, t0 or 0.0
+
+
+#: audio for loudness tests (aevalsrc expressions of t, stereo): each a kind of content
+SOUNDS: dict[str, str] = {
+    # a syllable rhythm of voiced harmonics with pauses, and sharp "consonant" clicks
+    # whose peaks sit ~20 dB above the voice: quiet speech that needs a large gain
+    "quiet_speech": ("0.012*(sin(2*PI*140*t)+0.6*sin(2*PI*280*t)+0.4*sin(2*PI*700*t)"
+                     "+0.3*sin(2*PI*1250*t))*pow(sin(2*PI*2.5*t)\\,2)*gt(sin(2*PI*0.4*t)\\,-0.5)"
+                     "+0.25*lt(mod(t\\,0.8)\\,0.002)*sin(2*PI*3100*t)"),
+    # bass drum, a square-wave lead and a fifth, near full scale: loud, dense music
+    "loud_music": ("max(-0.99\\,min(0.99\\,0.7*sin(2*PI*55*t)*exp(-8*mod(t\\,0.5))"
+                   "+0.3*(2*gt(sin(2*PI*220*t)\\,0)-1)+0.25*sin(2*PI*330*t)"
+                   "+0.12*sin(2*PI*1760*t)*exp(-20*mod(t\\,0.25))))"),
+    "tone": "0.1*sin(2*PI*440*t)+0.05*sin(2*PI*660*t)",
+    "silence": "0",
+    # room tone only: a faint hiss around −60 LUFS, nothing anyone says
+    "noise_floor": "0.0015*(random(0)-0.5)",
+}
+
+
+def sound_clip(path: Path, sound: str, *, seconds: float = 3.0) -> Path:
+    """A tiny 64×64 clip whose audio is :data:`SOUNDS` ``[sound]`` (48 kHz stereo AAC)."""
+    if not path.exists():
+        expr = SOUNDS[sound]
+        run("-f", "lavfi", "-i", f"color=c=0x336699:s=64x64:r=30:d={seconds}",
+            "-f", "lavfi", "-i", f"aevalsrc={expr}|{expr}:s=48000:d={seconds}",
+            *_x264("-pix_fmt", "yuv420p"), "-c:a", "aac", "-b:a", "192k", "-shortest",
+            str(path))
+    return path
+
+
+def loudness(path: Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of ``path``'s audio, by ffmpeg's EBU R128 meter
+    (``ebur128=peak=true``). Silence gives (−70.0, −inf)."""
+    import re
+
+    proc = subprocess.run([ffmpeg(), "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a",
+                           "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+                          capture_output=True, text=True, check=True)
+    summary = proc.stderr[proc.stderr.rindex("Summary:"):]
+    integrated = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
+    peak = re.search(r"Peak:\s+(-?(?:inf|[\d.]+)) dBFS", summary)
+    assert integrated and peak, summary
+    return float(integrated.group(1)), float(peak.group(1))
+
+
+def av_mismatch_clip(path: Path, case: str) -> Path:
+    """Clips whose audio and video tracks differ in length, as phones and editors make them.
+
+    ``vfr_audio_longer``: variable frame rate (timestamps jitter), 97 frames (3.233 s) with
+    3.300 s of audio; ``audio_shorter``: 3.3 s of picture, 2 s of sound; ``edit_list``: an
+    MP4 cut with ``-c copy`` (an edit list hides the frames before the cut, the audio starts
+    elsewhere); ``video_late``: the picture starts 67 ms after the sound.
+    """
+    if path.exists():
+        return path
+    vfr = ["-vf", "settb=1/1000,setpts='(N/30+if(mod(N,3),0.011,0))/TB'", "-fps_mode", "vfr",
+           "-enc_time_base:v", "1:1000"]
+    if case == "vfr_audio_longer":
+        run("-f", "lavfi", "-i", "testsrc2=s=160x120:r=30:d=3.2333",
+            "-f", "lavfi", "-i", "sine=f=550:r=48000:d=3.3", *vfr,
+            *_x264("-pix_fmt", "yuv420p"), "-c:a", "aac", str(path))
+    elif case == "audio_shorter":
+        run("-f", "lavfi", "-i", "testsrc2=s=160x120:r=30:d=3.3",
+            "-f", "lavfi", "-i", "sine=f=550:r=48000:d=2.0",
+            *_x264("-pix_fmt", "yuv420p"), "-c:a", "aac", str(path))
+    elif case == "video_late":
+        run("-f", "lavfi", "-i", "testsrc2=s=160x120:r=30:d=3.2333",
+            "-f", "lavfi", "-i", "sine=f=550:r=48000:d=3.3",
+            "-vf", "settb=1/1000,setpts='(0.0667+N/30)/TB'", "-fps_mode", "vfr",
+            "-enc_time_base:v", "1:1000", *_x264("-pix_fmt", "yuv420p"), "-c:a", "aac",
+            str(path))
+    elif case == "edit_list":
+        whole = path.with_name(path.stem + "-whole.mp4")
+        run("-f", "lavfi", "-i", "testsrc2=s=160x120:r=30:d=5",
+            "-f", "lavfi", "-i", "sine=f=550:r=48000:d=5.2",
+            *_x264("-pix_fmt", "yuv420p", "-bf", "2", "-g", "15"), "-c:a", "aac", str(whole))
+        run("-ss", "1.53", "-i", str(whole), "-c", "copy", str(path))
+        whole.unlink()
+    else:
+        raise ValueError(case)
+    return path
+
+
+def late_video_sync_clip(path: Path, *, late_frames: int = 3, seconds: float = 3.0) -> Path:
+    """:func:`sync_clip` whose picture starts ``late_frames`` frames after its sound (the
+    first frames cut, their timestamps kept: an edit list), in sync where both play."""
+    if not path.exists():
+        run("-f", "lavfi", "-i", f"color=c=black:s=64x64:r=30:d={seconds}",
+            "-f", "lavfi", "-i",
+            f"aevalsrc='if(lt(mod(t\\,0.5)\\,0.1)\\,0.5*sin(2*PI*1000*t)\\,0)':s=48000:d={seconds}",
+            "-vf", "geq=lum='if(lt(mod(T\\,0.5)\\,0.1)\\,235\\,16)':cb=128:cr=128,"
+            f"trim=start_frame={late_frames}", "-fps_mode", "passthrough",
+            *_x264("-pix_fmt", "yuv420p"), "-c:a", "aac", "-b:a", "128k", str(path))
+    return path

@@ -16,11 +16,20 @@ LATIN_FONTS = [p for p in (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
 
 @pytest.mark.skipif(not LATIN_FONTS, reason="needs a Latin-only font file on this machine")
-def test_cjk_title_with_latin_only_font_is_warned(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cjk_title_with_latin_only_font_draws_with_the_packaged_font(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IGEDIT_FONT", str(LATIN_FONTS[0]))
-    assert "fonts-noto-cjk" in font_warning(TITLE_ZH, "en")
-    assert "方框" in font_warning(TITLE_ZH, "zh")
+    assert font_warning(TITLE_ZH, "en") == ""     # the packaged CJK font draws it
     assert font_warning(TITLE_EN, "en") == ""
+
+
+def test_characters_no_font_has_are_named_before_the_render() -> None:
+    clef = {"t": [{"tt": 7, "m": {"name": "Title"},
+                   "sg": [{"s": 0, "d": 3000, "m": {"text": "城市 🎉 \U0001D11E"}}]}]}
+    en, zh = font_warning(clef, "en"), font_warning(clef, "zh")
+    assert "\U0001D11E (U+1D11E)" in en and "IGEDIT_FONT" in en
+    assert "🎉" not in en and "城" not in en      # those show (packaged emoji and CJK fonts)
+    assert "U+1D11E" in zh and "显示不出来" in zh
 
 
 def test_no_text_no_warning() -> None:

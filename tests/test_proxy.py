@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from filelock import FileLock
 
+from skill.engine.render import proxy as proxy_mod
 from skill.engine.render.ffmpeg import ffmpeg_exe
 from skill.engine.render.pipeline import RenderOptions, render
-from skill.engine.render import proxy as proxy_mod
 from skill.engine.render.probe import probe
 from skill.engine.render.proxy import build, building, proxy_argv, proxy_path
 from tests import media

@@ -66,11 +66,29 @@ def test_single_clip_square_argv_whole_values() -> None:
         "apad=whole_len=96000,atrim=end_sample=96000,asetpts=PTS-STARTPTS[a0]",
         "[v0]null[vcat]", "[a0]anull[acat]",
         "[vcat]setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv,format=yuv420p[vout]",
-        "[acat]loudnorm=I=-14:TP=-1:LRA=11,aresample=48000,"
-        "aeval=exprs='if(isnan(val(0)),0,val(0))|if(isnan(val(1)),0,val(1))':c=stereo,"
+        # loudness: the measured gain (none given here) and the true-peak limiter;
+        # timestamps rebuilt from the sample count, so the track is gapless
+        # (one AAC frame faded in and out at the edges: no first-frame overshoot, no click)
+        "[acat]afade=t=in:ns=1024,afade=t=out:ss=94976:ns=1024,"
+        "alimiter=limit=0.7499:level=false:attack=5:release=50:latency=true,"
         "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
-        "apad=whole_len=96000,atrim=end_sample=96000[aout]",
+        "apad=whole_len=96000,atrim=end_sample=96000,asetpts=N/48000/TB[aout]",
     ]
+    # the measuring pass: the same inputs, the audio half of the graph, the meter
+    assert plan.analysis_argv is not None
+    assert plan.analysis_argv[plan.analysis_argv.index("-i") - 4:][:6] == \
+        ["-ss", "1.5", "-t", "2.25", "-i", CLIP]
+    assert graph_of(plan.analysis_argv) == [
+        graph_of(argv)[3], "[a0]anull[acat]",
+        "[acat]afade=t=in:ns=1024,afade=t=out:ss=94976:ns=1024,"
+        "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
+        "apad=whole_len=96000,atrim=end_sample=96000,asetpts=N/48000/TB,"
+        "ebur128=peak=true:framelog=verbose[aout]"]
+    assert plan.analysis_argv[-5:] == ["-map", "[aout]", "-f", "null", "-"]
+    gained = build(draft(vseg(CLIP, 0, 2000, **{"in": 1500}),
+                         meta={"ratio": "1:1", "w": 1080, "h": 1080}), gain_db=7.25)
+    assert "ns=1024,volume=7.25dB,alimiter=limit=0.7499:" in graph_of(gained.argv)[-1]
+    assert "volume=7.25dB,alimiter" in graph_of(gained.analysis_argv or [])[-1]
     tail = argv[argv.index("-map"):]
     assert tail == [
         "-map", "[vout]", "-map", "[aout]", "-c:v", "libx264", "-preset", "veryfast",
@@ -90,7 +108,8 @@ def test_no_loudnorm_when_everything_is_generated_silence() -> None:
     plan = build(draft(vseg(MUTE, 0, 1000)))
     assert graph_of(plan.argv)[-1] == (
         "[acat]aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
-        "apad=whole_len=48000,atrim=end_sample=48000[aout]")
+        "apad=whole_len=48000,atrim=end_sample=48000,asetpts=N/48000/TB[aout]")
+    assert plan.analysis_argv is None   # nothing to measure: no loudness target
 
 
 def test_frames_are_quantised_on_the_timeline_so_audio_cannot_drift() -> None:
@@ -167,7 +186,8 @@ def test_music_ducking_fades_loudnorm_and_looks() -> None:
             "[mix]") in g
     assert g[-1] == ("[mix]afade=t=in:st=0:d=0.1,afade=t=out:st=1.7:d=0.3,"
                      "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
-                     "apad=whole_len=96000,atrim=end_sample=96000[aout]")
+                     "apad=whole_len=96000,atrim=end_sample=96000,asetpts=N/48000/TB[aout]")
+    assert plan.analysis_argv is None   # loudness turned off: nothing measured
     assert ("[vcat]lutyuv=u=128:v=128,eq=contrast=1.08,fade=t=in:st=0:d=0.5,"
             "fade=t=out:st=1:d=1,setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv,format=yuv420p[vout]") in g
 
@@ -360,5 +380,7 @@ def test_preview_limits_peaks_instead_of_loudnorm() -> None:
     quick = fg.master_audio("mix", "aout", 48000, loudnorm=True, quick=True)
     full = fg.master_audio("mix", "aout", 48000, loudnorm=True)
     assert "alimiter=limit=0.891:level=false" in quick and "loudnorm" not in quick
-    assert "loudnorm=I=-14:TP=-1:LRA=11" in full and "alimiter" not in full
+    assert "alimiter=limit=0.7499:" in full and "loudnorm" not in full
+    assert build(draft(vseg(CLIP, 0, 1000)), options=RenderOptions(preview=True)
+                 ).analysis_argv is None     # previews are not measured
     assert "alimiter" not in fg.master_audio("mix", "aout", 48000, loudnorm=False, quick=True)

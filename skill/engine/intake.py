@@ -87,6 +87,11 @@ async def describe(path: Path, kind: str, sha: str, name: str) -> MediaRow:
     if getattr(facts, "is_image", False):
         kind = "image"
     duration = getattr(facts, "duration", None)
+    video_s = float(getattr(facts, "video_duration", 0.0) or 0.0)
+    if kind != "image" and getattr(facts, "has_video", False) and video_s > 0:
+        # A clip lasts as long as its picture: audio that runs on past the last frame
+        # (phone clips, edit lists) is trimmed at render time, never frozen frames added.
+        duration = min(float(duration), video_s) if duration else video_s
     width = getattr(facts, "width", None)
     height = getattr(facts, "height", None)
     return MediaRow(

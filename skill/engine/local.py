@@ -190,8 +190,7 @@ class LocalEngine:
                 target = dest.with_suffix(".jpg")
                 if cover.is_file() and not target.exists():
                     await _copy(cover, tmp, None)
-                    os.replace(tmp, target)
-                    self._notice("local_cover_saved", path=str(target))
+                    os.replace(tmp, target)   # the caller says where it finally lands
             elif parts.scheme in ("http", "https"):
                 await self._fetch(url, tmp, progress)
                 os.replace(tmp, dest)

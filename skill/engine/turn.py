@@ -194,18 +194,20 @@ async def _undo_turn(ws: Workspace, sid: str, inv: str, lang: str,
 
 
 def font_warning(draft: dict[str, Any], lang: str) -> str:
-    """Say now, not after the render, when the draft's text has no font to draw it."""
-    from .render.fonts import find_font, has_cjk
+    """Say now, not after the render, when some of the draft's text has no font to draw it
+    (each such character named), or when there is no font at all."""
+    from .render.fonts import find_font
+    from .render.glyphs import chain, describe, draft_texts, missing
 
-    texts = " ".join(str(s.meta.get("text") or "") for t in decode_draft(draft).tracks
-                     if t.type == 7 for s in t.segments)
+    texts = draft_texts(draft)
     if not texts.strip():
         return ""
     try:
         font = find_font(texts)
     except SkillError as exc:
         return render(exc.key, lang, **exc.ctx)
-    return render("render_no_cjk_font", lang) if has_cjk(texts) and not font.cjk else ""
+    lost = missing(texts, chain(font))
+    return render("render_missing_glyphs", lang, chars=describe(lost)) if lost else ""
 
 
 async def _apply_and_save(ws: Workspace, sid: str, plan: Plan, ctx: Any, apply_plan: Any,

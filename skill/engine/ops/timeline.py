@@ -23,6 +23,7 @@ from .draftedit import (
     seg_in,
     seg_speed,
     segment_map,
+    total_ms,
     track,
     video_segments,
 )
@@ -50,6 +51,19 @@ def _keep(draft: Draft, spans: list[tuple[int, int]], mapping: Callable[[int], i
     retime(draft, mapping)
 
 
+def _stretch_stills(draft: Draft, want_ms: int) -> None:
+    """Photos have no length of their own: when the timeline is shorter than ``want_ms``
+    its stills are lengthened (sharing the difference) so that it lasts ``want_ms``."""
+    stills = [s for s in video_segments(draft) if s["m"].get("kind") == "image"]
+    extra = want_ms - total_ms(draft)
+    if extra <= 0 or not stills:
+        return
+    each, rest = divmod(extra, len(stills))
+    for i, seg in enumerate(stills):
+        seg["d"] = int(seg["d"]) + each + (1 if i < rest else 0)
+    repack(draft)
+
+
 def _empty(start: int, end: int, total: int) -> InputError:
     return InputError("nothing left after the trim", key="plan_trim_empty",
                       start=secs(start), end=secs(end), total=secs(total))
@@ -66,7 +80,10 @@ class Trim(Op):
     schema = obj_schema({"start_ms": MS_ARG, "end_ms": MS_ARG})
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        total = need_video(draft)
+        need_video(draft)
+        if self.end_ms is not None:   # "8 seconds long" from a photo: the photo lasts 8 s
+            _stretch_stills(draft, self.end_ms)
+        total = total_ms(draft)
         end = total if self.end_ms is None else min(self.end_ms, total)
         if end - self.start_ms < 100:
             raise _empty(self.start_ms, self.end_ms or total, total)

@@ -126,7 +126,8 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
 
 async def run_ffmpeg(argv: list[str], *, duration_s: float | None = None,
                      progress: ProgressCb | None = None, label: str = "render",
-                     private: bool = True) -> None:
+                     private: bool = True,
+                     stderr_lines: list[str] | None = None) -> None:
     """Run ffmpeg (``argv[0]`` is the binary) to completion.
 
     ffmpeg dies with this process, even on ``kill -9`` (Linux), and with ``private``
@@ -136,7 +137,8 @@ async def run_ffmpeg(argv: list[str], *, duration_s: float | None = None,
     ``progress(label, seconds_done, duration_s)`` is called as output time advances.
     Cancelling the awaiting task terminates ffmpeg (then kills it) and re-raises
     :class:`asyncio.CancelledError`. A non-zero exit raises :class:`EngineError`
-    with ``cmd``, ``returncode`` and the last lines of stderr.
+    with ``cmd``, ``returncode`` and the last lines of stderr. ``stderr_lines``, when
+    given, receives those last lines on success too (e.g. a meter's summary).
     """
     full = with_progress_args(argv)
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
@@ -167,3 +169,5 @@ async def run_ffmpeg(argv: list[str], *, duration_s: float | None = None,
         last = next((ln for ln in reversed(tail) if ln.strip()), "")
         raise EngineError(f"ffmpeg exited with code {returncode}: {last}", cmd=full,
                           returncode=returncode, stderr_tail=stderr_tail)
+    if stderr_lines is not None:
+        stderr_lines.extend(tail)

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .loudness import METER, master_filters
+
 FPS = 30
 SAMPLE_RATE = 48000
 SAMPLES_PER_FRAME = SAMPLE_RATE // FPS
@@ -173,9 +175,11 @@ def video_segment(inp: int, label: str, frames: int, speed: float, fit: str,
 
 
 def audio_segment(inp: int | None, label: str, frames: int, speed: float,
-                  volume: float) -> str:
+                  volume: float, lead_s: float = 0.0) -> str:
     """Statement producing ``[label]``: exactly ``frames × 1600`` samples, 48 kHz stereo.
-    ``inp`` None (no audio track, muted, still image) gives generated silence."""
+    ``inp`` None (no audio track, muted, still image) gives generated silence. ``lead_s``:
+    how much later the sound starts than the picture (output seconds; negative: earlier),
+    so a clip whose tracks start apart (edit lists, phones) stays in sync."""
     samples = frames * SAMPLES_PER_FRAME
     fmt = f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
     if inp is None:
@@ -184,6 +188,11 @@ def audio_segment(inp: int | None, label: str, frames: int, speed: float,
              # async fills gaps in the source's timestamps, so sync survives them
              f"aresample={SAMPLE_RATE}:async=1:first_pts=0",
              *atempo_chain(speed), fmt]
+    lead = round(lead_s * SAMPLE_RATE)
+    if lead > 0:     # the sound starts after the first frame: silence until it does
+        chain.append(f"adelay=delays={lead}S:all=1")
+    elif lead < 0:   # the sound starts before the first frame: drop what comes before
+        chain += [f"atrim=start_sample={-lead}", "asetpts=PTS-STARTPTS"]
     if abs(volume - 1.0) > 1e-9:
         chain.append(f"volume={number(volume)}")
     chain += [f"apad=whole_len={samples}", f"atrim=end_sample={samples}",
@@ -233,31 +242,46 @@ def mix_bus(orig: str, beds: list[tuple[str, bool]]) -> tuple[list[str], str]:
     return out, "mix"
 
 
-def master_audio(mix: str, label: str, samples: int, *, loudnorm: bool,
-                 fade_in_s: float = 0.0, fade_out_s: float = 0.0, quick: bool = False) -> str:
-    """The final audio chain: loudness, fades, 48 kHz stereo, exactly ``samples`` long.
+#: samples faded in and out at the very start and end of every render (one AAC frame,
+#: 21 ms, inaudible): the AAC encoder cannot switch to short windows in its first frame,
+#: so a drum hit there came out 3 dB over the limiter's ceiling (+0.4 dBTP, measured), and
+#: a cut mid-waveform at the end clicks.
+EDGE_FADE_SAMPLES = 1024
 
-    ``quick`` (previews): a peak limiter at −1 dBFS stands in for loudnorm, which
-    resamples to 192 kHz internally and is a large share of a preview's CPU time.
+
+def master_audio(mix: str, label: str, samples: int, *, loudnorm: bool,
+                 fade_in_s: float = 0.0, fade_out_s: float = 0.0, quick: bool = False,
+                 gain_db: float | None = None, meter: bool = False) -> str:
+    """The final audio chain: fades, loudness, 48 kHz stereo, exactly ``samples`` long.
+
+    Loudness (:mod:`.loudness`): the gain measured beforehand (``gain_db``; None = none)
+    and a true-peak limiter. ``meter``: the chain of the measuring pass instead, ending in
+    the EBU R128 meter, with the limiter only once a gain is being checked. ``quick``
+    (previews): a peak limiter at −1 dBFS only, no measurement.
+    Timestamps are rewritten from the sample count at the end: whatever a filter did to
+    them, the audio track is gapless and exactly as long as the picture.
     """
     duration = samples / SAMPLE_RATE
     chain = []
-    if loudnorm and quick:
-        chain.append("alimiter=limit=0.891:level=false")
-    elif loudnorm:
-        # Single-pass (dynamic) loudnorm inside the one graph: −14 LUFS, −1 dBTP. On input
-        # that is silent from start to end (a muted or silent-track clip) loudnorm emits
-        # NaN, which the AAC encoder rejects: map NaN to 0 (cheap: ~0.2 s per minute).
-        chain += ["loudnorm=I=-14:TP=-1:LRA=11", f"aresample={SAMPLE_RATE}",
-                  "aeval=exprs='if(isnan(val(0)),0,val(0))|if(isnan(val(1)),0,val(1))'"
-                  ":c=stereo"]
+    edge = min(EDGE_FADE_SAMPLES, samples // 4) if loudnorm else 0
     if fade_in_s > 0:
         chain.append(f"afade=t=in:st=0:d={number(min(fade_in_s, duration))}")
+    elif edge:   # see EDGE_FADE_SAMPLES
+        chain.append(f"afade=t=in:ns={edge}")
     if fade_out_s > 0:
         fade_out_s = min(fade_out_s, duration)
         chain.append(f"afade=t=out:st={number(duration - fade_out_s)}:d={number(fade_out_s)}")
+    elif edge:
+        chain.append(f"afade=t=out:ss={samples - edge}:ns={edge}")
+    if loudnorm and quick:
+        chain.append("alimiter=limit=0.891:level=false")
+    elif loudnorm:
+        chain += master_filters(gain_db, limit=gain_db is not None or not meter)
     chain += [f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo",
-              f"apad=whole_len={samples}", f"atrim=end_sample={samples}"]
+              f"apad=whole_len={samples}", f"atrim=end_sample={samples}",
+              f"asetpts=N/{SAMPLE_RATE}/TB"]
+    if meter:
+        chain.append(METER)
     return f"[{mix}]{','.join(chain)}[{label}]"
 
 

@@ -1,13 +1,16 @@
 """Find a font on this machine for burned-in titles and captions (libass).
 
-Order: ``IGEDIT_FONT`` (a font file or a folder of fonts), then ``fc-list`` when it is
-installed, then a scan of the standard font folders of Linux, macOS and Windows. When
-the text contains CJK characters, a CJK-capable font is preferred. Family names and CJK
-coverage are read from the font's own ``name`` and ``cmap`` tables (no dependencies).
+Order: ``IGEDIT_FONT`` (a font file or a folder of fonts); for text with CJK characters
+the CJK font that ships in a pip package (:mod:`.glyphs`), so Chinese draws on any
+machine; then ``fc-list`` when it is installed, then a scan of the standard font folders
+of Linux, macOS and Windows; last the packaged fonts (a machine with no fonts at all).
+Family names and CJK coverage are read from the font's own ``name`` and ``cmap``
+tables (no dependencies).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -142,6 +145,46 @@ def read_font(path: Path) -> Font | None:
         return None
 
 
+# ------------------------------------------------------------------ packaged fonts
+
+#: (package, file inside it): the fonts pip installs with igedit, in fallback order
+PACKAGED: tuple[tuple[str, str], ...] = (
+    ("paperang_p2_fonts_cjk", "fonts/wqy-microhei.ttc"),
+    ("manimgx_fonts", "NotoSans[wght].ttf"),
+    ("manimgx_fonts", "NotoSansSymbols[wght].ttf"),
+    ("manimgx_fonts", "NotoEmoji[wght].ttf"),
+)
+
+
+def _package_dir(package: str) -> Path | None:
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+@lru_cache(maxsize=1)
+def packaged_fonts() -> tuple[Font, ...]:
+    """The packaged fonts that are installed, in fallback order (CJK first)."""
+    found: list[Font] = []
+    for package, name in PACKAGED:
+        folder = _package_dir(package)
+        if folder is None:
+            continue
+        font = read_font(folder / name)
+        if font is not None:
+            found.append(font)
+    return tuple(found)
+
+
+def packaged_cjk() -> Font | None:
+    """The packaged CJK font, when its package is installed."""
+    return next((f for f in packaged_fonts() if f.cjk), None)
+
+
 # ------------------------------------------------------------------ discovery
 
 def standard_font_dirs() -> list[Path]:
@@ -236,6 +279,9 @@ def _discover(env: str, want_cjk: bool, dirs: tuple[Path, ...] | None) -> Font |
             return pick_font(_scan([target]), want_cjk)
         raise ConfigError(f"IGEDIT_FONT={env} does not exist", key="error_no_font", path=env)
     if dirs is None:
+        packaged = packaged_cjk() if want_cjk else None
+        if packaged is not None:
+            return packaged
         candidates = _fc_list(want_cjk) if want_cjk else []
         if not candidates:
             candidates = _fc_list(False)
@@ -243,7 +289,7 @@ def _discover(env: str, want_cjk: bool, dirs: tuple[Path, ...] | None) -> Font |
             candidates += [f for f in _scan(standard_font_dirs()) if f.cjk]
         if not candidates:
             candidates = _scan(standard_font_dirs())
-        return pick_font(candidates, want_cjk)
+        return pick_font(candidates or list(packaged_fonts()), want_cjk)
     return pick_font(_scan(dirs), want_cjk)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import hashlib
 import os
 import time
@@ -22,9 +23,10 @@ from ...backend import ProgressCb
 from ...draft import AUDIO, TEXT, Draft, decode_draft, track_label
 from ...errors import ConfigError, InputError
 from . import filtergraph as fg
+from . import glyphs, loudness
 from .cache import MUSIC_CACHE_BYTES, prune, touch
 from .ffmpeg import ffmpeg_exe, run_ffmpeg
-from .fonts import Font, find_font, has_cjk, read_font
+from .fonts import Font, find_font, read_font
 from .music import MOODS, music_cache_name, synth_music
 from .probe import Probe, probe
 from .selfcheck import check_probe, expected_output
@@ -61,6 +63,9 @@ class RenderPlan:
     height: int = 0
     font_path: Path | None = None
     fonts_dir: Path | None = None             # folder given to libass (font staged there)
+    fallback_paths: tuple[Path, ...] = ()     # fonts for characters the main one lacks
+    #: the audio-only pass measuring this render's mix (None: no loudness target)
+    analysis_argv: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,10 +124,13 @@ def _probe_for(probes: Mapping[str, Probe], src: str) -> Probe:
 
 def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, *,
                  ffmpeg: str, work_dir: Path, music_dir: Path, font: Font | None,
-                 options: RenderOptions = RenderOptions()) -> RenderPlan:
+                 options: RenderOptions = RenderOptions(),
+                 gain_db: float | None = None, fallbacks: tuple[Font, ...] = ()) -> RenderPlan:
     """The ffmpeg argv (one run, one filter graph) rendering ``draft`` to ``out``. Pure.
 
-    ``probes`` maps every ``src`` in the draft to its :class:`Probe`. Raises
+    ``probes`` maps every ``src`` in the draft to its :class:`Probe`; ``gain_db`` is the
+    loudness gain measured by running ``analysis_argv`` (:mod:`.loudness`); ``fallbacks``
+    draw the characters ``font`` lacks (:mod:`.glyphs`). Raises
     :class:`InputError` for an empty timeline or an unknown source, and
     :class:`ConfigError` when the draft has text but ``font`` is None.
     """
@@ -132,6 +140,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     fit = "blur" if str(d.meta.get("fit") or "").lower() == "blur" else "crop"
     inputs: list[str] = []
     graph: list[str] = []
+    agraph: list[str] = []     # the audio half alone: the loudness measuring pass
     pairs: list[str] = []
     n_inputs = 0
     elapsed_ms = 0
@@ -148,6 +157,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
             raise InputError(f"{Path(src).name}: has no picture", key="error_no_video",
                              file=Path(src).name)
         image = seg.meta.get("kind") == "image" or pr.is_image
+        lead = 0.0    # the tracks' start apart, where the clip is read from its start
         speed = 1.0 if image else fg.clamp_speed(seg.meta.get("speed", 1.0))
         volume = fg.gain(seg.meta.get("volume"), 1.0)
         span = fg.number(frames / fg.FPS * speed + _SPAN_MARGIN_S)
@@ -163,6 +173,8 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
                 in_ms = min(in_ms, max(0, int(pr.duration * 1000) - 100))
             if in_ms:
                 inputs += ["-ss", fg.number(in_ms / 1000)]
+            elif abs(pr.audio_start - pr.video_start) >= 0.001:
+                lead = (pr.audio_start - pr.video_start) / speed
             inputs += ["-t", span, "-i", src]
         idx = len(pairs) // 2
         graph += fg.video_segment(n_inputs, f"v{idx}", frames, speed, fit, width, height,
@@ -170,7 +182,8 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
                                   to709=pr.needs_709, full_range=pr.full_range)
         audio_in = n_inputs if (pr.has_audio and not image and volume > 0) else None
         has_sound = has_sound or audio_in is not None
-        graph.append(fg.audio_segment(audio_in, f"a{idx}", frames, speed, volume))
+        graph.append(fg.audio_segment(audio_in, f"a{idx}", frames, speed, volume, lead))
+        agraph.append(graph[-1])
         pairs += [f"[v{idx}]", f"[a{idx}]"]
         n_inputs += 1
     if not pairs:
@@ -181,8 +194,10 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     n = len(pairs) // 2
     if n > 1:
         graph.append(f"{''.join(pairs)}concat=n={n}:v=1:a=1[vcat][acat]")
+        agraph.append(f"{''.join(pairs[1::2])}concat=n={n}:v=0:a=1[acat]")
     else:
         graph += ["[v0]null[vcat]", "[a0]anull[acat]"]
+        agraph.append(graph[-1])
 
     # ---- video: look, text, fades
     post = fg.look_filters(d.meta.get("look"))
@@ -191,7 +206,8 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     if events:
         if font is None:
             raise ConfigError("no font for titles and captions", key="error_no_font")
-        ass_text = build_ass(events, full_w, full_h, font.family)
+        ass_text = build_ass(events, full_w, full_h, font.family,
+                             glyphs.family_map([font, *fallbacks]) if fallbacks else None)
         digest = hashlib.sha1(ass_text.encode("utf-8")).hexdigest()[:12]
         ass_path = work_dir / f"text-{digest}.ass"
         fonts_dir = work_dir / "fonts"
@@ -236,15 +252,24 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
             graph.append(fg.music_segment(
                 n_inputs, label, seg.start_ms, samples, fg.gain(seg.meta.get("volume"), 1.0),
                 _ms(seg.meta.get("fade_in")), _ms(seg.meta.get("fade_out"))))
+            agraph.append(graph[-1])
             beds.append((label, seg.meta.get("duck") is True))
             n_inputs += 1
     mix_graph, mix = fg.mix_bus("acat", beds)
     graph += mix_graph
-    graph.append(fg.master_audio(
-        mix, "aout", total_samples,
-        loudnorm=d.meta.get("loudnorm", True) is not False and (has_sound or bool(beds)),
-        fade_in_s=_ms(d.meta.get("afade_in")) / 1000,
-        fade_out_s=_ms(d.meta.get("afade_out")) / 1000, quick=options.preview))
+    agraph += mix_graph
+    loudnorm = d.meta.get("loudnorm", True) is not False and (has_sound or bool(beds))
+    fade_in_s, fade_out_s = (_ms(d.meta.get(k)) / 1000 for k in ("afade_in", "afade_out"))
+    graph.append(fg.master_audio(mix, "aout", total_samples, loudnorm=loudnorm,
+                                 fade_in_s=fade_in_s, fade_out_s=fade_out_s,
+                                 quick=options.preview, gain_db=gain_db))
+    analysis = None
+    if loudnorm and not options.preview:
+        agraph.append(fg.master_audio(mix, "aout", total_samples, loudnorm=True,
+                                      fade_in_s=fade_in_s, fade_out_s=fade_out_s,
+                                      gain_db=gain_db, meter=True))
+        analysis = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "info", *inputs,
+                    "-filter_complex", ";".join(agraph), "-map", "[aout]", "-f", "null", "-"]
 
     preset = options.preset or (PREVIEW_PRESET if options.preview else DEFAULT_PRESET)
     crf = options.crf + (3 if options.preview else 0)
@@ -262,7 +287,9 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
             "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", str(out)]
     return RenderPlan(argv=argv, duration_s=duration, ass_text=ass_text, ass_path=ass_path,
                       music=music, frames=total_frames, width=width, height=height,
-                      font_path=font.path if (font and events) else None, fonts_dir=fonts_dir)
+                      font_path=font.path if (font and events) else None, fonts_dir=fonts_dir,
+                      fallback_paths=tuple(f.path for f in fallbacks) if events else (),
+                      analysis_argv=analysis)
 
 
 def _stage_font(font_path: Path, fonts_dir: Path) -> None:
@@ -335,19 +362,28 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
                      for s in t.segments)
     warnings: list[str] = []
     font = None
+    fallbacks: tuple[Font, ...] = ()
     if texts.strip():
         font = await asyncio.to_thread(find_font, texts)
-        if has_cjk(texts) and not font.cjk:
+        fonts = await asyncio.to_thread(glyphs.chain, font)
+        fallbacks = tuple(glyphs.fallbacks(texts, fonts))
+        lost = glyphs.missing(texts, fonts)
+        if lost:   # said before the render too (edit reply, export start)
             from ...templates import render as say
 
-            warnings.append(say("render_no_cjk_font", "en"))
+            warnings.append(say("render_missing_glyphs", "en", chars=glyphs.describe(lost)))
     from ...private import private_dir, write_private
 
     private_dir(work_dir)
     private_dir(out.parent)
     part = out.with_name(out.name + ".partial")
-    plan = build_render(draft, probes, part, ffmpeg=ffmpeg_exe(), work_dir=work_dir,
-                        music_dir=Path(music_dir), font=font, options=options)
+
+    def build(gain_db: float | None = None) -> RenderPlan:
+        return build_render(draft, probes, part, ffmpeg=ffmpeg_exe(), work_dir=work_dir,
+                            music_dir=Path(music_dir), font=font, options=options,
+                            gain_db=gain_db, fallbacks=fallbacks)
+
+    plan = build()
     for mood, secs, wav in plan.music:
         if wav.is_file():
             touch(wav)
@@ -357,7 +393,18 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
     if plan.ass_text is not None and plan.ass_path is not None:
         write_private(plan.ass_path, plan.ass_text)
         if plan.font_path is not None and plan.fonts_dir is not None:
-            await asyncio.to_thread(_stage_font, plan.font_path, plan.fonts_dir)
+            for path in (plan.font_path, *plan.fallback_paths):
+                await asyncio.to_thread(_stage_font, path, plan.fonts_dir)
+    silent = False
+    target = plan.analysis_argv is not None
+    if target:   # measure the mix, then render it with the gain that makes it −14 LUFS
+        async def measure_with(gain_db: float | None) -> loudness.Loudness | None:
+            argv = build(gain_db).analysis_argv
+            assert argv is not None
+            return await loudness.measure(argv)
+
+        gain_db, silent = await loudness.settle_gain(measure_with)
+        plan = build(gain_db)
     try:
         await run_ffmpeg(plan.argv, duration_s=plan.duration_s, progress=progress)
     except BaseException:
@@ -368,10 +415,20 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
         from .proxy import start_background
 
         start_background([Path(src) for src in missing], Path(proxy_dir))
-    result = await asyncio.to_thread(probe, out, exhaustive=True)
-    violations = check_probe(result, expected_output(draft, preview=options.preview))
+    # the self-check: the probe and the loudness meter read the file side by side
+    result, level = await asyncio.gather(
+        asyncio.to_thread(probe, out, exhaustive=True),
+        loudness.measure(loudness.file_argv(ffmpeg_exe(), str(out)), label="check")
+        if target else _nothing())
+    expected = dataclasses.replace(expected_output(draft, preview=options.preview),
+                                   loudness=target, silent=silent)
+    violations = check_probe(result, expected, level=level)
     return RenderReport(out, result, violations, time.monotonic() - t0, warnings,
                         list(plan.argv))
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _phase(progress: ProgressCb | None, lo: float, hi: float) -> ProgressCb | None:

@@ -51,6 +51,8 @@ class Probe:
     sample_rate: int = 0
     channels: int = 0
     audio_duration: float = 0.0
+    video_start: float = 0.0       # presentation time of the first frame (edit lists applied)
+    audio_start: float = 0.0       # … and of the first audio sample
     moov_before_mdat: bool | None = None   # None: not an MP4/MOV file
 
     @property
@@ -175,7 +177,8 @@ def probe(path: Path, *, exhaustive: bool = False) -> Probe:
             info.update(has_audio=True, acodec=actx.name or "", audio_profile=actx.profile or "",
                         sample_rate=int(actx.sample_rate or 0),
                         channels=int(getattr(actx.layout, "nb_channels", 0) or 0),
-                        audio_duration=_seconds(audio.duration, audio.time_base))
+                        audio_duration=_seconds(audio.duration, audio.time_base),
+                        audio_start=_seconds(audio.start_time, audio.time_base))
         if video is not None:
             vctx = video.codec_context
             fmt = info["format_name"]
@@ -188,7 +191,8 @@ def probe(path: Path, *, exhaustive: bool = False) -> Probe:
                         color_range=int(vctx.color_range or 0),
                         sar=float(sar) if sar and float(sar) > 0 else 1.0,
                         fps=float(rate) if rate else 0.0,
-                        video_duration=_seconds(video.duration, video.time_base))
+                        video_duration=_seconds(video.duration, video.time_base),
+                        video_start=_seconds(video.start_time, video.time_base))
             count, pts, last_dur = _packet_timing(container, video,
                                                   None if exhaustive else 600)
             info["frame_count"] = count

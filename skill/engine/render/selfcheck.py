@@ -2,7 +2,9 @@
 
 Checked after every render (and usable on any file): canvas, H.264 High, yuv420p,
 30 fps constant, AAC-LC 48 kHz stereo audio present, duration within one frame of the
-draft, ``moov`` before ``mdat``. Each violation is one sentence for the user.
+draft, audio as long as the video, ``moov`` before ``mdat``, and for exports the
+loudness (−14 ± 1 LUFS integrated, true peak ≤ −1 dBTP, silence still silent; see
+:mod:`.loudness`). Each violation is one sentence for the user.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 from ...draft import decode_draft
 from ...templates import render as say
 from . import filtergraph as fg
+from .loudness import Loudness
+from .loudness import check as loudness_check
 from .probe import Probe, probe
 
 #: slack on top of "one frame" for container timestamp rounding
@@ -30,6 +34,8 @@ class Expected:
     height: int
     frames: int
     preview: bool = False
+    loudness: bool = False     # −14 LUFS / −1 dBTP applies (measured with the file)
+    silent: bool = False       # … except that the mix was silence, which must stay silent
 
     @property
     def duration(self) -> float:
@@ -42,8 +48,10 @@ def expected_output(draft: dict[str, Any], *, preview: bool = False) -> Expected
     return Expected(width, height, fg.timeline_frames(d), preview)
 
 
-def check_probe(p: Probe, exp: Expected, *, lang: str = "en") -> list[str]:
-    """Violations of ``p`` against ``exp`` (``[]`` = the file passes)."""
+def check_probe(p: Probe, exp: Expected, *, lang: str = "en",
+                level: Loudness | None = None) -> list[str]:
+    """Violations of ``p`` against ``exp`` (``[]`` = the file passes); ``level`` is the
+    file's measured loudness, checked when ``exp.loudness``."""
     found: list[tuple[str, dict[str, Any]]] = []
     if not p.has_video:
         found.append(("check_no_video", {}))
@@ -73,6 +81,8 @@ def check_probe(p: Probe, exp: Expected, *, lang: str = "en") -> list[str]:
                 abs(p.audio_duration - p.video_duration) > _AUDIO_SLACK + _EPS:
             found.append(("check_audio_length", {"audio": f"{p.audio_duration:.3f}",
                                                  "video": f"{p.video_duration:.3f}"}))
+        if exp.loudness:
+            found += loudness_check(level, silent=exp.silent)
     if p.moov_before_mdat is not True:
         found.append(("check_faststart", {}))
     return [say(key, lang, **ctx) for key, ctx in found]
