@@ -34,6 +34,8 @@ STILL_WORKING_EVERY = 120.0
 DROP_FIRST_WAIT = 30.0
 DROP_NEXT_WAIT = 60.0
 DROP_MAX_UNCHANGED = 5
+#: the state-delta key of a turn's done / not-done outcome (``skill.engine.outcome``)
+OUTCOME_KEY = "igedit_outcome"
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s+|(?<=[。！？])|\n+")
 
 
@@ -52,6 +54,8 @@ class Runtime:
         self.clock = clock
         self.cwd = cwd or Path.cwd()
         self._queue: asyncio.Queue[Reply | None] | None = None
+        #: the done / not-done outcome of the latest edit (local engine), or None
+        self.last_outcome: dict[str, Any] | None = None
         self.backend: Backend = backend_factory(self.notice)
         self._ready: ReadyInfo | None = None
 
@@ -204,6 +208,8 @@ class Runtime:
         await self.ready()
         before = (await self.backend.state()).draft
         assembler = TextAssembler()
+        outcome: dict[str, Any] | None = None
+        self.last_outcome = None
         buffer = ""
         shown = False
         actions: list[Any] = []
@@ -241,6 +247,8 @@ class Runtime:
                             last_notice = now
                     elif ev.kind in ("tool_call", "tool_result"):
                         log.info("tool", kind=ev.kind, name=ev.name)
+                    elif ev.kind == "state" and isinstance(ev.state_delta.get(OUTCOME_KEY), dict):
+                        outcome = ev.state_delta[OUTCOME_KEY]
                     elif ev.kind == "error":
                         raise StreamError(ev.text or ev.code, detail=_clean_detail(ev.text, ev.code))
             flush(final=True)
@@ -248,6 +256,11 @@ class Runtime:
             flush(final=True)
             await self._recover_after_drop(before)
             return
+        self.last_outcome = outcome
+        if outcome and outcome.get("not_done"):
+            self.emit(Reply(kind="not_done", key="edit_not_done", exit_code=3, data=outcome,
+                            text=render("edit_not_done", self.lang,
+                                        not_done=outcome["not_done"])))
         if not shown:
             after = (await self.backend.state()).draft
             changes = diff(before, after)

@@ -36,7 +36,7 @@ from ..draft import decode_draft
 from ..errors import InputError, NetworkError
 from ..events import Event, decode_event
 from ..lang import normalize_lang
-from .db import LOCAL_OWNER, JobRow
+from .db import LOCAL_OWNER, SCRATCH_OWNER, JobRow
 from .workspace import Workspace, media_info
 
 if TYPE_CHECKING:
@@ -89,7 +89,8 @@ class LocalEngine:
 
     # -- session ----------------------------------------------------------------
     async def ready(self, lang: str = "en", *, fresh: bool = False) -> ReadyInfo:
-        """The requested / most recent local session, or a new one (``fresh``: always new)."""
+        """The requested / most recent local session, or a new one. ``fresh``: always a new
+        scratch session (``igedit make``), which never becomes the current session."""
         self.lang = normalize_lang(lang, self.lang)
         aside, self.ws.db.quarantined = self.ws.db.quarantined, None
         if aside is not None:  # the engine database was unreadable and started afresh
@@ -102,8 +103,8 @@ class LocalEngine:
                 lost = row is None
             else:
                 row = self.ws.db.latest_session(LOCAL_OWNER)
-        if row is None:
-            row = self.ws.create_session(LOCAL_OWNER, self.lang)
+        if row is None:   # a one-shot (fresh) session is a scratch one: the current stays
+            row = self.ws.create_session(SCRATCH_OWNER if fresh else LOCAL_OWNER, self.lang)
         self.session_id = row.id
         self._ready = True
         return ReadyInfo(backend=self.name, session_id=row.id, new_session=lost)

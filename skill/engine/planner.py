@@ -107,5 +107,8 @@ def apply_plan(draft: Draft, plan: Plan, ctx: PlanContext) -> Draft:
 
 def describe_plan(plan: Plan, lang: str = "en") -> str:
     """The reply: exactly what was applied, then what could not be done locally."""
-    return render("plan_reply", lang, applied=[op.describe(lang) for op in plan.ops],
-                  unknown=list(plan.not_understood), notes=list(plan.notes))
+    from .outcome import not_understood
+
+    return render("plan_reply", lang, applied=[op.describe(lang) for op in plan.ops], unknown=[],
+                  not_done=[not_understood(w, lang).data() for w in plan.not_understood],
+                  notes=list(plan.notes))

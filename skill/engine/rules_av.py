@@ -176,7 +176,17 @@ def _music_settings(cl: Clause, st: State) -> None:
 
 # ---------------------------------------------------------------- original audio
 
+#: silent *parts* are content to cut (speech analysis), never a reason to mute everything
+SILENT_PARTS = (r"\bsilent\s+(?:parts?|bits?|sections?|segments?|moments?|gaps?|spots?|pieces?|stretch(?:es)?)\b"
+                r"|\b(?:remove|cut|trim|drop|delete|skip|get\s+rid\s+of|take\s+out)\s+(?:the\s+|all\s+(?:the\s+)?|any\s+)?"
+                r"(?:silences?|pauses?|dead\s+air|quiet\s+(?:parts?|bits?))\b|\bsilences\b|\bdead\s+air\b"
+                r"|(?:静音|靜音|无声|無聲|安静|安靜)(?:的)?(?:部分|片段|段落|地方|画面|畫面|时候|時候)"
+                r"|(?:去掉|去除|删掉|刪掉|删除|刪除|剪掉|切掉)(?:所有|全部)?(?:的)?(?:静音|靜音|停顿|停頓|空白|无声|無聲)")
+
+
 def ext_original(cl: Clause, st: State, env: Env) -> None:
+    if cl.has(SILENT_PARTS):
+        return   # "remove the silent parts" / "去掉静音的部分": not done until speech analysis exists
     orig = vocab().re("original_audio")
     music = cl.has(_music_re())
     value: int | None = None

@@ -63,6 +63,9 @@ class Workspace:
         self.jobs = JobRunner(self.db, self.home, resolve=self.resolve_job, sleep=sleep)
         self._planner = planner
         self._http = http
+        #: a cloud backend is configured and was found reachable: replies may name it for
+        #: what only the cloud can do (set by the front door; ``serve`` never does)
+        self.cloud_option = False
 
     # -- collaborators ------------------------------------------------------------
     @property

@@ -1,7 +1,8 @@
 """``igedit``: the command line. Parses arguments, calls the library, prints, exits.
 
 Exit codes: 0 success, 1 a failure the user can act on (the message says how),
-2 a usage error. Heavy modules are imported inside the commands that need them so
+2 a usage error, 3 part of what was asked was not done (the reply says which words
+and why). Heavy modules are imported inside the commands that need them so
 ``igedit --help`` and ``igedit say --dry-run`` start fast.
 """
 
@@ -74,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", required=True)
     s.add_argument("--force", action="store_true")
     s.add_argument("--preview", action="store_true")
+    s.add_argument("--partial", action="store_true",
+                   help="render even when part of the instruction was not done (exit code 3)")
 
     s = add("sample", "write a 10 s 1080×1920 sample clip (no network needed)")
     s.add_argument("-o", "--output", default="clip.mp4")

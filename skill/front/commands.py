@@ -160,9 +160,12 @@ def _make(args: argparse.Namespace) -> int:
         choose_dest(args.output, Draft(), Path.cwd(), force=args.force)
         if hasattr(rt.backend, "make_proxies"):  # the local engine: a one-shot job
             rt.backend.make_proxies = False    # never previews, so no preview proxies
-        await rt.new_session()
+        await rt.new_session()   # a scratch session: the user's current one is untouched
         await rt.upload(sources)
         await rt.edit(instruction, hint_export=False)
+        if rt.last_outcome and rt.last_outcome.get("not_done") and not args.partial:
+            rt.say_key("make_not_rendered", kind="text", file=args.output)
+            return
         await rt.export(args.output, force=args.force, preview=args.preview)
 
     return run_work(args, instruction, make)

@@ -100,6 +100,13 @@ class Outcome:
     error: bool = False
     files: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    #: an edit's done / not-done outcome (``skill.engine.outcome``), when the backend said
+    outcome: dict[str, Any] | None = None
+
+    @property
+    def nothing_done(self) -> bool:
+        """Something was asked and none of it was done."""
+        return bool(self.outcome and self.outcome.get("not_done") and not self.outcome.get("done"))
 
     def text(self, lang: str) -> str:
         return "\n".join(t for t in self.texts if t) or render("mcp_no_output", lang)
@@ -176,8 +183,11 @@ class McpSession:
                 await send(*track.heartbeat())
 
         beat = asyncio.create_task(ticker()) if report is not None else None
+        rt.last_outcome = None
         try:
             async for reply in rt.stream(lambda: work(rt)):
+                if reply.kind == "not_done":   # its lines are already in the edit's reply
+                    continue
                 if reply.kind == "error":
                     out.error = True
                     out.texts.append(reply.text)
@@ -198,6 +208,7 @@ class McpSession:
                 beat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await beat
+        out.outcome = rt.last_outcome
         return out
 
     async def snapshot(self) -> dict[str, Any]:
@@ -260,7 +271,11 @@ def build_server(session: McpSession) -> Any:
         content: list[Any] = [TextContent(type="text", text=out.text(session.lang))]
         if out.error:
             return CallToolResult(content=content, is_error=True)
-        return CallToolResult(content=content, structured_content=structured)
+        if out.outcome is not None:   # done / not_done for the host to read
+            structured = {**(structured or {}), "done": out.outcome.get("done", []),
+                          "not_done": out.outcome.get("not_done", [])}
+        return CallToolResult(content=content, structured_content=structured,
+                              is_error=out.nothing_done)
 
     def reporter(ctx: Any) -> Report:
         async def report(progress: float, total: float | None, message: str | None) -> None:
