@@ -33,6 +33,7 @@ from .draftedit import (
     total_ms,
     video_segments,
 )
+from .looks import valid_looks
 from .opschema import check, jsonable
 
 __all__ = [
@@ -184,10 +185,9 @@ class SetLook(Op):
 
     tool = "set_look"
     summary = ("Colour look of the whole video: warm, cool, bw (black & white), vivid, "
-               "bright (lifts dark footage), or none.")
-    schema = obj_schema({"look": {"type": "string",
-                                  "enum": ["warm", "cool", "bw", "vivid", "bright", "none"]}},
-                  "look")
+               "bright (lifts dark footage), or none; looks combine with + "
+               "(vivid+bright+warm: at most one of warm/cool/bw).")
+    schema = obj_schema({"look": {"type": "string", "enum": valid_looks()}}, "look")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         if self.look == "none":

@@ -54,7 +54,8 @@ class RulePlanner:
         # leftovers last: a later clause may complete an earlier one ("cut the end, last 3 s")
         unknown = [words for clause in clauses for words in clause.leftovers()]
         ops = tuple(state.ops(env))
-        notes = tuple(render(key, ctx.lang) for key in dict.fromkeys(state.notes))
+        notes = tuple(render(key, ctx.lang, dropped=state.look_dropped, look=state.look)
+                      for key in dict.fromkeys(state.notes))
         return Plan(ops, tuple(dict.fromkeys(unknown)), notes)
 
 

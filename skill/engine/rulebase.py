@@ -226,6 +226,7 @@ class State:
     ratio: str | None = None
     fit: str | None = None
     look: str | None = None
+    look_dropped: list[str] = field(default_factory=list)   # look parts a later one replaced
     fades: dict[str, dict[str, int]] = field(default_factory=dict)
     original: int | None = None
     overall: str | None = None              # "down" / "up": "make it quieter" (no track named)

@@ -353,14 +353,27 @@ _LOOK_NOUNS = (r"\b(?:look|tones?|colou?rs?|grade|grading|filter|tint|feel|vibe|
                r"|\bfilm\b|色调|色調|滤镜|濾鏡|效果|风格|風格|颜色|顏色|色彩")
 
 
+def _add_look(st: State, look: str) -> None:
+    """Looks compose ("vivid and brighter"); a part that cannot stay is named in a note."""
+    from .looks import compose
+
+    st.look, dropped = compose(st.look, look)
+    if dropped:
+        st.notes.append("plan_note_look_replaced")
+        st.look_dropped.extend(dropped)
+
+
 def ext_look(cl: Clause, st: State, env: Env) -> None:
     v = vocab()
+    found = False
     for look in ("bw", "vivid", "bright", "warm", "cool", "none"):
         if cl.grab(v.re("looks", look)):
-            st.look = look
-            cl.topic = "look"
-            cl.grab_all(_LOOK_NOUNS)
-            return
+            _add_look(st, look)
+            found = True
+    if found:
+        cl.topic = "look"
+        cl.grab_all(_LOOK_NOUNS)
+        return
     if cl.taken == 0:   # a bare "warmer" only when the clause is about nothing else
         for look, items in v.raw["look_weak"].items():
             m = cl.search(words(items))
@@ -370,7 +383,7 @@ def ext_look(cl: Clause, st: State, env: Env) -> None:
                     cl.work = cl.text  # not a look after all: leave the clause alone
                     cl.taken = 0
                     return
-                st.look = look
+                _add_look(st, look)
                 cl.topic = "look"
                 return
 

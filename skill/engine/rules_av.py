@@ -146,7 +146,7 @@ def _music_settings(cl: Clause, st: State) -> None:
         if value is not None:
             cl.take(m)
             st.music["volume_pct"] = value
-            cl.grab_all(r"\b(?:at|volume|to|down|up|turn|set)\b|音量")
+            cl.grab_all(r"\b(?:at|volume|to|down|up|turn|set|lower|reduce|raise|increase|decrease|drop)\b|音量")
     if "volume_pct" not in st.music:
         m = cl.search(rf"(?:\bvolume\s+(?:to\s+|at\s+|of\s+)?|音量(?:调到|調到|设为|設為|为|為)?\s*)(?P<n>{NUM})(?!\s*(?:x|倍|s\b|秒))")
         if m and (val := parse_num(m.group("n"))) is not None:
