@@ -163,7 +163,8 @@ class Exporter:
         self._forget(job.id)
         size = os.path.getsize(saved) if saved.exists() else 0
         self.rt.emit(Reply(kind="file", file=str(saved), key="export_done",
-                            text=render("export_done", self.rt.lang, path=str(saved),
+                            text=render(self.rt.door_key("export_done"), self.rt.lang,
+                                        path=str(saved),
                                         size=human_size(size), preview=job.preview),
                             data={"bytes": size}))
 

@@ -53,6 +53,8 @@ class Runtime:
         self.sleep = sleep
         self.clock = clock
         self.cwd = cwd or Path.cwd()
+        #: the front door ("" for the CLI, "mcp"): picks message variants (see door_key)
+        self.door = ""
         self._queue: asyncio.Queue[Reply | None] | None = None
         #: the done / not-done outcome of the latest edit (local engine), or None
         self.last_outcome: dict[str, Any] | None = None
@@ -64,8 +66,13 @@ class Runtime:
         if self._queue is not None:
             self._queue.put_nowait(reply)
 
+    def door_key(self, key: str) -> str:
+        """``key``, or its variant for this front door (``mcp_export_exists`` names tool
+        parameters where ``export_exists`` names CLI flags) when there is one."""
+        return door_key(key, self.door, self.lang)
+
     def say_key(self, key: str, kind: str = "notice", **ctx: Any) -> None:
-        self.emit(Reply(kind=kind, text=render(key, self.lang, **ctx), key=key))  # type: ignore[arg-type]
+        self.emit(Reply(kind=kind, text=render(self.door_key(key), self.lang, **ctx), key=key))  # type: ignore[arg-type]
 
     def notice(self, key: str, ctx: dict[str, Any]) -> None:
         self.say_key(key, **ctx)
@@ -92,7 +99,7 @@ class Runtime:
                 await work()
             except SkillError as exc:
                 log.info("skill_error", error=type(exc).__name__, key=exc.key)
-                self.emit(error_reply(exc, self.lang))
+                self.emit(error_reply(exc, self.lang, self.door))
             except asyncio.CancelledError:
                 self.emit(Reply(kind="error", text=render("cancelled", self.lang),
                                  key="cancelled", code="cancelled", exit_code=130))
@@ -310,6 +317,24 @@ class Runtime:
                                     changed=False)
             await self.sleep(DROP_NEXT_WAIT)
 
+    async def apply_edits(self, edits: Any) -> None:
+        """Typed ops from a host (``[{"op", "args"}]``): validated first, applied all or
+        nothing, answered like an edit (the reply, ``last_outcome``)."""
+        from .errors import InputError
+
+        send_ops = getattr(self.backend, "send_ops", None)
+        if send_ops is None:
+            raise InputError("typed ops need the local engine", key="ops_need_local")
+        await self.ready()
+        self.last_outcome = None
+        async with contextlib.aclosing(send_ops(edits)) as events:
+            async for ev in events:
+                if ev.kind == "text" and ev.text.strip():
+                    self.emit(Reply(kind="text", text=render("backend_text", self.lang,
+                                                              text=ev.text.strip())))
+                elif ev.kind == "state" and isinstance(ev.state_delta.get(OUTCOME_KEY), dict):
+                    self.last_outcome = ev.state_delta[OUTCOME_KEY]
+
     async def export(self, out: str | Path | None = None, *, force: bool = False,
                      resume: bool = False, preview: bool = False) -> None:
         from .exporter import Exporter
@@ -336,11 +361,20 @@ def _clean_detail(text: str, code: str) -> str:
     return detail
 
 
-def error_reply(exc: SkillError, lang: str) -> Reply:
+def door_key(key: str, door: str, lang: str) -> str:
+    """The front door's variant of a message key when the templates have one."""
+    from .templates import keys
+
+    variant = f"{door}_{key}" if door else ""
+    return variant if variant and variant in keys(lang) else key
+
+
+def error_reply(exc: SkillError, lang: str, door: str = "") -> Reply:
     code = exc.ctx.get("code")
-    return Reply(kind="error", text=render(exc.key, lang, **exc.ctx), key=exc.key,
+    return Reply(kind="error", text=render(door_key(exc.key, door, lang), lang, **exc.ctx),
+                 key=exc.key,
                  code=str(code) if code not in (None, "") else exc.key,
                  exit_code=1)
 
 
-__all__ = ["Runtime", "error_reply"]
+__all__ = ["Runtime", "door_key", "error_reply"]

@@ -11,10 +11,10 @@ import yaml
 
 from skill.draft import decode_draft
 from skill.engine.draftedit import AUDIO, TEXT, total_ms, track, video_segments
-from skill.engine.outcome import classify, describe, settle_plan
 from skill.engine.ops import AddCaptions, AddMusic, AddTitle, MediaItem, PlanContext, initial_draft
-from skill.engine.planner import RulePlanner, apply_plan
+from skill.engine.outcome import classify, describe, settle_plan
 from skill.engine.planner import Plan as PlanT
+from skill.engine.planner import RulePlanner, apply_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = yaml.safe_load((ROOT / "fixtures" / "labelled_requests.yaml").read_text("utf-8"))

@@ -129,6 +129,15 @@ class LocalEngine:
             for event in decode_event(obj):
                 yield event
 
+    async def send_ops(self, edits: Any) -> AsyncIterator[Event]:
+        """Typed ops (``[{"op", "args"}]``) applied all or nothing; events as :meth:`send`."""
+        from .typed_ops import ops_turn
+
+        sid = await self._sid()
+        async for obj in ops_turn(self.ws, sid, edits, lang=self.lang):
+            for event in decode_event(obj):
+                yield event
+
     async def state(self) -> SessionState:
         sid = await self._sid()
         row = self.ws.require(sid)

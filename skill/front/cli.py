@@ -57,8 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = add("upload", "upload video, image, audio or caption files (or http(s) URLs)")
     s.add_argument("sources", nargs="+")
 
-    s = add("edit", "send an edit instruction to the backend")
-    s.add_argument("instruction", nargs="+")
+    s = add("edit", "send an edit instruction to the backend (or typed ops with --ops)")
+    s.add_argument("instruction", nargs="*")
+    s.add_argument("--ops", metavar="FILE|-",
+                   help="apply a JSON array of {\"op\", \"args\"} (see `igedit ops`) all or "
+                        "nothing, instead of words")
+
+    s = add("ops", "list the typed edit operations (name, description, JSON schema)")
 
     add("status", "show the timeline (track summary) and uploaded media")
     add("credits", "show the credit balance")

@@ -106,8 +106,16 @@ def dispatch(args: argparse.Namespace) -> int:
     if cmd == "upload":
         return run_work(args, "", lambda rt: rt.upload(args.sources))
     if cmd == "edit":
+        if args.ops is not None or not args.instruction:
+            from .typed_cmd import edit_ops
+
+            return edit_ops(args)
         text = " ".join(args.instruction)
         return run_work(args, text, lambda rt: rt.edit(text))
+    if cmd == "ops":
+        from .typed_cmd import list_ops
+
+        return list_ops(args)
     if cmd == "status":
         return run_work(args, "", lambda rt: rt.status())
     if cmd == "credits":

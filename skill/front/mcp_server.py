@@ -49,7 +49,10 @@ log = structlog.get_logger(__name__)
 PROGRESS_EVERY = 10.0
 PROGRESS_EVERY_ENV = "IGEDIT_MCP_PROGRESS_EVERY"  # seconds; tests use a shorter beat
 TIMELINE_URI = "igedit://timeline"
-HEARTBEAT_STEP = 0.01
+PROGRESS_TOTAL = 100.0
+CEILING = 99.0           # progress stays below this until the call is finished
+PHASE_SHARE = 0.7        # a new phase (upload, render, download) spans 70 % of what is left
+LANGS = ("en", "zh")
 
 Report = Callable[[float, float | None, str | None], Awaitable[None]]
 Work = Callable[[Runtime], Awaitable[None]]
@@ -57,7 +60,13 @@ Work = Callable[[Runtime], Awaitable[None]]
 
 # ---------------------------------------------------------------- progress (pure)
 class ProgressTrack:
-    """Turns replies into strictly increasing MCP progress values (no I/O)."""
+    """Turns replies into strictly increasing MCP progress values on one 0–100 scale
+    (``total`` = :data:`PROGRESS_TOTAL`), no I/O.
+
+    The phases of a call (upload, render, download…) are not known up front, so each new
+    phase takes :data:`PHASE_SHARE` of what is left below :data:`CEILING`; heartbeats
+    creep towards the ceiling without reaching it, and :meth:`finish` says 100.
+    """
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
@@ -65,6 +74,13 @@ class ProgressTrack:
         self.phase = -1
         self.label = ""
         self.message = ""
+        self._start = 0.0
+        self._span = 0.0
+
+    def _bump(self, candidate: float) -> float:
+        nudge = max((CEILING - self.value) * 0.001, 1e-6)
+        self.value = min(max(candidate, self.value + nudge), CEILING - 1e-9)
+        return self.value
 
     def on_reply(self, reply: Reply) -> tuple[float, str] | None:
         """The (progress, message) to send for ``reply``, or None for nothing new."""
@@ -72,23 +88,26 @@ class ProgressTrack:
             if reply.label != self.label:
                 self.phase += 1
                 self.label = reply.label
+                self._start = self.value
+                self._span = (CEILING - self.value) * PHASE_SHARE
             pct = reply.percent
             message = render("mcp_progress", self.lang, label=reply.label, percent=pct)
-            candidate = 100.0 * max(self.phase, 0) + (pct or 0)
+            candidate = self._start + self._span * (pct or 0) / 100
             if candidate <= self.value and message == self.message:
                 return None
-            self.value = round(max(candidate, self.value + HEARTBEAT_STEP), 2)
             self.message = message
-            return self.value, message
+            return self._bump(candidate), message
         if reply.kind in ("notice", "text", "summary") and reply.text:
-            self.value = round(self.value + HEARTBEAT_STEP, 2)
             self.message = reply.text
-            return self.value, reply.text
+            return self._bump(self.value), reply.text
         return None
 
     def heartbeat(self) -> tuple[float, str]:
-        self.value = round(self.value + HEARTBEAT_STEP, 2)
-        return self.value, self.message or render("still_working", self.lang)
+        return self._bump(self.value), self.message or render("still_working", self.lang)
+
+    def finish(self) -> tuple[float, str]:
+        self.value = PROGRESS_TOTAL
+        return self.value, self.message or render("mcp_no_output", self.lang)
 
 
 # ---------------------------------------------------------------- one MCP session
@@ -102,14 +121,15 @@ class Outcome:
     data: dict[str, Any] = field(default_factory=dict)
     #: an edit's done / not-done outcome (``skill.engine.outcome``), when the backend said
     outcome: dict[str, Any] | None = None
+    lang: str = "en"
 
     @property
     def nothing_done(self) -> bool:
         """Something was asked and none of it was done."""
         return bool(self.outcome and self.outcome.get("not_done") and not self.outcome.get("done"))
 
-    def text(self, lang: str) -> str:
-        return "\n".join(t for t in self.texts if t) or render("mcp_no_output", lang)
+    def text(self, lang: str | None = None) -> str:
+        return "\n".join(t for t in self.texts if t) or render("mcp_no_output", lang or self.lang)
 
 
 class McpSession:
@@ -133,7 +153,20 @@ class McpSession:
     def runtime(self) -> Runtime:
         if self._rt is None:
             self._rt = self._factory()
+            self._rt.door = "mcp"
         return self._rt
+
+    def call_lang(self, text: str = "", lang: str | None = None) -> str:
+        """The reply language of one call: fixed by the server, else the call's ``lang``
+        argument, else its words, else the server's default. Nothing carries over from
+        an earlier call."""
+        from ..lang import detect_lang
+
+        if self.lang_fixed:
+            return self.lang
+        if lang in LANGS:
+            return str(lang)
+        return detect_lang(text, default=self.lang) if text else self.lang
 
     async def aclose(self) -> None:
         if self._rt is not None:
@@ -141,22 +174,24 @@ class McpSession:
                 await self._rt.aclose()
             self._rt = None
 
-    async def run(self, work: Work, *, report: Report | None = None, text: str = "") -> Outcome:
+    async def run(self, work: Work, *, report: Report | None = None, text: str = "",
+                  lang: str | None = None) -> Outcome:
         """Run ``work`` through ``Runtime.stream``; collect texts, send progress."""
         async with self._lock:
-            return await self._run(work, report, text)
+            return await self._run(work, report, text, lang)
 
-    async def _run(self, work: Work, report: Report | None, text: str) -> Outcome:
+    async def _run(self, work: Work, report: Report | None, text: str,
+                   lang_arg: str | None = None) -> Outcome:
         out = Outcome()
-        lang = self.lang
+        lang = self.call_lang(text, lang_arg)
+        out.lang = lang
         try:
             rt = self.runtime()
         except SkillError as exc:
-            out.texts.append(error_reply(exc, lang).text)
+            out.texts.append(error_reply(exc, lang, "mcp").text)
             out.error = True
             return out
-        if text and not self.lang_fixed:
-            rt.use_lang(text)
+        rt.lang = lang
         track = ProgressTrack(rt.lang)
         send_lock = asyncio.Lock()
         last_sent = self.clock()
@@ -168,7 +203,7 @@ class McpSession:
             async with send_lock:
                 last_sent = self.clock()
                 try:
-                    await report(value, None, message)
+                    await report(value, PROGRESS_TOTAL, message)
                 except Exception as exc:  # noqa: BLE001 - a gone client must not fail the work
                     log.info("progress_send_failed", error=type(exc).__name__)
 
@@ -208,6 +243,8 @@ class McpSession:
                 beat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await beat
+        if report is not None and not out.error:
+            await send(*track.finish())
         out.outcome = rt.last_outcome
         return out
 
@@ -236,14 +273,21 @@ TOOL_DOCS = {
                     "jpg, png, gif, webp, mp3, wav, m4a, aac, srt; up to 500 MB each).",
     "edit": "Apply an edit instruction in plain English or Chinese, e.g. \"make it a square "
             "post with lo-fi music and the title 'Hi'\" or \"裁剪成 9:16，加字幕\". "
-            "Returns what changed.",
-    "timeline": "Show the current timeline: a one-line track summary (text) and the draft "
-                "(structured content: summary, draft, media).",
+            "Returns what was done and, separately, the exact words not done and why "
+            "(structured content `done` / `not_done`; isError when nothing was done).",
+    "apply_edits": "Apply typed edit operations you planned yourself, all or nothing: `edits` "
+                   "is a list of {\"op\": name, \"args\": {...}} (the input schema lists every "
+                   "op and its arguments; times in ms, volumes in percent). Nothing applies "
+                   "if any edit is invalid; the error names its index and field.",
+    "timeline": "The whole timeline as structured content (canvas, tracks, segments with "
+                "source, in/out, speed and volume, texts with times and position, look, fades, "
+                "music) plus a one-line summary (text).",
     "export": "Render the timeline and save an Instagram-ready 1080p H.264 MP4 at `path` "
               "(absolute path recommended). `force` overwrites an existing file; `preview` "
               "makes a quick 540p render.",
     "credits": "Show the editing credit balance (the local engine needs none).",
 }
+LANG_DOC = "Reply language, \"en\" or \"zh\" (default: the language of the call's words)."
 
 
 def build_server(session: McpSession) -> Any:
@@ -267,66 +311,124 @@ def build_server(session: McpSession) -> Any:
         lifespan=lifespan,
     )
 
-    def result(out: Outcome, structured: dict[str, Any] | None = None) -> Any:
-        content: list[Any] = [TextContent(type="text", text=out.text(session.lang))]
+    def result(out: Outcome, structured: dict[str, Any] | None = None,
+               extra: list[Any] | None = None) -> Any:
+        content: list[Any] = [TextContent(type="text", text=out.text())]
         if out.error:
             return CallToolResult(content=content, is_error=True)
         if out.outcome is not None:   # done / not_done for the host to read
             structured = {**(structured or {}), "done": out.outcome.get("done", []),
                           "not_done": out.outcome.get("not_done", [])}
-        return CallToolResult(content=content, structured_content=structured,
-                              is_error=out.nothing_done)
+        return CallToolResult(content=content + list(extra or []),
+                              structured_content=structured, is_error=out.nothing_done)
 
     def reporter(ctx: Any) -> Report:
         async def report(progress: float, total: float | None, message: str | None) -> None:
             await ctx.report_progress(progress, total, message)
         return report
 
-    async def upload_media(sources: list[str], ctx: Context) -> Any:
-        out = await session.run(lambda rt: rt.upload(list(sources)), report=reporter(ctx))
+    async def upload_media(sources: list[str], ctx: Context, lang: str | None = None) -> Any:
+        out = await session.run(lambda rt: rt.upload(list(sources)), report=reporter(ctx),
+                                lang=lang)
         return result(out)
 
-    async def edit(instruction: str, ctx: Context) -> Any:
+    async def edit(instruction: str, ctx: Context, lang: str | None = None) -> Any:
         out = await session.run(lambda rt: rt.edit(instruction), report=reporter(ctx),
-                                text=instruction)
+                                text=instruction, lang=lang)
         return result(out)
 
-    async def timeline() -> Any:
+    async def apply_edits(edits: list[Any], ctx: Context, lang: str | None = None) -> Any:
+        out = await session.run(lambda rt: rt.apply_edits(list(edits)), report=reporter(ctx),
+                                lang=lang)
+        return result(out)
+
+    async def timeline(lang: str | None = None) -> Any:
         holder: dict[str, Any] = {}
 
         async def work(rt: Runtime) -> None:
             await rt.status()
             holder["data"] = _timeline_data(await rt.backend.state())
 
-        out = await session.run(work)
+        out = await session.run(work, lang=lang)
         return result(out, holder.get("data"))
 
-    async def export(path: str, ctx: Context, force: bool = False, preview: bool = False) -> Any:
+    async def export(path: str, ctx: Context, force: bool = False, preview: bool = False,
+                     lang: str | None = None) -> Any:
         out = await session.run(lambda rt: rt.export(path, force=force, preview=preview),
-                                report=reporter(ctx))
+                                report=reporter(ctx), lang=lang)
         return result(out, {"file": out.files[-1]} if out.files else None)
 
-    async def credits() -> Any:
-        return result(await session.run(lambda rt: rt.credits()))
+    async def credits(lang: str | None = None) -> Any:
+        return result(await session.run(lambda rt: rt.credits(), lang=lang))
 
     read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-    for fn, hints in ((upload_media, None), (edit, None), (timeline, read_only),
-                      (export, None), (credits, read_only)):
+    for fn, hints in ((upload_media, None), (edit, None), (apply_edits, None),
+                      (timeline, read_only), (export, None), (credits, read_only)):
         _resolve_annotations(fn, Context)
         server.add_tool(fn, description=TOOL_DOCS[fn.__name__], annotations=hints,
                         structured_output=False)
+        _document_params(server._tool_manager.get_tool(fn.__name__))
+
+    _check_arguments_first(server, session, CallToolResult, TextContent)
 
     async def timeline_resource() -> str:
         try:
             data = await session.snapshot()
         except SkillError as exc:
-            raise ResourceError(error_reply(exc, session.lang).text) from exc
+            raise ResourceError(error_reply(exc, session.lang, "mcp").text) from exc
         return json.dumps(data, ensure_ascii=False)
 
     server.resource(TIMELINE_URI, name="timeline", title="Timeline",
                     description="The current timeline: track summary, draft and media.",
                     mime_type="application/json")(timeline_resource)
     return server
+
+
+def _document_params(tool: Any) -> None:
+    """The ``lang`` parameter's description, and ``apply_edits``' schema built from the op
+    schemas (the SDK derives only ``list[Any]`` from the signature)."""
+    props = tool.parameters.get("properties", {})
+    if "lang" in props:
+        props["lang"] = {"anyOf": [{"type": "string", "enum": list(LANGS)}, {"type": "null"}],
+                         "default": None, "description": LANG_DOC}
+    if tool.name == "apply_edits":
+        from ..engine.typed_ops import edits_schema
+
+        props["edits"] = {**edits_schema(), "description": "The edits, applied in order."}
+
+
+def _check_arguments_first(server: Any, session: McpSession, result_type: Any,
+                           text_type: Any) -> None:
+    """Answer wrong arguments with a sentence naming the parameter (not a pydantic dump)."""
+    from .mcp_args import check_arguments
+
+    call_tool = server.call_tool
+
+    async def checked(name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        tool = server._tool_manager.get_tool(name)
+        if tool is not None:
+            schema = {**tool.parameters, "properties": {
+                k: ({"type": "array"} if k == "edits" else v)   # edits: checked by apply_edits
+                for k, v in tool.parameters.get("properties", {}).items()}}
+            problem = check_arguments(schema, arguments)
+            lang_arg = (arguments or {}).get("lang") if isinstance(arguments, dict) else None
+            if problem is None and lang_arg is not None and lang_arg not in LANGS:
+                problem = ("mcp_lang_unknown", {})
+            if problem is not None:
+                key, ctx = problem
+                lang = session.call_lang(_words(arguments), lang_arg if lang_arg in LANGS else None)
+                return result_type(content=[text_type(type="text", text=render(key, lang, **ctx))],
+                                   is_error=True)
+        return await call_tool(name, arguments, context)
+
+    server.call_tool = checked
+
+
+def _words(arguments: Any) -> str:
+    """The user's words among a call's arguments (for the reply language)."""
+    if not isinstance(arguments, dict):
+        return ""
+    return " ".join(v for v in arguments.values() if isinstance(v, str))
 
 
 def _resolve_annotations(fn: Callable[..., Any], context_type: type) -> None:
