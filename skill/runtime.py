@@ -199,8 +199,11 @@ class Runtime:
     async def status(self) -> None:
         await self.ready()
         st = await self.backend.state()
+        from .timeline import timeline_view
+
         self.emit(Reply(kind="summary", text=summarize(st.draft), key="summary",
-                         data={"tracks": len(st.draft.tracks)}))
+                         data={"tracks": len(st.draft.tracks),
+                               "timeline": timeline_view(st.draft, st.media)}))
         if st.media:
             self.say_key("media_list", kind="text", items=[_media_line(m) for m in st.media])
         elif not st.draft.tracks:

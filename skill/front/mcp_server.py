@@ -262,7 +262,11 @@ def _timeline_data(state: Any) -> dict[str, Any]:
     # The draft is data for the host, not text for the user: keep it JSON but mask
     # anything that looks like a token (signed media URLs can carry one).
     draft = json.loads(mask_secrets(json.dumps(state.draft_raw or {}, ensure_ascii=False)))
-    return {"summary": summarize(state.draft), "draft": draft,
+    from ..timeline import timeline_view
+
+    timeline = json.loads(mask_secrets(json.dumps(timeline_view(state.draft, state.media),
+                                                  ensure_ascii=False)))
+    return {"summary": summarize(state.draft), "timeline": timeline, "draft": draft,
             "media": [m.name for m in state.media]}
 
 
