@@ -20,7 +20,7 @@ import structlog
 
 from .backend import Backend, NoticeCb, ProgressCb, ReadyInfo, Sleeper
 from .draft import Draft, diff, summarize
-from .errors import SkillError, StreamDropped, StreamError
+from .errors import InputError, SkillError, StreamDropped, StreamError
 from .events import TextAssembler
 from .lang import detect_lang
 from .replies import Reply
@@ -323,8 +323,6 @@ class Runtime:
     async def apply_edits(self, edits: Any) -> None:
         """Typed ops from a host (``[{"op", "args"}]``): validated first, applied all or
         nothing, answered like an edit (the reply, ``last_outcome``)."""
-        from .errors import InputError
-
         send_ops = getattr(self.backend, "send_ops", None)
         if send_ops is None:
             raise InputError("typed ops need the local engine", key="ops_need_local")
@@ -337,6 +335,33 @@ class Runtime:
                                                               text=ev.text.strip())))
                 elif ev.kind == "state" and isinstance(ev.state_delta.get(OUTCOME_KEY), dict):
                     self.last_outcome = ev.state_delta[OUTCOME_KEY]
+
+    async def preview_sheet(self, out: str | Path | None = None, *, frames: int = 6,
+                            force: bool = False) -> None:
+        """Write the contact sheet (N frames as rendered + the audio waveform) and reply
+        with its path, frame times and size."""
+        from .engine.sheet import check_frames
+        from .front.sheet_reply import sheet_reply
+
+        check_frames(frames)
+        make = getattr(self.backend, "preview_sheet", None)
+        if make is None:
+            raise InputError("contact sheets need the local engine", key="sheet_need_local")
+        await self.ready()
+        if out is None:
+            dest = Path(self.backend.sheet_path())   # type: ignore[attr-defined]
+        else:
+            dest = Path(out).expanduser()
+            dest = dest if dest.is_absolute() else self.cwd / dest
+            if dest.exists() and not force:
+                raise InputError(f"{dest} already exists", key="sheet_exists", file=str(dest))
+            if not dest.parent.is_dir():
+                raise InputError(f"{dest.parent} does not exist", key="export_no_folder",
+                                 folder=str(dest.parent))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        self.say_key("sheet_started", frames=frames)
+        report = await make(dest, frames=frames, progress=self._progress)
+        self.emit(sheet_reply(report, self.lang, self.door_key("sheet_done")))
 
     async def export(self, out: str | Path | None = None, *, force: bool = False,
                      resume: bool = False, preview: bool = False) -> None:

@@ -30,7 +30,8 @@ from skill.store import Store
 from tests.fake_backend import VIDEO_DRAFT, ScriptedBackend
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = {"upload_media", "edit", "apply_edits", "timeline", "export", "credits"}
+TOOLS = {"upload_media", "edit", "apply_edits", "timeline", "preview_sheet", "export",
+         "credits"}
 INSTRUCTION = "make it a square post with lo-fi music and the title 'Hi'"
 
 
@@ -100,6 +101,7 @@ def stdio_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 {"op": "set_music", "args": {"volume_pct": 20}}]})
             rec["wrong_arg"] = await s.call_tool("export", {"file": "x.mp4"})
             rec["timeline"] = await s.call_tool("timeline", {})
+            rec["sheet"] = await s.call_tool("preview_sheet", {"frames": 4})
             rec["resource"] = await s.read_resource("igedit://timeline")
             rec["credits"] = await s.call_tool("credits", {})
             rec["export"] = await s.call_tool("export", {"path": str(out_mp4)},
@@ -174,6 +176,24 @@ def test_stdio_apply_edits_is_all_or_nothing(stdio_run: dict[str, Any]) -> None:
     schema = {t.name: t for t in stdio_run["tools"].tools}["apply_edits"].input_schema
     names = [v["properties"]["op"]["const"] for v in schema["properties"]["edits"]["items"]["oneOf"]]
     assert {"set_aspect", "add_music", "add_title", "trim"} <= set(names)
+
+
+def test_stdio_preview_sheet_returns_the_png_as_image_content(stdio_run: dict[str, Any]) -> None:
+    import base64
+    import struct
+
+    r = stdio_run["sheet"]
+    assert not r.is_error, _text(r)
+    [image] = [c for c in r.content if getattr(c, "type", "") == "image"]
+    assert image.mime_type == "image/png"
+    png = base64.b64decode(image.data)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    data = r.structured_content
+    assert (width, height) == (data["width"], data["height"])
+    assert data["frames"] == 4 and len(data["times_ms"]) == 4
+    assert Path(data["path"]).read_bytes() == png
+    assert "4 frames" in _text(r) and "Describe it to the user" in _text(r)
 
 
 def test_stdio_a_wrong_argument_name_is_a_clear_message(stdio_run: dict[str, Any]) -> None:

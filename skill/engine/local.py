@@ -144,6 +144,28 @@ class LocalEngine:
         media = tuple(media_info(m) for m in self.ws.media(sid))
         return SessionState(draft_raw=row.draft, media=media, session_id=sid)
 
+    async def preview_sheet(self, out: Path, *, frames: int,
+                            progress: ProgressCb | None = None) -> Any:
+        """The contact sheet of the current edit (:mod:`skill.engine.sheet`) at ``out``."""
+        import shutil
+
+        from .sheet import make_sheet
+        from .workspace import resolve_media
+
+        sid = await self._sid()
+        draft = resolve_media(self.ws.require(sid).draft, self.ws.db)
+        work = self.home / "work" / f"sheet-{secrets.token_hex(6)}"
+        try:
+            return await make_sheet(draft, Path(out), frames=frames, work_dir=work,
+                                    music_dir=self.home / "music",
+                                    proxy_dir=self.home / "proxies", progress=progress)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, work, True)
+
+    def sheet_path(self) -> Path:
+        """Where a contact sheet goes when no path is given: the state folder, per session."""
+        return self.home / "sheets" / f"{self.session_id or 'sheet'}.png"
+
     async def credits(self) -> Credits:
         return Credits(0, 0, 0, local=True)
 

@@ -74,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--resume", action="store_true", help="finish an interrupted export")
     s.add_argument("--preview", action="store_true", help="quick 540p preview render")
 
+    s = add("preview", "look at the edit: --sheet writes one PNG of frames as rendered "
+                       "plus the audio waveform (without --sheet: a quick 540p MP4)")
+    s.add_argument("--sheet", action="store_true", help="write a contact sheet PNG")
+    s.add_argument("-o", "--output",
+                   help="file to write (sheet default: the state folder's sheets/)")
+    s.add_argument("--frames", type=int, default=6, help="frames on the sheet (1-24, default 6)")
+    s.add_argument("--force", action="store_true", help="overwrite an existing file")
+
     s = add("make", "one shot: upload INPUTs, apply the instruction, export to -o")
     s.add_argument("inputs", nargs="+", metavar="INPUT… INSTRUCTION",
                    help="files or URLs, then the instruction last")

@@ -124,6 +124,12 @@ def dispatch(args: argparse.Namespace) -> int:
         return run_work(args, "", lambda rt: rt.export(args.output, force=args.force,
                                                         resume=args.resume,
                                                         preview=args.preview))
+    if cmd == "preview":
+        if args.sheet:
+            return run_work(args, "", lambda rt: rt.preview_sheet(args.output, frames=args.frames,
+                                                                  force=args.force))
+        return run_work(args, "", lambda rt: rt.export(args.output, force=args.force,
+                                                        preview=True))
     if cmd == "make":
         return _make(args)
     if cmd == "sample":

@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import json
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -229,6 +231,7 @@ class McpSession:
                     continue
                 if reply.kind == "file" and reply.file:
                     out.files.append(reply.file)
+                    out.data.update(reply.data)
                 if reply.kind != "progress" and reply.text:
                     out.texts.append(reply.text)
                 step = track.on_reply(reply)
@@ -289,6 +292,11 @@ TOOL_DOCS = {
     "export": "Render the timeline and save an Instagram-ready 1080p H.264 MP4 at `path` "
               "(absolute path recommended). `force` overwrites an existing file; `preview` "
               "makes a quick 540p render.",
+    "preview_sheet": "Look at the edit before exporting: one PNG (image content) with "
+                     "`frames` frames (default 6) spread over the edit as they will be rendered "
+                     "(crop, look, titles, captions burned in), each stamped with its time, "
+                     "above a waveform of the mixed audio. Every argument is optional: `path` "
+                     "to also keep the PNG somewhere (default: the state folder).",
     "credits": "Show the editing credit balance (the local engine needs none).",
 }
 LANG_DOC = "Reply language, \"en\" or \"zh\" (default: the language of the call's words)."
@@ -298,7 +306,7 @@ def build_server(session: McpSession) -> Any:
     """An ``MCPServer`` exposing the igedit tools and the timeline resource."""
     from mcp.server.mcpserver import Context, MCPServer
     from mcp.server.mcpserver.exceptions import ResourceError
-    from mcp_types import CallToolResult, TextContent, ToolAnnotations
+    from mcp_types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 
     from .. import __version__
 
@@ -365,9 +373,21 @@ def build_server(session: McpSession) -> Any:
     async def credits(lang: str | None = None) -> Any:
         return result(await session.run(lambda rt: rt.credits(), lang=lang))
 
+    async def preview_sheet(ctx: Context, path: str | None = None, frames: int = 6,
+                            force: bool = False, lang: str | None = None) -> Any:
+        out = await session.run(lambda rt: rt.preview_sheet(path, frames=frames, force=force),
+                                report=reporter(ctx), lang=lang)
+        image: list[Any] = []
+        if not out.error and out.data.get("path"):
+            png = await asyncio.to_thread(Path(out.data["path"]).read_bytes)
+            image.append(ImageContent(type="image", data=base64.b64encode(png).decode("ascii"),
+                                      mime_type="image/png"))
+        return result(out, dict(out.data) or None, image)
+
     read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
     for fn, hints in ((upload_media, None), (edit, None), (apply_edits, None),
-                      (timeline, read_only), (export, None), (credits, read_only)):
+                      (timeline, read_only), (preview_sheet, None), (export, None),
+                      (credits, read_only)):
         _resolve_annotations(fn, Context)
         server.add_tool(fn, description=TOOL_DOCS[fn.__name__], annotations=hints,
                         structured_output=False)
