@@ -33,6 +33,13 @@ log = structlog.get_logger(__name__)
 DOC = "renders"
 
 
+def _target(draft_raw: dict[str, Any]) -> str:
+    """The Instagram target the draft's shape was made for ("" when none was named)."""
+    meta = draft_raw.get("m") if isinstance(draft_raw.get("m"), dict) else {}
+    target = meta.get("target") if isinstance(meta, dict) else None
+    return target if isinstance(target, str) else ""
+
+
 def default_name(draft: Draft, now: float | None = None) -> str:
     ratio = str(draft.meta.get("ratio") or "").replace(":", "x")
     ratio = re.sub(r"[^0-9x]", "", ratio)
@@ -164,7 +171,7 @@ class Exporter:
         size = os.path.getsize(saved) if saved.exists() else 0
         self.rt.emit(Reply(kind="file", file=str(saved), key="export_done",
                             text=render(self.rt.door_key("export_done"), self.rt.lang,
-                                        path=str(saved),
+                                        path=str(saved), target=_target(draft_raw),
                                         size=human_size(size), preview=job.preview),
                             data={"bytes": size}))
 

@@ -165,7 +165,20 @@ class Runtime:
                 if not files:  # "upload" with no file named
                     self.say_key("upload_which", kind="text")
                 continue
+            if step.action == "export" and not any(s.action == "sse" for s in steps):
+                # "export for stories": the shape for the named target first
+                from .targets import named_target
+
+                target = named_target(utterance)
+                if target and not await self.retarget(target):
+                    return
             await self.run_step(step.action, step.arg)
+
+    async def retarget(self, target: str) -> bool:
+        """Reframe for an Instagram target named in an export ("export for stories");
+        False (nothing exported) when that could not be done."""
+        await self.edit(render("target_instruction", self.lang, target=target), hint_export=False)
+        return not (self.last_outcome and self.last_outcome.get("not_done"))
 
     async def run_step(self, action: str, arg: str = "") -> None:
         if action == "upload":

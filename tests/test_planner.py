@@ -171,7 +171,7 @@ def test_keep_the_last_seconds_uses_the_timeline_length() -> None:
 def test_fit_is_kept_when_not_mentioned() -> None:
     blurred = SetAspect("1:1", "blur").apply(DRAFT, CTX)
     p = RulePlanner().plan("make it a reel", blurred, CTX)
-    assert p.ops == (SetAspect("9:16", "blur"),)
+    assert p.ops == (SetAspect("9:16", "blur", "reels"),)
 
 
 def test_apply_plan_returns_a_new_draft() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from .draftedit import AUDIO, Draft, MediaItem, PlanContext, total_ms, track
 from .ops import (
+    TARGET_RATIOS,
     AddMusic,
     AddTitle,
     CaptionsFromFile,
@@ -224,6 +225,7 @@ class State:
     pending_cut: tuple[Clause, tuple[int, int], str] | None = None   # "cut the ending" (no time yet)
     speed: float | None = None
     ratio: str | None = None
+    target: str | None = None               # an Instagram target named: reels, stories, feed, square
     fit: str | None = None
     look: str | None = None
     look_dropped: list[str] = field(default_factory=list)   # look parts a later one replaced
@@ -250,8 +252,10 @@ class State:
         out.extend(_merge_cuts(self.trims))
         if self.speed is not None:
             out.append(SetSpeed(self.speed))
-        if self.ratio:
-            out.append(SetAspect(self.ratio, self.fit or env.fit))
+        if self.ratio:   # a ratio said after the target wins over the target's shape
+            target = self.target if self.target and self.ratio in TARGET_RATIOS[self.target] \
+                else None
+            out.append(SetAspect(self.ratio, self.fit or env.fit, target))
         elif self.fit:
             out.append(SetFit(self.fit))
         if self.look:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from re import Match
 
 from .draftedit import CANVAS, canvas_for
+from .ops import TARGET_RATIOS
 from .ops import CutEnds, CutRange, Trim
 from .phrases import NUM, T_OPT, T, parse_num, time_ms, unit_of
 from .rulebase import Clause, Env, State, vocab, words
@@ -65,6 +66,8 @@ def ext_aspect(cl: Clause, st: State, env: Env) -> None:
         if r:
             w, h = int(r.group(1)), int(r.group(2))
             ratio = "4:5" if abs(w / h - 0.8) < 0.02 else canvas_for(w, h)
+    target = next((name for name, items in v.raw.get("targets", {}).items()
+                   if cl.search(words(items))), None)
     for entry in v.raw["aspect"]:
         hit = cl.finditer(words(entry["words"]))
         if hit and ratio is None:
@@ -72,6 +75,10 @@ def ext_aspect(cl: Clause, st: State, env: Env) -> None:
         if hit and ratio is not None:
             for found in hit:
                 cl.take(found)
+    if target is not None:   # "square feed post": the ratio said stands when it fits
+        st.target = target
+        if ratio is None or ratio not in TARGET_RATIOS[target]:
+            ratio = TARGET_RATIOS[target][0]
     no_crop = cl.search(v.re("no_crop"))
     cl.grab_all(v.re("no_crop"))
     if ratio:

@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="overwrite an existing file")
     s.add_argument("--resume", action="store_true", help="finish an interrupted export")
     s.add_argument("--preview", action="store_true", help="quick 540p preview render")
+    s.add_argument("--for", dest="target", choices=("reels", "stories", "feed", "square"),
+                   help="reframe for this Instagram target first (canvas and safe zones)")
 
     s = add("preview", "look at the edit: --sheet writes one PNG of frames as rendered "
                        "plus the audio waveform (without --sheet: a quick 540p MP4)")

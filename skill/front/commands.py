@@ -121,9 +121,13 @@ def dispatch(args: argparse.Namespace) -> int:
     if cmd == "credits":
         return run_work(args, "", lambda rt: rt.credits())
     if cmd == "export":
-        return run_work(args, "", lambda rt: rt.export(args.output, force=args.force,
-                                                        resume=args.resume,
-                                                        preview=args.preview))
+        async def export(rt: Runtime) -> None:
+            if args.target and not await rt.retarget(args.target):
+                return
+            await rt.export(args.output, force=args.force, resume=args.resume,
+                            preview=args.preview)
+
+        return run_work(args, "", export)
     if cmd == "preview":
         if args.sheet:
             return run_work(args, "", lambda rt: rt.preview_sheet(args.output, frames=args.frames,
