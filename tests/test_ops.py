@@ -24,11 +24,13 @@ from skill.engine.ops import (
     SetAspect,
     SetCover,
     SetFit,
+    SetFps,
     SetLook,
     SetLoudnorm,
     SetMusic,
     SetOriginalAudio,
     SetSpeed,
+    StyleText,
     Trim,
     add_media,
     initial_draft,
@@ -358,6 +360,7 @@ SAMPLES: list[Op] = [
     SetSpeed(1.5), Join("upload"), AddMusic(mood="cinematic", volume_pct=40),
     SetMusic(duck=True), SetOriginalAudio(50), RemoveTrack("title"), AddTitle("Hi", 0, 2_000),
     AddCaptions(("a", "b"), None, None, "top"), CaptionsFromFile("s.srt"),
+    StyleText("captions", 130, "top", "yellow"), SetFps(30), SetAspect("9:16", "crop", "stories"),
 ]
 
 

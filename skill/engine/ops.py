@@ -42,7 +42,7 @@ __all__ = [
     "SetAspect", "SetFit", "SetLook", "Fade", "SetLoudnorm", "SetCover",
     "Trim", "CutEnds", "CutRange", "SetSpeed", "Join",
     "AddMusic", "SetMusic", "SetOriginalAudio", "RemoveTrack",
-    "AddTitle", "AddCaptions", "CaptionsFromFile",
+    "AddTitle", "AddCaptions", "CaptionsFromFile", "StyleText", "SetFps",
 ]
 
 #: Instagram targets by name and the ratios that fit them (the first is the default)
@@ -276,3 +276,4 @@ class SetCover(Op):
 from .ops_audio import AddMusic, RemoveTrack, SetMusic, SetOriginalAudio  # noqa: E402
 from .ops_text import AddCaptions, AddTitle, CaptionsFromFile  # noqa: E402
 from .ops_timeline import CutEnds, CutRange, Join, SetSpeed, Trim  # noqa: E402
+from .ops_style import SetFps, StyleText  # noqa: E402

@@ -33,7 +33,9 @@ from .ops import (
     SetLoudnorm,
     SetMusic,
     SetOriginalAudio,
+    SetFps,
     SetSpeed,
+    StyleText,
 )
 from .phrases import SLOT, Masked
 
@@ -240,6 +242,8 @@ class State:
     titles: list[AddTitle] = field(default_factory=list)
     captions: list[Op] = field(default_factory=list)
     cover: int | None = None
+    styles: dict[str, dict[str, Any]] = field(default_factory=dict)   # style_text by what
+    fps: int | None = None
     prev_topic: str | None = None
 
     def fade(self, target: str, which: str, ms: int) -> None:
@@ -274,6 +278,9 @@ class State:
             out.append(SetLoudnorm(self.loudnorm))
         out.extend(self.titles)
         out.extend(self.captions)
+        out.extend(StyleText(what, **style) for what, style in self.styles.items())
+        if self.fps is not None:
+            out.append(SetFps(self.fps))
         if self.cover is not None:
             out.append(SetCover(self.cover))
         return out

@@ -426,8 +426,14 @@ def ext_overall(cl: Clause, st: State, env: Env) -> None:
             return
 
 
+def _style_rules() -> tuple[Extractor, ...]:
+    from .rules_style import ext_fps, ext_text_style
+
+    return ext_text_style, ext_fps
+
+
 EXTRACTORS: tuple[Extractor, ...] = (
-    ext_text_carry, ext_remove, ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
+    ext_text_carry, ext_remove, *_style_rules(), ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
     ext_speed, ext_trim, ext_look, ext_fade, ext_loudnorm, ext_join, ext_title_loose,
     ext_music_carry, ext_percent_carry, ext_overall,
 )

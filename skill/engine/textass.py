@@ -39,6 +39,7 @@ class TextEvent:
     position: str = ""             # "top" | "center" | "bottom" ("" = the role's default)
     size: int | None = None        # font size in canvas pixels
     y: int | None = None           # explicit bottom position in canvas pixels
+    color: str = ""                # RGB hex ("FFE14D"); "" = white
 
 
 def escape_ass_text(text: str) -> str:
@@ -192,6 +193,9 @@ def build_ass(events: Sequence[TextEvent], width: int, height: int, family: str)
         if ev.y is not None:
             y = max(size, min(height, int(ev.y)))
             tags = f"\\an2\\pos({width // 2},{y})" + (f"\\fs{size}" if ev.size else "")
+        if re.fullmatch(r"[0-9A-Fa-f]{6}", ev.color or ""):   # ASS colours are BGR
+            bgr = (ev.color[4:6] + ev.color[2:4] + ev.color[0:2]).upper()
+            tags += f"\\c&H{bgr}&"
         style = "Title" if role == "title" else "Caption"
         lines.append(f"Dialogue: {1 if role == 'title' else 0},{_ts(ev.start_ms)},{_ts(ev.end_ms)},"
                      f"{style},,{lay.margin_l},{lay.margin_r},{lay.margin_v},,{{{tags}}}{body}")
