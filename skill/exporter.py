@@ -33,8 +33,10 @@ log = structlog.get_logger(__name__)
 DOC = "renders"
 
 
-def _target(draft_raw: dict[str, Any]) -> str:
+def _target(draft_raw: Any) -> str:
     """The Instagram target the draft's shape was made for ("" when none was named)."""
+    if not isinstance(draft_raw, dict):
+        return ""
     meta = draft_raw.get("m") if isinstance(draft_raw.get("m"), dict) else {}
     target = meta.get("target") if isinstance(meta, dict) else None
     return target if isinstance(target, str) else ""

@@ -274,6 +274,6 @@ class SetCover(Op):
 
 # The op classes live in small modules by concept; importing them registers them in OPS.
 from .ops_audio import AddMusic, RemoveTrack, SetMusic, SetOriginalAudio  # noqa: E402
+from .ops_style import SetFps, StyleText  # noqa: E402
 from .ops_text import AddCaptions, AddTitle, CaptionsFromFile  # noqa: E402
 from .ops_timeline import CutEnds, CutRange, Join, SetSpeed, Trim  # noqa: E402
-from .ops_style import SetFps, StyleText  # noqa: E402

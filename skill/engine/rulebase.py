@@ -29,11 +29,11 @@ from .ops import (
     SetAspect,
     SetCover,
     SetFit,
+    SetFps,
     SetLook,
     SetLoudnorm,
     SetMusic,
     SetOriginalAudio,
-    SetFps,
     SetSpeed,
     StyleText,
 )

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from re import Match
 
 from .draftedit import CANVAS, canvas_for
-from .ops import TARGET_RATIOS
-from .ops import CutEnds, CutRange, Trim
+from .ops import TARGET_RATIOS, CutEnds, CutRange, Trim
 from .phrases import NUM, T_OPT, T, parse_num, time_ms, unit_of
 from .rulebase import Clause, Env, State, vocab, words
 
