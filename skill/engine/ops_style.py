@@ -9,13 +9,8 @@ from typing import Any
 from ..errors import InputError
 from .draftedit import TEXT, Draft, PlanContext
 from .ops import POSITION_ARG, Op, obj_schema
+from .textass import COLORS
 
-#: colour names → ASS/ffmpeg RGB hex (``m.color`` on a text segment stores the name)
-COLORS: dict[str, str] = {
-    "white": "FFFFFF", "black": "000000", "yellow": "FFE14D", "red": "FF3B30",
-    "orange": "FF9500", "pink": "FF6FB5", "purple": "AF52DE", "blue": "2F80FF",
-    "green": "34C759", "gold": "FFC83D",
-}
 MIN_PX, MAX_FRACTION = 16, 0.25
 _ROLES = {"title": ("title",), "captions": ("caption",), "all": ("title", "caption")}
 

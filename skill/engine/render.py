@@ -111,8 +111,8 @@ def _text_events(draft: Draft, total_ms: int) -> list[TextEvent]:
 
 
 def text_color(name: Any) -> str:
-    """A text segment's ``m.color`` (a name of :data:`.ops_style.COLORS`) as RGB hex."""
-    from .ops_style import COLORS
+    """A text segment's ``m.color`` (a name of :data:`.textass.COLORS`) as RGB hex."""
+    from .textass import COLORS
 
     return COLORS.get(str(name or "").lower(), "")
 

@@ -4,7 +4,7 @@ what it understood in the :class:`~.rulebase.State` (see :mod:`.rules_av`)."""
 
 from __future__ import annotations
 
-from .ops_style import COLORS
+from .textass import COLORS
 from .rulebase import Clause, Env, State
 
 _TITLE = r"\b(?:titles?|headings?|headlines?)\b|标题|標題|大标题|大標題"

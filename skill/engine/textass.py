@@ -28,6 +28,14 @@ _BREAKS = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
 _ALIGN = {"top": 8, "center": 5, "bottom": 2}
 
 
+#: colour names a title or caption may have (``m.color``) → RGB hex
+COLORS: dict[str, str] = {
+    "white": "FFFFFF", "black": "000000", "yellow": "FFE14D", "red": "FF3B30",
+    "orange": "FF9500", "pink": "FF6FB5", "purple": "AF52DE", "blue": "2F80FF",
+    "green": "34C759", "gold": "FFC83D",
+}
+
+
 @dataclass(frozen=True)
 class TextEvent:
     """One title or caption on the timeline."""
