@@ -4,8 +4,8 @@ what it understood in the :class:`~.rulebase.State` (see :mod:`.rules_av`)."""
 
 from __future__ import annotations
 
-from .textass import COLORS
 from .rulebase import Clause, Env, State
+from .textass import COLORS
 
 _TITLE = r"\b(?:titles?|headings?|headlines?)\b|标题|標題|大标题|大標題"
 _CAPTION = r"\b(?:captions?|subtitles?|subs)\b|字幕"
