@@ -20,7 +20,7 @@ import structlog
 
 from .backend import Backend, NoticeCb, ProgressCb, ReadyInfo, Sleeper
 from .draft import Draft, diff, summarize
-from .errors import InputError, SkillError, StreamDropped, StreamError
+from .errors import SkillError, StreamDropped, StreamError
 from .events import TextAssembler
 from .lang import detect_lang
 from .replies import Reply
@@ -175,10 +175,10 @@ class Runtime:
             await self.run_step(step.action, step.arg)
 
     async def retarget(self, target: str) -> bool:
-        """Reframe for an Instagram target named in an export ("export for stories");
-        False (nothing exported) when that could not be done."""
-        await self.edit(render("target_instruction", self.lang, target=target), hint_export=False)
-        return not (self.last_outcome and self.last_outcome.get("not_done"))
+        """Reframe for an Instagram target named in an export (:mod:`.agent`)."""
+        from .agent import retarget
+
+        return await retarget(self, target)
 
     async def run_step(self, action: str, arg: str = "") -> None:
         if action == "upload":
@@ -334,47 +334,17 @@ class Runtime:
             await self.sleep(DROP_NEXT_WAIT)
 
     async def apply_edits(self, edits: Any) -> None:
-        """Typed ops from a host (``[{"op", "args"}]``): validated first, applied all or
-        nothing, answered like an edit (the reply, ``last_outcome``)."""
-        send_ops = getattr(self.backend, "send_ops", None)
-        if send_ops is None:
-            raise InputError("typed ops need the local engine", key="ops_need_local")
-        await self.ready()
-        self.last_outcome = None
-        async with contextlib.aclosing(send_ops(edits)) as events:
-            async for ev in events:
-                if ev.kind == "text" and ev.text.strip():
-                    self.emit(Reply(kind="text", text=render("backend_text", self.lang,
-                                                              text=ev.text.strip())))
-                elif ev.kind == "state" and isinstance(ev.state_delta.get(OUTCOME_KEY), dict):
-                    self.last_outcome = ev.state_delta[OUTCOME_KEY]
+        """Typed ops from a host (``[{"op", "args"}]``), all or nothing (:mod:`.agent`)."""
+        from .agent import apply_edits
+
+        await apply_edits(self, edits)
 
     async def preview_sheet(self, out: str | Path | None = None, *, frames: int = 6,
                             force: bool = False) -> None:
-        """Write the contact sheet (N frames as rendered + the audio waveform) and reply
-        with its path, frame times and size."""
-        from .engine.sheet import check_frames
-        from .front.sheet_reply import sheet_reply
+        """The contact sheet of the edit (:mod:`.agent`)."""
+        from .agent import preview_sheet
 
-        check_frames(frames)
-        make = getattr(self.backend, "preview_sheet", None)
-        if make is None:
-            raise InputError("contact sheets need the local engine", key="sheet_need_local")
-        await self.ready()
-        if out is None:
-            dest = Path(self.backend.sheet_path())   # type: ignore[attr-defined]
-        else:
-            dest = Path(out).expanduser()
-            dest = dest if dest.is_absolute() else self.cwd / dest
-            if dest.exists() and not force:
-                raise InputError(f"{dest} already exists", key="sheet_exists", file=str(dest))
-            if not dest.parent.is_dir():
-                raise InputError(f"{dest.parent} does not exist", key="export_no_folder",
-                                 folder=str(dest.parent))
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        self.say_key("sheet_started", frames=frames)
-        report = await make(dest, frames=frames, progress=self._progress)
-        self.emit(sheet_reply(report, self.lang, self.door_key("sheet_done")))
+        await preview_sheet(self, out, frames=frames, force=force)
 
     async def export(self, out: str | Path | None = None, *, force: bool = False,
                      resume: bool = False, preview: bool = False) -> None:

@@ -2,13 +2,20 @@
 
 The SDK answers a wrong argument with a raw pydantic error ("1 validation error for
 exportArguments …"). A host model reads a sentence better: which parameter, what was
-wrong, what the parameters are. Pure: schema and arguments in, a template key and its
-context out (``None`` when the arguments are fine).
+wrong, what the parameters are. :func:`check_arguments` is pure (schema and arguments
+in, a template key and its context out, ``None`` when fine); :func:`check_arguments_first`
+puts it in front of the server's ``call_tool``; :func:`document_params` finishes the
+input schemas the SDK derives from the signatures (``lang``, ``apply_edits``' ``edits``).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from ..templates import render
+
+LANGS = ("en", "zh")
+LANG_DOC = "Reply language, \"en\" or \"zh\" (default: the language of the call's words)."
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,), "boolean": (bool,), "integer": (int,), "number": (int, float),
@@ -71,4 +78,49 @@ def check_arguments(schema: dict[str, Any], arguments: dict[str, Any] | None,
     return None
 
 
-__all__ = ["check_arguments"]
+def document_params(tool: Any) -> None:
+    """The ``lang`` parameter's description, and ``apply_edits``' schema built from the op
+    schemas (the SDK derives only ``list[Any]`` from the signature)."""
+    props = tool.parameters.get("properties", {})
+    if "lang" in props:
+        props["lang"] = {"anyOf": [{"type": "string", "enum": list(LANGS)}, {"type": "null"}],
+                         "default": None, "description": LANG_DOC}
+    if tool.name == "apply_edits":
+        from ..engine.typed_ops import edits_schema
+
+        props["edits"] = {**edits_schema(), "description": "The edits, applied in order."}
+
+
+def check_arguments_first(server: Any, session: Any, result_type: Any,
+                           text_type: Any) -> None:
+    """Answer wrong arguments with a sentence naming the parameter (not a pydantic dump)."""
+    call_tool = server.call_tool
+
+    async def checked(name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        tool = server._tool_manager.get_tool(name)
+        if tool is not None:
+            schema = {**tool.parameters, "properties": {
+                k: ({"type": "array"} if k == "edits" else v)   # edits: checked by apply_edits
+                for k, v in tool.parameters.get("properties", {}).items()}}
+            problem = check_arguments(schema, arguments)
+            lang_arg = (arguments or {}).get("lang") if isinstance(arguments, dict) else None
+            if problem is None and lang_arg is not None and lang_arg not in LANGS:
+                problem = ("mcp_lang_unknown", {})
+            if problem is not None:
+                key, ctx = problem
+                lang = session.call_lang(_words(arguments), lang_arg if lang_arg in LANGS else None)
+                return result_type(content=[text_type(type="text", text=render(key, lang, **ctx))],
+                                   is_error=True)
+        return await call_tool(name, arguments, context)
+
+    server.call_tool = checked
+
+
+def _words(arguments: Any) -> str:
+    """The user's words among a call's arguments (for the reply language)."""
+    if not isinstance(arguments, dict):
+        return ""
+    return " ".join(v for v in arguments.values() if isinstance(v, str))
+
+
+__all__ = ["LANGS", "check_arguments", "check_arguments_first", "document_params"]

@@ -45,6 +45,7 @@ from ..redact import mask_secrets
 from ..replies import Reply
 from ..runtime import Runtime, error_reply
 from ..templates import render
+from .mcp_args import LANGS
 
 log = structlog.get_logger(__name__)
 
@@ -54,7 +55,6 @@ TIMELINE_URI = "igedit://timeline"
 PROGRESS_TOTAL = 100.0
 CEILING = 99.0           # progress stays below this until the call is finished
 PHASE_SHARE = 0.7        # a new phase (upload, render, download) spans 70 % of what is left
-LANGS = ("en", "zh")
 
 Report = Callable[[float, float | None, str | None], Awaitable[None]]
 Work = Callable[[Runtime], Awaitable[None]]
@@ -299,7 +299,6 @@ TOOL_DOCS = {
                      "to also keep the PNG somewhere (default: the state folder).",
     "credits": "Show the editing credit balance (the local engine needs none).",
 }
-LANG_DOC = "Reply language, \"en\" or \"zh\" (default: the language of the call's words)."
 
 
 def build_server(session: McpSession) -> Any:
@@ -309,6 +308,7 @@ def build_server(session: McpSession) -> Any:
     from mcp_types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 
     from .. import __version__
+    from .mcp_args import check_arguments_first, document_params
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -391,9 +391,9 @@ def build_server(session: McpSession) -> Any:
         _resolve_annotations(fn, Context)
         server.add_tool(fn, description=TOOL_DOCS[fn.__name__], annotations=hints,
                         structured_output=False)
-        _document_params(server._tool_manager.get_tool(fn.__name__))
+        document_params(server._tool_manager.get_tool(fn.__name__))
 
-    _check_arguments_first(server, session, CallToolResult, TextContent)
+    check_arguments_first(server, session, CallToolResult, TextContent)
 
     async def timeline_resource() -> str:
         try:
@@ -406,53 +406,6 @@ def build_server(session: McpSession) -> Any:
                     description="The current timeline: track summary, draft and media.",
                     mime_type="application/json")(timeline_resource)
     return server
-
-
-def _document_params(tool: Any) -> None:
-    """The ``lang`` parameter's description, and ``apply_edits``' schema built from the op
-    schemas (the SDK derives only ``list[Any]`` from the signature)."""
-    props = tool.parameters.get("properties", {})
-    if "lang" in props:
-        props["lang"] = {"anyOf": [{"type": "string", "enum": list(LANGS)}, {"type": "null"}],
-                         "default": None, "description": LANG_DOC}
-    if tool.name == "apply_edits":
-        from ..engine.typed_ops import edits_schema
-
-        props["edits"] = {**edits_schema(), "description": "The edits, applied in order."}
-
-
-def _check_arguments_first(server: Any, session: McpSession, result_type: Any,
-                           text_type: Any) -> None:
-    """Answer wrong arguments with a sentence naming the parameter (not a pydantic dump)."""
-    from .mcp_args import check_arguments
-
-    call_tool = server.call_tool
-
-    async def checked(name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        tool = server._tool_manager.get_tool(name)
-        if tool is not None:
-            schema = {**tool.parameters, "properties": {
-                k: ({"type": "array"} if k == "edits" else v)   # edits: checked by apply_edits
-                for k, v in tool.parameters.get("properties", {}).items()}}
-            problem = check_arguments(schema, arguments)
-            lang_arg = (arguments or {}).get("lang") if isinstance(arguments, dict) else None
-            if problem is None and lang_arg is not None and lang_arg not in LANGS:
-                problem = ("mcp_lang_unknown", {})
-            if problem is not None:
-                key, ctx = problem
-                lang = session.call_lang(_words(arguments), lang_arg if lang_arg in LANGS else None)
-                return result_type(content=[text_type(type="text", text=render(key, lang, **ctx))],
-                                   is_error=True)
-        return await call_tool(name, arguments, context)
-
-    server.call_tool = checked
-
-
-def _words(arguments: Any) -> str:
-    """The user's words among a call's arguments (for the reply language)."""
-    if not isinstance(arguments, dict):
-        return ""
-    return " ".join(v for v in arguments.values() if isinstance(v, str))
 
 
 def _resolve_annotations(fn: Callable[..., Any], context_type: type) -> None:
