@@ -277,8 +277,8 @@ def test_add_music_unknown_file_names_the_fix() -> None:
 
 def test_trending_music_says_what_it_used_instead() -> None:
     op = AddMusic(mood="upbeat", requested="trending")
-    assert op.describe("en") == ("Added the built-in Upbeat track. Trending music needs the cloud "
-                                 "backend, so I used Upbeat instead.")
+    assert op.describe("en") == ("Added the built-in Upbeat track. Trending music is not "
+                                 "available locally, so I used Upbeat instead.")
 
 
 def test_set_music_adjusts_existing_music() -> None:
