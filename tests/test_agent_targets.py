@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,15 @@ def test_format_requests(text: str, done: list[str], reason: str | None) -> None
     assert [op.tool for op in settled.ops] == done
     assert [n.reason for n in settled.not_done] == ([reason] if reason else [])
 
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_before() -> Iterator[None]:
+    """``main()`` configures logging for the process; put it back for the tests after."""
+    import structlog
+
+    yield
+    structlog.reset_defaults()
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:

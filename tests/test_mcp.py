@@ -144,6 +144,9 @@ def test_stdio_upload_edit_and_timeline(stdio_run: dict[str, Any]) -> None:
     assert data["summary"] in summary
     assert data["draft"]["t"] and data["draft"]["m"]["w"] == data["draft"]["m"]["h"] == 1080
     assert {t["tt"] for t in data["draft"]["t"]} >= {0, 1, 7}  # video, music, title
+    tl = data["timeline"]                                        # the documented JSON
+    assert tl["canvas"]["ratio"] == "1:1" and tl["music"]["mood"] == "lofi"
+    assert [t["text"] for t in tl["texts"]] == ["Hi"] and tl["clips"][0]["source"] == "clip.mp4"
 
     contents = stdio_run["resource"].contents
     assert contents[0].mime_type == "application/json"
