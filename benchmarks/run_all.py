@@ -50,6 +50,8 @@ BENCHES = (
     Bench("plan", "bench_plan.py", (), (), 300),
     Bench("render", "bench_render.py", ("--rounds", "3"), ("--rounds", "1", "--seconds", "20"),
           3600),
+    Bench("sheet", "bench_sheet.py", ("--rounds", "3"), ("--rounds", "1", "--seconds", "20"),
+          1800),
 )
 
 
@@ -192,6 +194,16 @@ def figures(results: dict[str, dict[str, Any]]) -> list[Figure]:
     build = _num(g, "build_render_ms_median")
     rows.append(_row("build_render alone (argv, pure)", build, None, None, "< 50 ms",
                      lambda v: v < 50.0, build, unit=" ms"))
+    sh = results.get("sheet", {})
+    fraction = _num(sh, "sheet_fraction_of_full")
+    rows.append(_row("Contact sheet (6 frames + waveform) vs full render", _num(sh, "sheet_median_s"),
+                     _num(sh, "full_median_s"), fraction, "≤ 0.15× (15 %)",
+                     lambda v: v <= 0.15, fraction, unit=" s"))
+    cpu_fraction = _num(sh, "cpu_sheet_fraction_of_full")
+    if cpu_fraction is not None:
+        rows.append(_row("Contact sheet vs full render (CPU s)", _num(sh, "cpu_s", "sheet"),
+                         _num(sh, "cpu_s", "full"), cpu_fraction, "≤ 0.15× (15 %)",
+                         lambda v: v <= 0.15, cpu_fraction, unit=" s"))
     return rows
 
 

@@ -12,7 +12,7 @@ import os
 import time
 from typing import TYPE_CHECKING
 
-from .errors import ConfigError
+from .errors import ConfigError, SkillError
 
 if TYPE_CHECKING:
     from .backend import Backend, NoticeCb
@@ -68,6 +68,19 @@ def resolve(kind: str, store: Store) -> tuple[str, str]:
     return choice, "new"
 
 
+def cloud_known_reachable(store: Store) -> bool:
+    """True when the last ``auto`` check (recent, same API base) found the cloud answering.
+
+    No network: the local engine names the cloud in a reply only on this evidence.
+    """
+    try:
+        doc = store.read("backend")
+    except SkillError:   # an unreadable state file just means "not known"
+        return False
+    fresh = time.time() - float(doc.get("at", 0) or 0) < AUTO_RECHECK_S
+    return doc.get("choice") == "cloud" and doc.get("base") == api_base() and fresh
+
+
 def make_factory(kind: str, store: Store, manifest: Manifest | None, lang: str) -> BackendFactory:
     """A factory the :class:`~skill.runtime.Runtime` calls with its notice callback."""
 
@@ -83,6 +96,8 @@ def make_factory(kind: str, store: Store, manifest: Manifest | None, lang: str) 
                                 lang=lang)
         from .engine.local import LocalEngine
 
-        return LocalEngine(store.home, notice=notice, lang=lang)
+        engine = LocalEngine(store.home, notice=notice, lang=lang)
+        engine.ws.cloud_option = cloud_known_reachable(store)
+        return engine
 
     return factory

@@ -40,6 +40,15 @@ log = structlog.get_logger(__name__)
 DOC = "renders"
 
 
+def _target(draft_raw: Any) -> str:
+    """The Instagram target the draft's shape was made for ("" when none was named)."""
+    if not isinstance(draft_raw, dict):
+        return ""
+    meta = draft_raw.get("m") if isinstance(draft_raw.get("m"), dict) else {}
+    target = meta.get("target") if isinstance(meta, dict) else None
+    return target if isinstance(target, str) else ""
+
+
 def default_name(draft: Draft, now: float | None = None) -> str:
     ratio = str(draft.meta.get("ratio") or "").replace(":", "x")
     ratio = re.sub(r"[^0-9x]", "", ratio)
@@ -108,6 +117,7 @@ class ExportHost(Protocol):
     @property
     def progress_cb(self) -> ProgressCb: ...
     def emit(self, reply: Reply) -> None: ...
+    def door_key(self, key: str) -> str: ...
     def say_key(self, key: str, kind: str = "notice", **ctx: Any) -> None: ...
     def notice(self, key: str, ctx: dict[str, Any]) -> None: ...
 
@@ -208,7 +218,8 @@ class Exporter:
         self._forget(job.id)
         size = os.path.getsize(saved) if saved.exists() else 0
         self.rt.emit(Reply(kind="file", file=str(saved), key="export_done",
-                            text=render("export_done", self.rt.lang, path=str(saved),
+                            text=render(self.rt.door_key("export_done"), self.rt.lang,
+                                        path=str(saved), target=_target(draft_raw),
                                         size=human_size(size), preview=job.preview,
                                         missing=missing),
                             data={"bytes": size}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-ReplyKind = Literal["text", "notice", "progress", "summary", "file", "error"]
+ReplyKind = Literal["text", "notice", "progress", "summary", "file", "error", "not_done"]
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,9 @@ class Reply:
     came from (empty for backend text). Progress replies carry ``label`` and
     ``done``/``total`` (seconds or bytes); ``file`` replies carry the saved path;
     error replies carry ``code`` (the NemoVideo code or template key) and ``exit_code``.
+    A ``not_done`` reply (exit code 3) follows an edit of which some part was not done:
+    ``data`` holds ``done`` / ``not_done`` (see :mod:`skill.engine.plan.outcome`); its text
+    repeats the not-done lines the edit's own reply already showed.
     """
 
     kind: ReplyKind
@@ -41,3 +44,6 @@ class Reply:
         if self.kind == "progress":
             out["progress"] = self.percent
         return out
+
+#: the state-delta key under which an engine turn reports what was done and not done
+OUTCOME_KEY = "igedit_outcome"

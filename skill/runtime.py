@@ -23,7 +23,7 @@ from .draft import Draft, diff, summarize
 from .errors import SkillError, StreamDropped, StreamError
 from .events import TextAssembler
 from .lang import detect_lang
-from .replies import Reply
+from .replies import OUTCOME_KEY, Reply
 from .store import Store
 from .templates import render
 
@@ -34,6 +34,7 @@ STILL_WORKING_EVERY = 120.0
 DROP_FIRST_WAIT = 30.0
 DROP_NEXT_WAIT = 60.0
 DROP_MAX_UNCHANGED = 5
+#: the state-delta key of a turn's done / not-done outcome (``skill.engine.plan.outcome``)
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s+|(?<=[。！？])|\n+")
 
 
@@ -51,7 +52,11 @@ class Runtime:
         self.sleep = sleep
         self.clock = clock
         self.cwd = cwd or Path.cwd()
+        #: the front door ("" for the CLI, "mcp"): picks message variants (see door_key)
+        self.door = ""
         self._queue: asyncio.Queue[Reply | None] | None = None
+        #: the done / not-done outcome of the latest edit (local engine), or None
+        self.last_outcome: dict[str, Any] | None = None
         self.backend: Backend = backend_factory(self.notice)
         self._ready: ReadyInfo | None = None
 
@@ -60,8 +65,13 @@ class Runtime:
         if self._queue is not None:
             self._queue.put_nowait(reply)
 
+    def door_key(self, key: str) -> str:
+        """``key``, or its variant for this front door (``mcp_export_exists`` names tool
+        parameters where ``export_exists`` names CLI flags) when there is one."""
+        return door_key(key, self.door, self.lang)
+
     def say_key(self, key: str, kind: str = "notice", **ctx: Any) -> None:
-        self.emit(Reply(kind=kind, text=render(key, self.lang, **ctx), key=key))  # type: ignore[arg-type]
+        self.emit(Reply(kind=kind, text=render(self.door_key(key), self.lang, **ctx), key=key))  # type: ignore[arg-type]
 
     def notice(self, key: str, ctx: dict[str, Any]) -> None:
         self.say_key(key, **ctx)
@@ -88,12 +98,12 @@ class Runtime:
                 await work()
             except SkillError as exc:
                 log.info("skill_error", error=type(exc).__name__, key=exc.key)
-                self.emit(error_reply(exc, self.lang))
+                self.emit(error_reply(exc, self.lang, self.door))
             except OSError as exc:  # a file-system fault no handler mapped: never a traceback
                 from .fsfaults import os_error
 
                 log.warning("os_error", error=str(exc))
-                self.emit(error_reply(os_error(exc, self.store.home), self.lang))
+                self.emit(error_reply(os_error(exc, self.store.home), self.lang, self.door))
             except asyncio.CancelledError:
                 self.emit(Reply(kind="error", text=render("cancelled", self.lang),
                                  key="cancelled", code="cancelled", exit_code=130))
@@ -159,7 +169,20 @@ class Runtime:
                 if not files:  # "upload" with no file named
                     self.say_key("upload_which", kind="text")
                 continue
+            if step.action == "export" and not any(s.action == "sse" for s in steps):
+                # "export for stories": the shape for the named target first
+                from .targets import named_target
+
+                target = named_target(utterance)
+                if target and not await self.retarget(target):
+                    return
             await self.run_step(step.action, step.arg)
+
+    async def retarget(self, target: str) -> bool:
+        """Reframe for an Instagram target named in an export (:mod:`.agent`)."""
+        from .agent import retarget
+
+        return await retarget(self, target)
 
     async def run_step(self, action: str, arg: str = "") -> None:
         if action == "upload":
@@ -193,8 +216,11 @@ class Runtime:
     async def status(self) -> None:
         await self.ready()
         st = await self.backend.state()
+        from .timeline import timeline_view
+
         self.emit(Reply(kind="summary", text=summarize(st.draft), key="summary",
-                         data={"tracks": len(st.draft.tracks)}))
+                         data={"tracks": len(st.draft.tracks),
+                               "timeline": timeline_view(st.draft, st.media)}))
         if st.media:
             self.say_key("media_list", kind="text", items=[_media_line(m) for m in st.media])
         elif not st.draft.tracks:
@@ -209,6 +235,8 @@ class Runtime:
         await self.ready()
         before = (await self.backend.state()).draft
         assembler = TextAssembler()
+        outcome: dict[str, Any] | None = None
+        self.last_outcome = None
         buffer = ""
         shown = False
         actions: list[Any] = []
@@ -246,6 +274,8 @@ class Runtime:
                             last_notice = now
                     elif ev.kind in ("tool_call", "tool_result"):
                         log.info("tool", kind=ev.kind, name=ev.name)
+                    elif ev.kind == "state" and isinstance(ev.state_delta.get(OUTCOME_KEY), dict):
+                        outcome = ev.state_delta[OUTCOME_KEY]
                     elif ev.kind == "error":
                         raise StreamError(ev.text or ev.code, detail=_clean_detail(ev.text, ev.code))
             flush(final=True)
@@ -253,6 +283,11 @@ class Runtime:
             flush(final=True)
             await self._recover_after_drop(before)
             return
+        self.last_outcome = outcome
+        if outcome and outcome.get("not_done"):
+            self.emit(Reply(kind="not_done", key="edit_not_done", exit_code=3, data=outcome,
+                            text=render("edit_not_done", self.lang,
+                                        not_done=outcome["not_done"])))
         if not shown:
             after = (await self.backend.state()).draft
             changes = diff(before, after)
@@ -302,6 +337,19 @@ class Runtime:
                                     changed=False)
             await self.sleep(DROP_NEXT_WAIT)
 
+    async def apply_edits(self, edits: Any) -> None:
+        """Typed ops from a host (``[{"op", "args"}]``), all or nothing (:mod:`.agent`)."""
+        from .agent import apply_edits
+
+        await apply_edits(self, edits)
+
+    async def preview_sheet(self, out: str | Path | None = None, *, frames: int = 6,
+                            force: bool = False) -> None:
+        """The contact sheet of the edit (:mod:`.agent`)."""
+        from .agent import preview_sheet
+
+        await preview_sheet(self, out, frames=frames, force=force)
+
     async def export(self, out: str | Path | None = None, *, force: bool = False,
                      resume: bool = False, preview: bool = False) -> None:
         from .exporter import Exporter
@@ -328,11 +376,20 @@ def _clean_detail(text: str, code: str) -> str:
     return detail
 
 
-def error_reply(exc: SkillError, lang: str) -> Reply:
+def door_key(key: str, door: str, lang: str) -> str:
+    """The front door's variant of a message key when the templates have one."""
+    from .templates import keys
+
+    variant = f"{door}_{key}" if door else ""
+    return variant if variant and variant in keys(lang) else key
+
+
+def error_reply(exc: SkillError, lang: str, door: str = "") -> Reply:
     code = exc.ctx.get("code")
-    return Reply(kind="error", text=render(exc.key, lang, **exc.ctx), key=exc.key,
+    return Reply(kind="error", text=render(door_key(exc.key, door, lang), lang, **exc.ctx),
+                 key=exc.key,
                  code=str(code) if code not in (None, "") else exc.key,
                  exit_code=1)
 
 
-__all__ = ["Runtime", "error_reply"]
+__all__ = ["Runtime", "door_key", "error_reply"]

@@ -21,10 +21,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "skill.redact", "skill.media", "skill.store", "skill.draft", "skill.events",
                 "skill.backend", "skill.filetokens", "skill.platform", "skill.manifest",
                 "skill.gui_table", "skill.hosts", "skill.proctree", "skill.fsfaults", "skill.leftovers",
-                "skill.storeshapes", "skill.private")),
+                "skill.storeshapes", "skill.private", "skill.timeline", "skill.sheet_reply")),
     ("backends", ("skill.cloud", "skill.engine")),
     ("host", ("skill.runtime", "skill.exporter", "skill.backends", "skill.gui",
-              "skill.intents", "skill.install")),
+              "skill.intents", "skill.install", "skill.agent", "skill.targets")),
     ("front", ("skill.front", "skill.serve", "skill.__main__")),
 ]
 #: inside the engine: the top modules use plan, ops and render; plan uses ops; ops and

@@ -199,7 +199,7 @@ def test_hybrid_rules_first_then_claude_for_the_rest() -> None:
     assert fake.body()["messages"][0]["content"] == "give it an 80s VHS vibe with scan lines"
     assert "1:1" in fake.body()["system"]                        # Claude saw the square canvas
     reply = describe_plan(plan, "en")
-    assert "Reframed to 1:1" in reply and "I can't do “VHS scan lines” locally yet" in reply
+    assert "Reframed to 1:1" in reply and "Not done: “VHS scan lines”" in reply
 
 
 def test_hybrid_with_a_bad_key_keeps_the_rules_and_says_why() -> None:

@@ -84,8 +84,13 @@ def test_what_is_not_understood_is_said_plainly_and_nothing_changes(
         return events, before, after
 
     events, before, after = asyncio.run(go())
-    assert [e.kind for e in events] == ["text"]
-    assert "locally yet; the cloud backend can" in events[0].text
+    assert [e.kind for e in events] == ["state", "text"]
+    outcome = events[0].state_delta["igedit_outcome"]
+    assert outcome["done"] == [] and [n["text"] for n in outcome["not_done"]] == [
+        "replace the sky with a galaxy"]
+    assert "draft" not in events[0].state_delta                   # nothing changed
+    assert "Not done: “replace the sky with a galaxy”" in events[1].text
+    assert "cloud" not in events[1].text          # no cloud was found reachable: never named
     assert before == after
 
 

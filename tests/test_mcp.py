@@ -30,7 +30,8 @@ from skill.store import Store
 from tests.fake_backend import VIDEO_DRAFT, ScriptedBackend
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = {"upload_media", "edit", "timeline", "export", "credits"}
+TOOLS = {"upload_media", "edit", "apply_edits", "timeline", "preview_sheet", "export",
+         "credits"}
 INSTRUCTION = "make it a square post with lo-fi music and the title 'Hi'"
 
 
@@ -91,8 +92,16 @@ def stdio_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             rec["tools"] = await s.list_tools()
             rec["resources"] = await s.list_resources()
             rec["upload"] = await s.call_tool("upload_media", {"sources": [str(clip)]})
+            rec["impossible"] = await s.call_tool("edit", {"instruction": "去掉静音的部分"})
             rec["edit"] = await s.call_tool("edit", {"instruction": INSTRUCTION})
+            rec["ops_bad"] = await s.call_tool("apply_edits", {"edits": [
+                {"op": "set_look", "args": {"look": "warm"}}, {"op": "add_title", "args": {}}]})
+            rec["ops"] = await s.call_tool("apply_edits", {"edits": [
+                {"op": "set_look", "args": {"look": "vivid+bright"}},
+                {"op": "set_music", "args": {"volume_pct": 20}}]})
+            rec["wrong_arg"] = await s.call_tool("export", {"file": "x.mp4"})
             rec["timeline"] = await s.call_tool("timeline", {})
+            rec["sheet"] = await s.call_tool("preview_sheet", {"frames": 4})
             rec["resource"] = await s.read_resource("igedit://timeline")
             rec["credits"] = await s.call_tool("credits", {})
             rec["export"] = await s.call_tool("export", {"path": str(out_mp4)},
@@ -112,7 +121,7 @@ def test_stdio_lists_the_tools_and_the_timeline_resource(stdio_run: dict[str, An
     assert set(tools) == TOOLS
     export_schema = tools["export"].input_schema
     assert export_schema["required"] == ["path"]
-    assert set(export_schema["properties"]) == {"path", "force", "preview"}
+    assert set(export_schema["properties"]) == {"path", "force", "preview", "lang"}
     assert tools["upload_media"].input_schema["properties"]["sources"]["type"] == "array"
     assert [str(r.uri) for r in stdio_run["resources"].resources] == ["igedit://timeline"]
     assert stdio_run["stream_errors"] == []  # nothing but protocol on stdout
@@ -135,6 +144,9 @@ def test_stdio_upload_edit_and_timeline(stdio_run: dict[str, Any]) -> None:
     assert data["summary"] in summary
     assert data["draft"]["t"] and data["draft"]["m"]["w"] == data["draft"]["m"]["h"] == 1080
     assert {t["tt"] for t in data["draft"]["t"]} >= {0, 1, 7}  # video, music, title
+    tl = data["timeline"]                                        # the documented JSON
+    assert tl["canvas"]["ratio"] == "1:1" and tl["music"]["mood"] == "lofi"
+    assert [t["text"] for t in tl["texts"]] == ["Hi"] and tl["clips"][0]["source"] == "clip.mp4"
 
     contents = stdio_run["resource"].contents
     assert contents[0].mime_type == "application/json"
@@ -142,6 +154,55 @@ def test_stdio_upload_edit_and_timeline(stdio_run: dict[str, Any]) -> None:
 
     credits = stdio_run["credits"]
     assert not credits.is_error and _text(credits).strip()
+
+
+def test_stdio_an_impossible_edit_is_an_error_with_not_done(stdio_run: dict[str, Any]) -> None:
+    r = stdio_run["impossible"]
+    assert r.is_error                                   # nothing at all was done
+    assert r.structured_content["done"] == []
+    [nd] = r.structured_content["not_done"]
+    assert nd["text"] == "去掉静音的部分" and nd["reason"] == "needs_speech"
+    assert "未完成" in _text(r)                          # the call's words set the language
+
+
+def test_stdio_apply_edits_is_all_or_nothing(stdio_run: dict[str, Any]) -> None:
+    bad = stdio_run["ops_bad"]
+    assert bad.is_error
+    assert "edits[1].args.text" in _text(bad) and "is required" in _text(bad)
+    assert "Nothing was applied" in _text(bad) and "--" not in _text(bad)
+    ok = stdio_run["ops"]
+    assert not ok.is_error, _text(ok)
+    assert ok.structured_content["not_done"] == []
+    assert ok.structured_content["done"] == ["Applied a vivid + brighter look.",
+                                             "Music: volume 20%."]
+    assert _text(ok).startswith("Done")                 # English again: nothing carried over
+    schema = {t.name: t for t in stdio_run["tools"].tools}["apply_edits"].input_schema
+    names = [v["properties"]["op"]["const"] for v in schema["properties"]["edits"]["items"]["oneOf"]]
+    assert {"set_aspect", "add_music", "add_title", "trim"} <= set(names)
+
+
+def test_stdio_preview_sheet_returns_the_png_as_image_content(stdio_run: dict[str, Any]) -> None:
+    import base64
+    import struct
+
+    r = stdio_run["sheet"]
+    assert not r.is_error, _text(r)
+    [image] = [c for c in r.content if getattr(c, "type", "") == "image"]
+    assert image.mime_type == "image/png"
+    png = base64.b64decode(image.data)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    data = r.structured_content
+    assert (width, height) == (data["width"], data["height"])
+    assert data["frames"] == 4 and len(data["times_ms"]) == 4
+    assert Path(data["path"]).read_bytes() == png
+    assert "4 frames" in _text(r) and "Describe it to the user" in _text(r)
+
+
+def test_stdio_a_wrong_argument_name_is_a_clear_message(stdio_run: dict[str, Any]) -> None:
+    r = stdio_run["wrong_arg"]
+    assert r.is_error
+    assert _text(r) == ("Unknown parameter `file`. This tool takes: path, force, preview, lang.")
 
 
 def test_stdio_export_reports_progress_and_writes_a_square_mp4(stdio_run: dict[str, Any]) -> None:
@@ -308,7 +369,11 @@ def test_progress_track_only_grows_across_phases() -> None:
     sent = [track.on_reply(r) for r in steps]
     assert sent[1] is None
     values = [s[0] for s in sent if s is not None]
-    assert values == [50.0, 100.0, 100.01, 110.0, 200.0]
+    assert values == sorted(values) and len(set(values)) == len(values)    # only grows
+    assert all(0 <= v < 99 for v in values)                                  # one 0-100 scale
+    assert values[0] == pytest.approx(99 * 0.7 * 0.5)       # upload: first phase, half done
+    assert values[1] == pytest.approx(99 * 0.7)
     assert [s[1] for s in sent if s is not None][-2:] == ["Rendering: 10%", "Downloading…"]
     beat = track.heartbeat()
-    assert beat == (200.01, "Downloading…")
+    assert values[-1] < beat[0] < 99 and beat[1] == "Downloading…"
+    assert track.finish()[0] == 100.0

@@ -24,11 +24,13 @@ from skill.engine.ops import (
     SetAspect,
     SetCover,
     SetFit,
+    SetFps,
     SetLook,
     SetLoudnorm,
     SetMusic,
     SetOriginalAudio,
     SetSpeed,
+    StyleText,
     Trim,
     add_media,
     initial_draft,
@@ -275,8 +277,8 @@ def test_add_music_unknown_file_names_the_fix() -> None:
 
 def test_trending_music_says_what_it_used_instead() -> None:
     op = AddMusic(mood="upbeat", requested="trending")
-    assert op.describe("en") == ("Added the built-in Upbeat track. Trending music needs the cloud "
-                                 "backend, so I used Upbeat instead.")
+    assert op.describe("en") == ("Added the built-in Upbeat track. Trending music is not "
+                                 "available locally, so I used Upbeat instead.")
 
 
 def test_set_music_adjusts_existing_music() -> None:
@@ -358,6 +360,7 @@ SAMPLES: list[Op] = [
     SetSpeed(1.5), Join("upload"), AddMusic(mood="cinematic", volume_pct=40),
     SetMusic(duck=True), SetOriginalAudio(50), RemoveTrack("title"), AddTitle("Hi", 0, 2_000),
     AddCaptions(("a", "b"), None, None, "top"), CaptionsFromFile("s.srt"),
+    StyleText("captions", 130, "top", "yellow"), SetFps(30), SetAspect("9:16", "crop", "stories"),
 ]
 
 

@@ -178,7 +178,7 @@ def test_keep_the_last_seconds_uses_the_timeline_length() -> None:
 def test_fit_is_kept_when_not_mentioned() -> None:
     blurred = SetAspect("1:1", "blur").apply(DRAFT, CTX)
     p = RulePlanner().plan("make it a reel", blurred, CTX)
-    assert p.ops == (SetAspect("9:16", "blur"),)
+    assert p.ops == (SetAspect("9:16", "blur", "reels"),)
 
 
 def test_apply_plan_returns_a_new_draft() -> None:
@@ -195,7 +195,7 @@ def test_reply_lists_exactly_what_was_applied_and_what_was_not() -> None:
         "- Reframed to 1:1 (1080×1080), centre-cropped to fill.\n"
         "- Added the built-in Lo-fi track at 35%.\n"
         "- Added the title “Urban Dreams” (0–3 s, centre).\n"
-        "I can't do “add confetti” locally yet; the cloud backend can (--backend cloud).")
+        "Not done: “add confetti” — not supported by the local engine.")
 
 
 def test_reply_in_chinese() -> None:
@@ -205,7 +205,7 @@ def test_reply_in_chinese() -> None:
         "- 画面改为 1:1（1080×1080），居中裁剪填满。\n"
         "- 已添加内置的轻松音乐。\n"
         "- 已添加标题“城市之梦”（0–3 秒，居中）。\n"
-        "本地引擎暂时还做不到“加个转场”；云端后端可以（--backend cloud）。")
+        "未完成：“加个转场”——本地引擎不支持。")
 
 
 def test_single_op_reply() -> None:
@@ -255,7 +255,7 @@ def test_hybrid_keeps_the_rules_result_when_claude_fails(error: Exception) -> No
     assert tools(p) == ["set_aspect"]
     assert p.not_understood == ("add a vhs glitch look",)
     reply = describe_plan(p, "en")
-    assert "I can't do “add a vhs glitch look” locally yet" in reply
+    assert "Not done: “add a vhs glitch look” — not supported by the local engine." in reply
     assert "Claude" in reply
 
 

@@ -38,6 +38,9 @@ SCHEMA_VERSION = 1
 HISTORY_DEPTH = 30
 #: owner of the sessions the CLI / chat / MCP front doors use (serve uses user ids)
 LOCAL_OWNER = "local"
+#: owner of one-shot ``igedit make`` sessions: never "the latest session" of the front
+#: doors, so a make never replaces the timeline the user is working on
+SCRATCH_OWNER = "local-scratch"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (

@@ -36,7 +36,7 @@ from ..draft import decode_draft
 from ..errors import InputError, NetworkError
 from ..events import Event, decode_event
 from ..lang import normalize_lang
-from .db import LOCAL_OWNER, JobRow
+from .db import LOCAL_OWNER, SCRATCH_OWNER, JobRow
 from .workspace import Workspace, media_info
 
 if TYPE_CHECKING:
@@ -91,7 +91,8 @@ class LocalEngine:
 
     # -- session ----------------------------------------------------------------
     async def ready(self, lang: str = "en", *, fresh: bool = False) -> ReadyInfo:
-        """The requested / most recent local session, or a new one (``fresh``: always new)."""
+        """The requested / most recent local session, or a new one. ``fresh``: always a new
+        scratch session (``igedit make``), which never becomes the current session."""
         self.lang = normalize_lang(lang, self.lang)
         aside, self.ws.db.quarantined = self.ws.db.quarantined, None
         if aside is not None:  # the engine database was unreadable and started afresh
@@ -104,8 +105,8 @@ class LocalEngine:
                 lost = row is None
             else:
                 row = self.ws.db.latest_session(LOCAL_OWNER)
-        if row is None:
-            row = self.ws.create_session(LOCAL_OWNER, self.lang)
+        if row is None:   # a one-shot (fresh) session is a scratch one: the current stays
+            row = self.ws.create_session(SCRATCH_OWNER if fresh else LOCAL_OWNER, self.lang)
         self.session_id = row.id
         self._ready = True
         return ReadyInfo(backend=self.name, session_id=row.id, new_session=lost)
@@ -130,11 +131,42 @@ class LocalEngine:
             for event in decode_event(obj):
                 yield event
 
+    async def send_ops(self, edits: Any) -> AsyncIterator[Event]:
+        """Typed ops (``[{"op", "args"}]``) applied all or nothing; events as :meth:`send`."""
+        from .typed_ops import ops_turn
+
+        sid = await self._sid()
+        async for obj in ops_turn(self.ws, sid, edits, lang=self.lang):
+            for event in decode_event(obj):
+                yield event
+
     async def state(self) -> SessionState:
         sid = await self._sid()
         row = self.ws.require(sid)
         media = tuple(media_info(m) for m in self.ws.media(sid))
         return SessionState(draft_raw=row.draft, media=media, session_id=sid)
+
+    async def preview_sheet(self, out: Path, *, frames: int,
+                            progress: ProgressCb | None = None) -> Any:
+        """The contact sheet of the current edit (:mod:`skill.engine.render.sheet`) at ``out``."""
+        import shutil
+
+        from .render.sheet import make_sheet
+        from .workspace import resolve_media
+
+        sid = await self._sid()
+        draft = resolve_media(self.ws.require(sid).draft, self.ws.db)
+        work = self.home / "work" / f"sheet-{secrets.token_hex(6)}"
+        try:
+            return await make_sheet(draft, Path(out), frames=frames, work_dir=work,
+                                    music_dir=self.home / "music",
+                                    proxy_dir=self.home / "proxies", progress=progress)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, work, True)
+
+    def sheet_path(self) -> Path:
+        """Where a contact sheet goes when no path is given: the state folder, per session."""
+        return self.home / "sheets" / f"{self.session_id or 'sheet'}.png"
 
     async def credits(self) -> Credits:
         return Credits(0, 0, 0, local=True)

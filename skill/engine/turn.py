@@ -37,6 +37,7 @@ from ..templates import render
 if TYPE_CHECKING:
     from .db import EngineDB, SessionRow
     from .ops.draftedit import PlanContext
+    from .plan.outcome import Settled
     from .plan.types import Plan, Planner
 
 log = structlog.get_logger(__name__)
@@ -61,6 +62,8 @@ class Workspace(Protocol):
     def db(self) -> EngineDB: ...
     @property
     def planner(self) -> Planner: ...
+    @property
+    def cloud_option(self) -> bool: ...
     def require(self, sid: str, owner: str | None = None) -> SessionRow: ...
     def context(self, sid: str, lang: str) -> PlanContext: ...
 
@@ -97,10 +100,14 @@ def calls_event(invocation_id: str, calls: list[dict[str, Any]]) -> dict[str, An
 
 
 def state_event(invocation_id: str, responses: list[dict[str, Any]],
-                draft: dict[str, Any]) -> dict[str, Any]:
+                draft: dict[str, Any], outcome: dict[str, Any] | None = None) -> dict[str, Any]:
     """Event 2 of a successful turn: the function responses and the new draft (plus its
-    canvas) as the state delta."""
+    canvas, and the turn's done / not-done outcome) as the state delta."""
+    from .plan.outcome import DELTA_KEY
+
     delta: dict[str, Any] = {"draft": draft}
+    if outcome is not None:
+        delta[DELTA_KEY] = outcome
     canvas = canvas_config(draft)
     if canvas:
         delta["canvas_config"] = canvas
@@ -115,6 +122,22 @@ async def _plan(ws: Workspace, text: str, draft: dict[str, Any], ctx: Any) -> Pl
     if inspect.isawaitable(result):  # an async planner works too
         result = await result
     return cast("Plan", result)
+
+
+def outcome_event(invocation_id: str, settled: Settled, lang: str) -> dict[str, Any]:
+    """A turn that changed nothing still tells hosts what was not done, and why."""
+    from .plan.outcome import DELTA_KEY, outcome_data
+
+    return encode_adk_event(invocation_id=invocation_id, event_id=str(uuid.uuid4()),
+                            author=AUTHOR, state_delta={DELTA_KEY: outcome_data(settled, lang)},
+                            timestamp=time.time())
+
+
+def settled_reply(settled: Settled, plan: Plan, lang: str) -> str:
+    """What was done, what was not (each with its reason), then the planner's notes."""
+    from .plan.outcome import describe
+
+    return describe(settled, lang, plan.notes)
 
 
 def reply_text(plan: Plan, lang: str) -> str:
@@ -139,7 +162,8 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
     if not decode_draft(session.draft).ready:
         yield text_event(inv, render("local_upload_first", lang))
         return
-    from .plan.planner import apply_plan
+    from .plan.outcome import outcome_data, settle_plan
+    from .plan.planner import Plan, apply_plan
 
     ctx = ws.context(sid, lang)
     try:
@@ -148,8 +172,12 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
         log.warning("plan.failed", error=str(exc))
         yield text_event(inv, render(exc.key, lang, **exc.ctx))
         return
+    settled = settle_plan(plan.ops, plan.not_understood, session.draft, ctx,
+                          cloud_option=ws.cloud_option)
+    plan = Plan(settled.ops, (), plan.notes)
     if not plan.ops:
-        yield text_event(inv, reply_text(plan, lang))
+        yield outcome_event(inv, settled, lang)
+        yield text_event(inv, settled_reply(settled, plan, lang))
         return
 
     calls: list[dict[str, Any]] = [{"id": f"adk-{uuid.uuid4()}", "name": op.tool, "args": op.args()}
@@ -168,8 +196,8 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
         return
     responses = [{"id": c["id"], "name": c["name"], "response": {"status": "success", **c["args"]}}
                  for c in calls]
-    yield state_event(inv, responses, new_draft)
-    reply = reply_text(plan, lang)
+    yield state_event(inv, responses, new_draft, outcome=outcome_data(settled, lang))
+    reply = settled_reply(settled, plan, lang)
     warning = await asyncio.to_thread(font_warning, new_draft, lang)
     yield text_event(inv, f"{reply}\n{warning}" if warning else reply)
 

@@ -72,6 +72,9 @@ class Workspace:
         #: who upload-by-URL may reach (None: public addresses only, unless
         #: IGEDIT_ALLOW_PRIVATE_URLS=1); see :mod:`skill.engine.safeurl`
         self.url_policy: UrlPolicy | None = None
+        #: a cloud backend is configured and was found reachable: replies may name it for
+        #: what only the cloud can do (set by the front door; ``serve`` never does)
+        self.cloud_option = False
 
     # -- collaborators ------------------------------------------------------------
     @property

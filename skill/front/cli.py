@@ -1,7 +1,8 @@
 """``igedit``: the command line. Parses arguments, calls the library, prints, exits.
 
 Exit codes: 0 success, 1 a failure the user can act on (the message says how),
-2 a usage error. Heavy modules are imported inside the commands that need them so
+2 a usage error, 3 part of what was asked was not done (the reply says which words
+and why). Heavy modules are imported inside the commands that need them so
 ``igedit --help`` and ``igedit say --dry-run`` start fast.
 """
 
@@ -56,8 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = add("upload", "upload video, image, audio or caption files (or http(s) URLs)")
     s.add_argument("sources", nargs="+")
 
-    s = add("edit", "send an edit instruction to the backend")
-    s.add_argument("instruction", nargs="+")
+    s = add("edit", "send an edit instruction to the backend (or typed ops with --ops)")
+    s.add_argument("instruction", nargs="*")
+    s.add_argument("--ops", metavar="FILE|-",
+                   help="apply a JSON array of {\"op\", \"args\"} (see `igedit ops`) all or "
+                        "nothing, instead of words")
+
+    s = add("ops", "list the typed edit operations (name, description, JSON schema)")
 
     add("status", "show the timeline (track summary) and uploaded media")
     add("credits", "show the credit balance")
@@ -69,6 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cancel", action="store_true",
                    help="cancel pending exports (stops their render) and forget them")
     s.add_argument("--preview", action="store_true", help="quick 540p preview render")
+    s.add_argument("--for", dest="target", choices=("reels", "stories", "feed", "square"),
+                   help="reframe for this Instagram target first (canvas and safe zones)")
+
+    s = add("preview", "look at the edit: --sheet writes one PNG of frames as rendered "
+                       "plus the audio waveform (without --sheet: a quick 540p MP4)")
+    s.add_argument("--sheet", action="store_true", help="write a contact sheet PNG")
+    s.add_argument("-o", "--output",
+                   help="file to write (sheet default: the state folder's sheets/)")
+    s.add_argument("--frames", type=int, default=6, help="frames on the sheet (1-24, default 6)")
+    s.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     s = add("make", "one shot: upload INPUTs, apply the instruction, export to -o")
     s.add_argument("inputs", nargs="+", metavar="INPUT… INSTRUCTION",
@@ -76,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", required=True)
     s.add_argument("--force", action="store_true")
     s.add_argument("--preview", action="store_true")
+    s.add_argument("--partial", action="store_true",
+                   help="render even when part of the instruction was not done (exit code 3)")
 
     s = add("sample", "write a 10 s 1080×1920 sample clip (no network needed)")
     s.add_argument("-o", "--output", default="clip.mp4")

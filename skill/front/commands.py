@@ -26,8 +26,16 @@ def dispatch(args: argparse.Namespace) -> int:
     if cmd == "upload":
         return run_work(args, "", lambda rt: rt.upload(args.sources))
     if cmd == "edit":
+        if args.ops is not None or not args.instruction:
+            from .typed_cmd import edit_ops
+
+            return edit_ops(args)
         text = " ".join(args.instruction)
         return run_work(args, text, lambda rt: rt.edit(text))
+    if cmd == "ops":
+        from .typed_cmd import list_ops
+
+        return list_ops(args)
     if cmd == "status":
         return run_work(args, "", lambda rt: rt.status())
     if cmd == "credits":
@@ -37,9 +45,19 @@ def dispatch(args: argparse.Namespace) -> int:
 
         return run_work(args, "", lambda rt: Exporter(rt).cancel())
     if cmd == "export":
+        async def export(rt: Runtime) -> None:
+            if args.target and not await rt.retarget(args.target):
+                return
+            await rt.export(args.output, force=args.force, resume=args.resume,
+                            preview=args.preview)
+
+        return run_work(args, "", export)
+    if cmd == "preview":
+        if args.sheet:
+            return run_work(args, "", lambda rt: rt.preview_sheet(args.output, frames=args.frames,
+                                                                  force=args.force))
         return run_work(args, "", lambda rt: rt.export(args.output, force=args.force,
-                                                        resume=args.resume,
-                                                        preview=args.preview))
+                                                        preview=True))
     if cmd == "make":
         return _make(args)
     if cmd == "sample":
@@ -64,9 +82,12 @@ def _make(args: argparse.Namespace) -> int:
         choose_dest(args.output, Draft(), Path.cwd(), force=args.force)
         if hasattr(rt.backend, "make_proxies"):  # the local engine: a one-shot job
             rt.backend.make_proxies = False    # never previews, so no preview proxies
-        await rt.new_session()
+        await rt.new_session()   # a scratch session: the user's current one is untouched
         await rt.upload(sources)
         await rt.edit(instruction, hint_export=False)
+        if rt.last_outcome and rt.last_outcome.get("not_done") and not args.partial:
+            rt.say_key("make_not_rendered", kind="text", file=args.output)
+            return
         await rt.export(args.output, force=args.force, preview=args.preview)
 
     return run_work(args, instruction, make)

@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import json
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -43,13 +45,16 @@ from ..redact import mask_secrets
 from ..replies import Reply
 from ..runtime import Runtime, error_reply
 from ..templates import render
+from .mcp_args import LANGS
 
 log = structlog.get_logger(__name__)
 
 PROGRESS_EVERY = 10.0
 PROGRESS_EVERY_ENV = "IGEDIT_MCP_PROGRESS_EVERY"  # seconds; tests use a shorter beat
 TIMELINE_URI = "igedit://timeline"
-HEARTBEAT_STEP = 0.01
+PROGRESS_TOTAL = 100.0
+CEILING = 99.0           # progress stays below this until the call is finished
+PHASE_SHARE = 0.7        # a new phase (upload, render, download) spans 70 % of what is left
 
 Report = Callable[[float, float | None, str | None], Awaitable[None]]
 Work = Callable[[Runtime], Awaitable[None]]
@@ -57,7 +62,13 @@ Work = Callable[[Runtime], Awaitable[None]]
 
 # ---------------------------------------------------------------- progress (pure)
 class ProgressTrack:
-    """Turns replies into strictly increasing MCP progress values (no I/O)."""
+    """Turns replies into strictly increasing MCP progress values on one 0–100 scale
+    (``total`` = :data:`PROGRESS_TOTAL`), no I/O.
+
+    The phases of a call (upload, render, download…) are not known up front, so each new
+    phase takes :data:`PHASE_SHARE` of what is left below :data:`CEILING`; heartbeats
+    creep towards the ceiling without reaching it, and :meth:`finish` says 100.
+    """
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
@@ -65,6 +76,13 @@ class ProgressTrack:
         self.phase = -1
         self.label = ""
         self.message = ""
+        self._start = 0.0
+        self._span = 0.0
+
+    def _bump(self, candidate: float) -> float:
+        nudge = max((CEILING - self.value) * 0.001, 1e-6)
+        self.value = min(max(candidate, self.value + nudge), CEILING - 1e-9)
+        return self.value
 
     def on_reply(self, reply: Reply) -> tuple[float, str] | None:
         """The (progress, message) to send for ``reply``, or None for nothing new."""
@@ -72,23 +90,26 @@ class ProgressTrack:
             if reply.label != self.label:
                 self.phase += 1
                 self.label = reply.label
+                self._start = self.value
+                self._span = (CEILING - self.value) * PHASE_SHARE
             pct = reply.percent
             message = render("mcp_progress", self.lang, label=reply.label, percent=pct)
-            candidate = 100.0 * max(self.phase, 0) + (pct or 0)
+            candidate = self._start + self._span * (pct or 0) / 100
             if candidate <= self.value and message == self.message:
                 return None
-            self.value = round(max(candidate, self.value + HEARTBEAT_STEP), 2)
             self.message = message
-            return self.value, message
+            return self._bump(candidate), message
         if reply.kind in ("notice", "text", "summary") and reply.text:
-            self.value = round(self.value + HEARTBEAT_STEP, 2)
             self.message = reply.text
-            return self.value, reply.text
+            return self._bump(self.value), reply.text
         return None
 
     def heartbeat(self) -> tuple[float, str]:
-        self.value = round(self.value + HEARTBEAT_STEP, 2)
-        return self.value, self.message or render("still_working", self.lang)
+        return self._bump(self.value), self.message or render("still_working", self.lang)
+
+    def finish(self) -> tuple[float, str]:
+        self.value = PROGRESS_TOTAL
+        return self.value, self.message or render("mcp_no_output", self.lang)
 
 
 # ---------------------------------------------------------------- one MCP session
@@ -100,9 +121,17 @@ class Outcome:
     error: bool = False
     files: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    #: an edit's done / not-done outcome (``skill.engine.plan.outcome``), when the backend said
+    outcome: dict[str, Any] | None = None
+    lang: str = "en"
 
-    def text(self, lang: str) -> str:
-        return "\n".join(t for t in self.texts if t) or render("mcp_no_output", lang)
+    @property
+    def nothing_done(self) -> bool:
+        """Something was asked and none of it was done."""
+        return bool(self.outcome and self.outcome.get("not_done") and not self.outcome.get("done"))
+
+    def text(self, lang: str | None = None) -> str:
+        return "\n".join(t for t in self.texts if t) or render("mcp_no_output", lang or self.lang)
 
 
 class McpSession:
@@ -126,7 +155,20 @@ class McpSession:
     def runtime(self) -> Runtime:
         if self._rt is None:
             self._rt = self._factory()
+            self._rt.door = "mcp"
         return self._rt
+
+    def call_lang(self, text: str = "", lang: str | None = None) -> str:
+        """The reply language of one call: fixed by the server, else the call's ``lang``
+        argument, else its words, else the server's default. Nothing carries over from
+        an earlier call."""
+        from ..lang import detect_lang
+
+        if self.lang_fixed:
+            return self.lang
+        if lang in LANGS:
+            return str(lang)
+        return detect_lang(text, default=self.lang) if text else self.lang
 
     async def aclose(self) -> None:
         if self._rt is not None:
@@ -134,22 +176,24 @@ class McpSession:
                 await self._rt.aclose()
             self._rt = None
 
-    async def run(self, work: Work, *, report: Report | None = None, text: str = "") -> Outcome:
+    async def run(self, work: Work, *, report: Report | None = None, text: str = "",
+                  lang: str | None = None) -> Outcome:
         """Run ``work`` through ``Runtime.stream``; collect texts, send progress."""
         async with self._lock:
-            return await self._run(work, report, text)
+            return await self._run(work, report, text, lang)
 
-    async def _run(self, work: Work, report: Report | None, text: str) -> Outcome:
+    async def _run(self, work: Work, report: Report | None, text: str,
+                   lang_arg: str | None = None) -> Outcome:
         out = Outcome()
-        lang = self.lang
+        lang = self.call_lang(text, lang_arg)
+        out.lang = lang
         try:
             rt = self.runtime()
         except SkillError as exc:
-            out.texts.append(error_reply(exc, lang).text)
+            out.texts.append(error_reply(exc, lang, "mcp").text)
             out.error = True
             return out
-        if text and not self.lang_fixed:
-            rt.use_lang(text)
+        rt.lang = lang
         track = ProgressTrack(rt.lang)
         send_lock = asyncio.Lock()
         last_sent = self.clock()
@@ -161,7 +205,7 @@ class McpSession:
             async with send_lock:
                 last_sent = self.clock()
                 try:
-                    await report(value, None, message)
+                    await report(value, PROGRESS_TOTAL, message)
                 except Exception as exc:  # noqa: BLE001 - a gone client must not fail the work
                     log.info("progress_send_failed", error=type(exc).__name__)
 
@@ -176,14 +220,18 @@ class McpSession:
                 await send(*track.heartbeat())
 
         beat = asyncio.create_task(ticker()) if report is not None else None
+        rt.last_outcome = None
         try:
             async for reply in rt.stream(lambda: work(rt)):
+                if reply.kind == "not_done":   # its lines are already in the edit's reply
+                    continue
                 if reply.kind == "error":
                     out.error = True
                     out.texts.append(reply.text)
                     continue
                 if reply.kind == "file" and reply.file:
                     out.files.append(reply.file)
+                    out.data.update(reply.data)
                 if reply.kind != "progress" and reply.text:
                     out.texts.append(reply.text)
                 step = track.on_reply(reply)
@@ -198,6 +246,9 @@ class McpSession:
                 beat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await beat
+        if report is not None and not out.error:
+            await send(*track.finish())
+        out.outcome = rt.last_outcome
         return out
 
     async def snapshot(self) -> dict[str, Any]:
@@ -214,7 +265,11 @@ def _timeline_data(state: Any) -> dict[str, Any]:
     # The draft is data for the host, not text for the user: keep it JSON but mask
     # anything that looks like a token (signed media URLs can carry one).
     draft = json.loads(mask_secrets(json.dumps(state.draft_raw or {}, ensure_ascii=False)))
-    return {"summary": mask_secrets(summarize(state.draft)), "draft": draft,
+    from ..timeline import timeline_view
+
+    timeline = json.loads(mask_secrets(json.dumps(timeline_view(state.draft, state.media),
+                                                  ensure_ascii=False)))
+    return {"summary": mask_secrets(summarize(state.draft)), "timeline": timeline, "draft": draft,
             "media": [mask_secrets(m.name) for m in state.media]}
 
 
@@ -225,12 +280,23 @@ TOOL_DOCS = {
                     "jpg, png, gif, webp, mp3, wav, m4a, aac, srt; up to 500 MB each).",
     "edit": "Apply an edit instruction in plain English or Chinese, e.g. \"make it a square "
             "post with lo-fi music and the title 'Hi'\" or \"裁剪成 9:16，加字幕\". "
-            "Returns what changed.",
-    "timeline": "Show the current timeline: a one-line track summary (text) and the draft "
-                "(structured content: summary, draft, media).",
+            "Returns what was done and, separately, the exact words not done and why "
+            "(structured content `done` / `not_done`; isError when nothing was done).",
+    "apply_edits": "Apply typed edit operations you planned yourself, all or nothing: `edits` "
+                   "is a list of {\"op\": name, \"args\": {...}} (the input schema lists every "
+                   "op and its arguments; times in ms, volumes in percent). Nothing applies "
+                   "if any edit is invalid; the error names its index and field.",
+    "timeline": "The whole timeline as structured content (canvas, tracks, segments with "
+                "source, in/out, speed and volume, texts with times and position, look, fades, "
+                "music) plus a one-line summary (text).",
     "export": "Render the timeline and save an Instagram-ready 1080p H.264 MP4 at `path` "
               "(absolute path recommended). `force` overwrites an existing file; `preview` "
               "makes a quick 540p render.",
+    "preview_sheet": "Look at the edit before exporting: one PNG (image content) with "
+                     "`frames` frames (default 6) spread over the edit as they will be rendered "
+                     "(crop, look, titles, captions burned in), each stamped with its time, "
+                     "above a waveform of the mixed audio. Every argument is optional: `path` "
+                     "to also keep the PNG somewhere (default: the state folder).",
     "credits": "Show the editing credit balance (the local engine needs none).",
 }
 
@@ -239,9 +305,10 @@ def build_server(session: McpSession) -> Any:
     """An ``MCPServer`` exposing the igedit tools and the timeline resource."""
     from mcp.server.mcpserver import Context, MCPServer
     from mcp.server.mcpserver.exceptions import ResourceError
-    from mcp_types import CallToolResult, TextContent, ToolAnnotations
+    from mcp_types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 
     from .. import __version__
+    from .mcp_args import check_arguments_first, document_params
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -256,60 +323,87 @@ def build_server(session: McpSession) -> Any:
         lifespan=lifespan,
     )
 
-    def result(out: Outcome, structured: dict[str, Any] | None = None) -> Any:
+    def result(out: Outcome, structured: dict[str, Any] | None = None,
+               extra: list[Any] | None = None) -> Any:
         # every door is redacted: replies already are, but a tool's text and structured
         # content are masked again here so nothing new can slip past (issue 11)
-        content: list[Any] = [TextContent(type="text", text=mask_secrets(out.text(session.lang)))]
-        if structured is not None:
-            structured = json.loads(mask_secrets(json.dumps(structured, ensure_ascii=False)))
+        content: list[Any] = [TextContent(type="text", text=mask_secrets(out.text()))]
         if out.error:
             return CallToolResult(content=content, is_error=True)
-        return CallToolResult(content=content, structured_content=structured)
+        if out.outcome is not None:   # done / not_done for the host to read
+            structured = {**(structured or {}), "done": out.outcome.get("done", []),
+                          "not_done": out.outcome.get("not_done", [])}
+        if structured is not None:
+            structured = json.loads(mask_secrets(json.dumps(structured, ensure_ascii=False)))
+        return CallToolResult(content=content + list(extra or []),
+                              structured_content=structured, is_error=out.nothing_done)
 
     def reporter(ctx: Any) -> Report:
         async def report(progress: float, total: float | None, message: str | None) -> None:
             await ctx.report_progress(progress, total, message)
         return report
 
-    async def upload_media(sources: list[str], ctx: Context) -> Any:
-        out = await session.run(lambda rt: rt.upload(list(sources)), report=reporter(ctx))
+    async def upload_media(sources: list[str], ctx: Context, lang: str | None = None) -> Any:
+        out = await session.run(lambda rt: rt.upload(list(sources)), report=reporter(ctx),
+                                lang=lang)
         return result(out)
 
-    async def edit(instruction: str, ctx: Context) -> Any:
+    async def edit(instruction: str, ctx: Context, lang: str | None = None) -> Any:
         out = await session.run(lambda rt: rt.edit(instruction), report=reporter(ctx),
-                                text=instruction)
+                                text=instruction, lang=lang)
         return result(out)
 
-    async def timeline() -> Any:
+    async def apply_edits(edits: list[Any], ctx: Context, lang: str | None = None) -> Any:
+        out = await session.run(lambda rt: rt.apply_edits(list(edits)), report=reporter(ctx),
+                                lang=lang)
+        return result(out)
+
+    async def timeline(lang: str | None = None) -> Any:
         holder: dict[str, Any] = {}
 
         async def work(rt: Runtime) -> None:
             await rt.status()
             holder["data"] = _timeline_data(await rt.backend.state())
 
-        out = await session.run(work)
+        out = await session.run(work, lang=lang)
         return result(out, holder.get("data"))
 
-    async def export(path: str, ctx: Context, force: bool = False, preview: bool = False) -> Any:
+    async def export(path: str, ctx: Context, force: bool = False, preview: bool = False,
+                     lang: str | None = None) -> Any:
         out = await session.run(lambda rt: rt.export(path, force=force, preview=preview),
-                                report=reporter(ctx))
+                                report=reporter(ctx), lang=lang)
         return result(out, {"file": out.files[-1]} if out.files else None)
 
-    async def credits() -> Any:
-        return result(await session.run(lambda rt: rt.credits()))
+    async def credits(lang: str | None = None) -> Any:
+        return result(await session.run(lambda rt: rt.credits(), lang=lang))
+
+    async def preview_sheet(ctx: Context, path: str | None = None, frames: int = 6,
+                            force: bool = False, lang: str | None = None) -> Any:
+        out = await session.run(lambda rt: rt.preview_sheet(path, frames=frames, force=force),
+                                report=reporter(ctx), lang=lang)
+        image: list[Any] = []
+        if not out.error and out.data.get("path"):
+            png = await asyncio.to_thread(Path(out.data["path"]).read_bytes)
+            image.append(ImageContent(type="image", data=base64.b64encode(png).decode("ascii"),
+                                      mime_type="image/png"))
+        return result(out, dict(out.data) or None, image)
 
     read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-    for fn, hints in ((upload_media, None), (edit, None), (timeline, read_only),
-                      (export, None), (credits, read_only)):
+    for fn, hints in ((upload_media, None), (edit, None), (apply_edits, None),
+                      (timeline, read_only), (preview_sheet, None), (export, None),
+                      (credits, read_only)):
         _resolve_annotations(fn, Context)
         server.add_tool(fn, description=TOOL_DOCS[fn.__name__], annotations=hints,
                         structured_output=False)
+        document_params(server._tool_manager.get_tool(fn.__name__))
+
+    check_arguments_first(server, session, CallToolResult, TextContent)
 
     async def timeline_resource() -> str:
         try:
             data = await session.snapshot()
         except SkillError as exc:
-            raise ResourceError(mask_secrets(error_reply(exc, session.lang).text)) from exc
+            raise ResourceError(mask_secrets(error_reply(exc, session.lang, "mcp").text)) from exc
         return mask_secrets(json.dumps(data, ensure_ascii=False))
 
     server.resource(TIMELINE_URI, name="timeline", title="Timeline",

@@ -1,8 +1,11 @@
 """Printing replies for people (text + progress bars) or hosts (``--json`` lines).
 
 JSON schema, one object per line: ``{"kind": "text"|"notice"|"progress"|"summary"|
-"file"|"error", "text": str, "key": str, "label": str, "progress": 0-100, "file": str,
-"code": str, "exit_code": int}`` — fields that are empty are omitted. Never a token.
+"file"|"error"|"not_done", "text": str, "key": str, "label": str, "progress": 0-100,
+"file": str, "code": str, "exit_code": int, "data": {…}}`` — fields that are empty are
+omitted. Never a token. ``not_done`` carries ``data.done`` (what was applied) and
+``data.not_done`` (``[{"text", "reason", "why", "cloud"}]``, the user's exact words) and
+makes the command exit with :data:`NOT_DONE_EXIT`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from typing import IO, Any
 
 from ..redact import mask_secrets, redact
 from ..replies import Reply
+
+#: exit code when part of what was asked was not done (0 only when everything was)
+NOT_DONE_EXIT = 3
 
 
 class Printer:
@@ -32,6 +38,13 @@ class Printer:
     def emit(self, reply: Reply) -> None:
         if reply.kind == "error":
             self.exit_code = reply.exit_code or 1
+        if reply.kind == "not_done":
+            # part of the request was not done: exit 3 (unless something failed outright);
+            # people already read the reason in the edit's reply, hosts get the spans
+            if self.exit_code == 0:
+                self.exit_code = reply.exit_code or NOT_DONE_EXIT
+            if not self.json_mode:
+                return
         if self.json_mode:
             self._json(reply.to_json())
             return

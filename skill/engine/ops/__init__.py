@@ -11,6 +11,7 @@ from .audio import AddMusic, RemoveTrack, SetMusic, SetOriginalAudio
 from .base import (
     MOODS,
     OPS,
+    TARGET_RATIOS,
     Fade,
     MediaItem,
     Op,
@@ -26,14 +27,15 @@ from .base import (
     secs,
     tool_definitions,
 )
+from .style import SetFps, StyleText
 from .text import AddCaptions, AddTitle, CaptionsFromFile
 from .timeline import CutEnds, CutRange, Join, SetSpeed, Trim
 
 __all__ = [
-    "OPS", "MOODS", "MediaItem", "PlanContext", "Op", "add_media", "initial_draft",
+    "OPS", "MOODS", "TARGET_RATIOS", "MediaItem", "PlanContext", "Op", "add_media", "initial_draft",
     "op_from_call", "tool_definitions", "secs",
     "SetAspect", "SetFit", "SetLook", "Fade", "SetLoudnorm", "SetCover",
     "Trim", "CutEnds", "CutRange", "SetSpeed", "Join",
     "AddMusic", "SetMusic", "SetOriginalAudio", "RemoveTrack",
-    "AddTitle", "AddCaptions", "CaptionsFromFile",
+    "AddTitle", "AddCaptions", "CaptionsFromFile", "StyleText", "SetFps",
 ]

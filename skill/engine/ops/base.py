@@ -33,14 +33,19 @@ from .draftedit import (
     total_ms,
     video_segments,
 )
+from .looks import valid_looks
 from .schema import check, jsonable
 
 __all__ = [
-    "OPS", "MOODS", "MediaItem", "PlanContext", "Op", "add_media", "initial_draft",
+    "OPS", "MOODS", "TARGET_RATIOS", "MediaItem", "PlanContext", "Op", "add_media", "initial_draft",
     "op_from_call", "tool_definitions", "secs",
     "SetAspect", "SetFit", "SetLook", "Fade", "SetLoudnorm", "SetCover",
 ]
 
+#: Instagram targets by name and the ratios that fit them (the first is the default)
+TARGET_RATIOS: dict[str, tuple[str, ...]] = {
+    "reels": ("9:16",), "stories": ("9:16",), "feed": ("4:5", "1:1"), "square": ("1:1",),
+}
 MOODS: dict[str, str] = {"lofi": "Lo-fi", "chill": "Chill", "upbeat": "Upbeat",
                          "cinematic": "Cinematic"}
 MAX_FADE_MS = 30_000
@@ -143,19 +148,33 @@ def need_video(draft: Draft) -> int:
 class SetAspect(Op):
     ratio: str
     fit: str | None = None
+    target: str | None = None
 
     tool = "set_aspect"
     summary = ("Reframe the video to an Instagram aspect ratio. fit=crop fills the frame with "
                "a centre crop; fit=blur keeps the whole picture over a blurred background "
-               "(use it when the user does not want anything cut off).")
+               "(use it when the user does not want anything cut off). target names the "
+               "Instagram placement when the user did (reels, stories: 9:16; feed: 4:5 or "
+               "1:1; square: 1:1); titles and captions then keep to its safe zones.")
     schema = obj_schema({"ratio": {"type": "string", "enum": list(CANVAS)},
-                   "fit": {"type": "string", "enum": ["crop", "blur"]}}, "ratio")
+                   "fit": {"type": "string", "enum": ["crop", "blur"]},
+                   "target": {"type": "string", "enum": list(TARGET_RATIOS)}}, "ratio")
+
+    def validate(self) -> None:
+        if self.target and self.ratio not in TARGET_RATIOS[self.target]:
+            raise InputError("ratio does not fit the target", key="plan_bad_call", field="ratio",
+                             problem=f"must be {' or '.join(TARGET_RATIOS[self.target])} "
+                                     f"for {self.target}")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         set_canvas(draft, self.ratio)
         if self.fit:
             draft["m"]["fit"] = self.fit
         draft["m"].setdefault("fit", "crop")
+        if self.target:   # a shape made for a named target; another reframe forgets it
+            draft["m"]["target"] = self.target
+        else:
+            draft["m"].pop("target", None)
 
     def view(self) -> dict[str, Any]:
         w, h = CANVAS[self.ratio]
@@ -181,10 +200,9 @@ class SetLook(Op):
 
     tool = "set_look"
     summary = ("Colour look of the whole video: warm, cool, bw (black & white), vivid, "
-               "bright (lifts dark footage), or none.")
-    schema = obj_schema({"look": {"type": "string",
-                                  "enum": ["warm", "cool", "bw", "vivid", "bright", "none"]}},
-                  "look")
+               "bright (lifts dark footage), or none; looks combine with + "
+               "(vivid+bright+warm: at most one of warm/cool/bw).")
+    schema = obj_schema({"look": {"type": "string", "enum": valid_looks()}}, "look")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         if self.look == "none":

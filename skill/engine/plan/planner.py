@@ -39,7 +39,8 @@ class RulePlanner:
         # leftovers last: a later clause may complete an earlier one ("cut the end, last 3 s")
         unknown = [words for clause in clauses for words in clause.leftovers()]
         ops = tuple(state.ops(env))
-        notes = tuple(render(key, ctx.lang) for key in dict.fromkeys(state.notes))
+        notes = tuple(render(key, ctx.lang, dropped=state.look_dropped, look=state.look)
+                      for key in dict.fromkeys(state.notes))
         return Plan(ops, tuple(dict.fromkeys(unknown)), notes)
 
 
@@ -92,8 +93,11 @@ def apply_plan(draft: Draft, plan: Plan, ctx: PlanContext) -> Draft:
 
 def describe_plan(plan: Plan, lang: str = "en") -> str:
     """The reply: exactly what was applied, then what could not be done locally."""
-    return render("plan_reply", lang, applied=[op.describe(lang) for op in plan.ops],
-                  unknown=list(plan.not_understood), notes=list(plan.notes))
+    from .outcome import not_understood
+
+    return render("plan_reply", lang, applied=[op.describe(lang) for op in plan.ops], unknown=[],
+                  not_done=[not_understood(w, lang).data() for w in plan.not_understood],
+                  notes=list(plan.notes))
 
 
 __all__ = ["HybridPlanner", "Plan", "Planner", "RulePlanner", "apply_plan", "default_planner",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ops import (
+    TARGET_RATIOS,
     AddMusic,
     AddTitle,
     CaptionsFromFile,
@@ -27,11 +28,13 @@ from ..ops import (
     SetAspect,
     SetCover,
     SetFit,
+    SetFps,
     SetLook,
     SetLoudnorm,
     SetMusic,
     SetOriginalAudio,
     SetSpeed,
+    StyleText,
 )
 from ..ops.draftedit import AUDIO, Draft, MediaItem, PlanContext, total_ms, track
 from .phrases import SLOT, Masked
@@ -224,8 +227,10 @@ class State:
     pending_cut: tuple[Clause, tuple[int, int], str] | None = None   # "cut the ending" (no time yet)
     speed: float | None = None
     ratio: str | None = None
+    target: str | None = None               # an Instagram target named: reels, stories, feed, square
     fit: str | None = None
     look: str | None = None
+    look_dropped: list[str] = field(default_factory=list)   # look parts a later one replaced
     fades: dict[str, dict[str, int]] = field(default_factory=dict)
     original: int | None = None
     overall: str | None = None              # "down" / "up": "make it quieter" (no track named)
@@ -237,6 +242,8 @@ class State:
     titles: list[AddTitle] = field(default_factory=list)
     captions: list[Op] = field(default_factory=list)
     cover: int | None = None
+    styles: dict[str, dict[str, Any]] = field(default_factory=dict)   # style_text by what
+    fps: int | None = None
     prev_topic: str | None = None
 
     def fade(self, target: str, which: str, ms: int) -> None:
@@ -249,8 +256,10 @@ class State:
         out.extend(_merge_cuts(self.trims))
         if self.speed is not None:
             out.append(SetSpeed(self.speed))
-        if self.ratio:
-            out.append(SetAspect(self.ratio, self.fit or env.fit))
+        if self.ratio:   # a ratio said after the target wins over the target's shape
+            target = self.target if self.target and self.ratio in TARGET_RATIOS[self.target] \
+                else None
+            out.append(SetAspect(self.ratio, self.fit or env.fit, target))
         elif self.fit:
             out.append(SetFit(self.fit))
         if self.look:
@@ -269,6 +278,9 @@ class State:
             out.append(SetLoudnorm(self.loudnorm))
         out.extend(self.titles)
         out.extend(self.captions)
+        out.extend(StyleText(what, **style) for what, style in self.styles.items())
+        if self.fps is not None:
+            out.append(SetFps(self.fps))
         if self.cover is not None:
             out.append(SetCover(self.cover))
         return out

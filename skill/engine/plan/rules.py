@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from re import Match
 
-from ..ops import CutEnds, CutRange, Trim
+from ..ops import TARGET_RATIOS, CutEnds, CutRange, Trim
 from ..ops.draftedit import CANVAS, canvas_for
 from .phrases import NUM, T_OPT, T, parse_num, time_ms, unit_of
 from .rulebase import Clause, Env, State, vocab, words
@@ -65,6 +65,8 @@ def ext_aspect(cl: Clause, st: State, env: Env) -> None:
         if r:
             w, h = int(r.group(1)), int(r.group(2))
             ratio = "4:5" if abs(w / h - 0.8) < 0.02 else canvas_for(w, h)
+    target = next((name for name, items in v.raw.get("targets", {}).items()
+                   if cl.search(words(items))), None)
     for entry in v.raw["aspect"]:
         hit = cl.finditer(words(entry["words"]))
         if hit and ratio is None:
@@ -72,6 +74,10 @@ def ext_aspect(cl: Clause, st: State, env: Env) -> None:
         if hit and ratio is not None:
             for found in hit:
                 cl.take(found)
+    if target is not None:   # "square feed post": the ratio said stands when it fits
+        st.target = target
+        if ratio is None or ratio not in TARGET_RATIOS[target]:
+            ratio = TARGET_RATIOS[target][0]
     no_crop = cl.search(v.re("no_crop"))
     cl.grab_all(v.re("no_crop"))
     if ratio:
@@ -353,14 +359,27 @@ _LOOK_NOUNS = (r"\b(?:look|tones?|colou?rs?|grade|grading|filter|tint|feel|vibe|
                r"|\bfilm\b|色调|色調|滤镜|濾鏡|效果|风格|風格|颜色|顏色|色彩")
 
 
+def _add_look(st: State, look: str) -> None:
+    """Looks compose ("vivid and brighter"); a part that cannot stay is named in a note."""
+    from ..ops.looks import compose
+
+    st.look, dropped = compose(st.look, look)
+    if dropped:
+        st.notes.append("plan_note_look_replaced")
+        st.look_dropped.extend(dropped)
+
+
 def ext_look(cl: Clause, st: State, env: Env) -> None:
     v = vocab()
+    found = False
     for look in ("bw", "vivid", "bright", "warm", "cool", "none"):
         if cl.grab(v.re("looks", look)):
-            st.look = look
-            cl.topic = "look"
-            cl.grab_all(_LOOK_NOUNS)
-            return
+            _add_look(st, look)
+            found = True
+    if found:
+        cl.topic = "look"
+        cl.grab_all(_LOOK_NOUNS)
+        return
     if cl.taken == 0:   # a bare "warmer" only when the clause is about nothing else
         for look, items in v.raw["look_weak"].items():
             m = cl.search(words(items))
@@ -370,7 +389,7 @@ def ext_look(cl: Clause, st: State, env: Env) -> None:
                     cl.work = cl.text  # not a look after all: leave the clause alone
                     cl.taken = 0
                     return
-                st.look = look
+                _add_look(st, look)
                 cl.topic = "look"
                 return
 

@@ -146,7 +146,7 @@ def _music_settings(cl: Clause, st: State) -> None:
         if value is not None:
             cl.take(m)
             st.music["volume_pct"] = value
-            cl.grab_all(r"\b(?:at|volume|to|down|up|turn|set)\b|音量")
+            cl.grab_all(r"\b(?:at|volume|to|down|up|turn|set|lower|reduce|raise|increase|decrease|drop)\b|音量")
     if "volume_pct" not in st.music:
         m = cl.search(rf"(?:\bvolume\s+(?:to\s+|at\s+|of\s+)?|音量(?:调到|調到|设为|設為|为|為)?\s*)(?P<n>{NUM})(?!\s*(?:x|倍|s\b|秒))")
         if m and (val := parse_num(m.group("n"))) is not None:
@@ -176,7 +176,17 @@ def _music_settings(cl: Clause, st: State) -> None:
 
 # ---------------------------------------------------------------- original audio
 
+#: silent *parts* are content to cut (speech analysis), never a reason to mute everything
+SILENT_PARTS = (r"\bsilent\s+(?:parts?|bits?|sections?|segments?|moments?|gaps?|spots?|pieces?|stretch(?:es)?)\b"
+                r"|\b(?:remove|cut|trim|drop|delete|skip|get\s+rid\s+of|take\s+out)\s+(?:the\s+|all\s+(?:the\s+)?|any\s+)?"
+                r"(?:silences?|pauses?|dead\s+air|quiet\s+(?:parts?|bits?))\b|\bsilences\b|\bdead\s+air\b"
+                r"|(?:静音|靜音|无声|無聲|安静|安靜)(?:的)?(?:部分|片段|段落|地方|画面|畫面|时候|時候)"
+                r"|(?:去掉|去除|删掉|刪掉|删除|刪除|剪掉|切掉)(?:所有|全部)?(?:的)?(?:静音|靜音|停顿|停頓|空白|无声|無聲)")
+
+
 def ext_original(cl: Clause, st: State, env: Env) -> None:
+    if cl.has(SILENT_PARTS):
+        return   # "remove the silent parts" / "去掉静音的部分": not done until speech analysis exists
     orig = vocab().re("original_audio")
     music = cl.has(_music_re())
     value: int | None = None
@@ -416,8 +426,14 @@ def ext_overall(cl: Clause, st: State, env: Env) -> None:
             return
 
 
+def _style_rules() -> tuple[Extractor, ...]:
+    from .rules_style import ext_fps, ext_text_style
+
+    return ext_text_style, ext_fps
+
+
 EXTRACTORS: tuple[Extractor, ...] = (
-    ext_text_carry, ext_remove, ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
+    ext_text_carry, ext_remove, *_style_rules(), ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
     ext_speed, ext_trim, ext_look, ext_fade, ext_loudnorm, ext_join, ext_title_loose,
     ext_music_carry, ext_percent_carry, ext_overall,
 )

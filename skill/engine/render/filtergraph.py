@@ -115,7 +115,8 @@ def atempo_chain(speed: float) -> list[str]:
 
 
 def look_filters(look: Any) -> list[str]:
-    return list(LOOKS.get(str(look or "").lower(), ()))
+    """The filters of a look; a composed look (``vivid+bright+warm``) chains its parts."""
+    return [f for part in str(look or "").lower().split("+") for f in LOOKS.get(part, ())]
 
 
 def geometry(fit: str, width: int, height: int, label: str, *, sar: float = 1.0,

@@ -110,8 +110,16 @@ def _text_events(draft: Draft, total_ms: int) -> list[TextEvent]:
                 seg.start_ms, min(seg.end_ms, total_ms), text, role,
                 str(seg.meta.get("position") or ""),
                 int(size) if isinstance(size, int | float) and not isinstance(size, bool) else None,
-                int(y) if isinstance(y, int | float) and not isinstance(y, bool) else None))
+                int(y) if isinstance(y, int | float) and not isinstance(y, bool) else None,
+                text_color(seg.meta.get("color"))))
     return events
+
+
+def text_color(name: Any) -> str:
+    """A text segment's ``m.color`` (a name of :data:`.textass.COLORS`) as RGB hex."""
+    from ..ops.style import COLORS
+
+    return COLORS.get(str(name or "").lower(), "")
 
 
 def _probe_for(probes: Mapping[str, Probe], src: str) -> Probe:

@@ -17,6 +17,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..ops.style import default_size
+
 #: Reels UI overlays on a 1080×1920 canvas, as fractions (see instagram-specs.md)
 SAFE_TOP = 270 / 1920
 SAFE_BOTTOM = 1250 / 1920
@@ -41,6 +43,7 @@ class TextEvent:
     position: str = ""             # "top" | "center" | "bottom" ("" = the role's default)
     size: int | None = None        # font size in canvas pixels
     y: int | None = None           # explicit bottom position in canvas pixels
+    color: str = ""                # RGB hex ("FFE14D"); "" = white
 
 
 def escape_ass_text(text: str) -> str:
@@ -146,11 +149,6 @@ def is_reel_canvas(width: int, height: int) -> bool:
     return abs(width * 16 - height * 9) <= 16
 
 
-def default_size(role: str, width: int, height: int) -> int:
-    base = min(width, height)
-    return int(round(base * (0.085 if role == "title" else 0.052)))
-
-
 @dataclass(frozen=True)
 class _Layout:
     align: int
@@ -221,6 +219,9 @@ def build_ass(events: Sequence[TextEvent], width: int, height: int, family: str,
         if ev.y is not None:
             y = max(size, min(height, int(ev.y)))
             tags = f"\\an2\\pos({width // 2},{y})" + (f"\\fs{size}" if ev.size else "")
+        if re.fullmatch(r"[0-9A-Fa-f]{6}", ev.color or ""):   # ASS colours are BGR
+            bgr = (ev.color[4:6] + ev.color[2:4] + ev.color[0:2]).upper()
+            tags += f"\\c&H{bgr}&"
         style = "Title" if role == "title" else "Caption"
         lines.append(f"Dialogue: {1 if role == 'title' else 0},{_ts(ev.start_ms)},{_ts(ev.end_ms)},"
                      f"{style},,{lay.margin_l},{lay.margin_r},{lay.margin_v},,{{{tags}}}{body}")

@@ -1,0 +1,94 @@
+"""Text style op: style_text — size, position and colour of titles and captions
+(registered in :data:`.ops.OPS`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ...errors import InputError
+from .base import POSITION_ARG, Op, obj_schema
+from .draftedit import TEXT, Draft, PlanContext
+
+#: colour names a title or caption may have (``m.color``) → RGB hex
+COLORS: dict[str, str] = {
+    "white": "FFFFFF", "black": "000000", "yellow": "FFE14D", "red": "FF3B30",
+    "orange": "FF9500", "pink": "FF6FB5", "purple": "AF52DE", "blue": "2F80FF",
+    "green": "34C759", "gold": "FFC83D",
+}
+
+
+def default_size(role: str, width: int, height: int) -> int:
+    """A title's or caption's font size in canvas pixels when none was set."""
+    base = min(width, height)
+    return int(round(base * (0.085 if role == "title" else 0.052)))
+
+
+MIN_PX, MAX_FRACTION = 16, 0.25
+_ROLES = {"title": ("title",), "captions": ("caption",), "all": ("title", "caption")}
+
+
+@dataclass(frozen=True)
+class StyleText(Op):
+    what: str = "all"
+    scale_pct: int | None = None
+    position: str | None = None
+    color: str | None = None
+
+    tool = "style_text"
+    summary = ("Restyle the title, the captions or all text: scale_pct resizes (130 = 30 % "
+               "bigger, 75 = smaller), position top/center/bottom (kept inside the Reels and "
+               "Stories safe zones), color by name.")
+    schema = obj_schema({"what": {"type": "string", "enum": list(_ROLES)},
+                         "scale_pct": {"type": "integer", "minimum": 25, "maximum": 400},
+                         "position": POSITION_ARG,
+                         "color": {"type": "string", "enum": list(COLORS)}})
+
+    def validate(self) -> None:
+        if self.scale_pct is None and self.position is None and self.color is None:
+            raise InputError("style_text needs a change", key="plan_bad_call",
+                             field="style_text", problem="needs scale_pct, position or color")
+
+    def _edit(self, draft: Draft, ctx: PlanContext) -> None:
+        w, h = int(draft["m"].get("w") or 1080), int(draft["m"].get("h") or 1920)
+        roles = _ROLES[self.what]
+        found = False
+        for track in draft["t"]:
+            role = (track.get("m") or {}).get("role")
+            if track.get("tt") != TEXT or role not in roles:
+                continue
+            for seg in track.get("sg") or []:
+                found = True
+                meta = seg.setdefault("m", {})
+                if self.scale_pct is not None:
+                    size = meta.get("size") or default_size(str(role), w, h)
+                    meta["size"] = max(MIN_PX, min(round(h * MAX_FRACTION),
+                                                   round(size * self.scale_pct / 100)))
+                if self.position is not None:
+                    meta["position"] = self.position
+                    meta.pop("y", None)
+                if self.color is not None:
+                    meta["color"] = self.color
+        if not found:
+            raise InputError(f"no {self.what} to restyle", key="plan_style_nothing",
+                             what=self.what)
+
+    def view(self) -> dict[str, Any]:
+        return self.args()
+
+
+@dataclass(frozen=True)
+class SetFps(Op):
+    fps: int
+
+    tool = "set_fps"
+    summary = ("Output frame rate. The local engine renders 30 fps constant (Instagram's safe "
+               "default); 60 fps is not available locally.")
+    schema = obj_schema({"fps": {"type": "integer", "minimum": 30,
+                                 "maximum": 30}}, "fps")
+
+    def _edit(self, draft: Draft, ctx: PlanContext) -> None:
+        draft["m"]["fps"] = self.fps
+
+
+__all__ = ["COLORS", "SetFps", "StyleText"]
