@@ -1,7 +1,9 @@
 """SKILL.md: locate the skill folder, read its frontmatter, build attribution headers.
 
 The frontmatter is the one source of the skill's name and version. The folder that
-holds the SKILL.md we read is also what install-platform detection looks at.
+holds the SKILL.md we read is the first thing install-platform detection looks at; the
+other rules (host markers, parent processes, workspaces, installs) are in
+:mod:`skill.platform`.
 """
 
 from __future__ import annotations
