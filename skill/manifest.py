@@ -1,7 +1,9 @@
 """SKILL.md: locate the skill folder, read its frontmatter, build attribution headers.
 
 The frontmatter is the one source of the skill's name and version. The folder that
-holds the SKILL.md we read is also what install-platform detection looks at.
+holds the SKILL.md we read is the first thing install-platform detection looks at; the
+other rules (host markers, parent processes, workspaces, installs) are in
+:mod:`skill.platform`.
 """
 
 from __future__ import annotations
@@ -126,7 +128,9 @@ def load_manifest(skill_dir: str | os.PathLike[str] | None = None) -> Manifest:
     """Read ``SKILL.md`` from the skill folder and decide the install platform."""
     folder = str(find_skill_dir(skill_dir))
     m = _load(folder)
-    decision = _decide(folder, m.name, _platform_inputs())
+    from .installs import recorded
+
+    decision = _decide(folder, m.name, _platform_inputs(), recorded())
     return replace(m, platform=decision.platform, platform_rule=decision.describe())
 
 
@@ -147,11 +151,12 @@ def _platform_inputs() -> tuple[tuple[str, str], ...]:
 
 
 @lru_cache(maxsize=16)
-def _decide(folder: str, name: str, inputs: tuple[tuple[str, str], ...]) -> Decision:
+def _decide(folder: str, name: str, inputs: tuple[tuple[str, str], ...],
+            installs: tuple[str, ...]) -> Decision:
     values = dict(inputs)
     env = {k: v for k, v in inputs if k != "cwd" and v}
     cwd = Path(values["cwd"]) if values.get("cwd") else Path(folder)
-    return decide(Path(folder), name=name, env=env, cwd=cwd)
+    return decide(Path(folder), name=name, env=env, cwd=cwd, recorded=installs)
 
 
 @lru_cache(maxsize=8)

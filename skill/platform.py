@@ -15,10 +15,11 @@ Rules, first match wins (docs/platform.md has the sources for every marker):
 5. ``clawhub-workspace``: the current folder or a parent holds
    ``skills/<name>/.clawhub/origin.json`` (what ``clawhub install`` writes).
 6. ``known-install``: exactly one host's skill folders hold this skill — user level
-   (``~/.claude/skills``, ``~/.cursor/skills``, ``~/.agents/skills``, …) or project level
+   (``~/.claude/skills``, ``~/.cursor/skills``, ``~/.agents/skills``, …), project level
    (``.claude/skills``, ``.cursor/skills``, ``.agents/skills`` in the current folder or a
-   parent). A copy in the shared ``.agents/skills`` counts for the hosts reading it whose
-   own folder (``~/.cursor``, ``~/.codex``, ``~/.openclaw``) exists.
+   parent), or any folder ``igedit install`` wrote and recorded. A copy in the shared
+   ``.agents/skills`` counts for the hosts reading it whose own folder (``~/.cursor``,
+   ``~/.codex``, ``~/.openclaw``) exists.
 7. ``none``: ``unknown``.
 
 Rules 3 and 4 come before the folders: a host that launched ``igedit`` counts even when
@@ -169,10 +170,16 @@ def _present(host: str, home: Path) -> bool:
     return any((home / h[2:]).is_dir() for h in hosts.HOST_HOMES.get(host, ()))
 
 
-def known_installs(name: str, cwd: Path, home: Path,
-                   env: Mapping[str, str]) -> list[tuple[Path, tuple[str, ...]]]:
-    """Every copy of the skill in a host's standard folder, with the hosts it counts for."""
+def known_installs(name: str, cwd: Path, home: Path, env: Mapping[str, str],
+                   recorded: Iterable[str] = ()) -> list[tuple[Path, tuple[str, ...]]]:
+    """Every copy of the skill in a host's standard folder, with the hosts it counts for.
+
+    ``recorded``: folders ``igedit install`` wrote (kept in ``IGEDIT_HOME``), wherever they
+    are; each counts for the host its marker names while the marker is still there.
+    """
     candidates: list[tuple[Path, tuple[str, ...]]] = [
+        (Path(folder), ()) for folder in recorded]
+    candidates += [
         (_expand(f, o, home, env) / name, readers) for f, o, readers in hosts.USER_FOLDERS]
     for base in _up(cwd):
         candidates += [(base / rel / name, readers) for rel, readers in hosts.PROJECT_FOLDERS]
@@ -182,11 +189,11 @@ def known_installs(name: str, cwd: Path, home: Path,
     for folder, readers in candidates:
         if not (folder / "SKILL.md").is_file():
             continue
-        key = os.path.realpath(folder) + "\0" + ",".join(readers)
+        marked = installed_host(folder)
+        key = os.path.realpath(folder) + "\0" + (marked or ",".join(readers))
         if key in seen:
             continue
         seen.add(key)
-        marked = installed_host(folder)
         if marked:
             out.append((folder, (marked,)))
         elif len(readers) > 1:
@@ -200,7 +207,8 @@ def known_installs(name: str, cwd: Path, home: Path,
 # ---------------------------------------------------------------- the decision
 def decide(skill_dir: Path, *, name: str, env: Mapping[str, str] | None = None,
            cwd: Path | None = None, home: Path | None = None,
-           procs: Callable[[], Iterable[Proc]] | None = None) -> Decision:
+           procs: Callable[[], Iterable[Proc]] | None = None,
+           recorded: Iterable[str] = ()) -> Decision:
     """Apply the rules in order (module docstring) and say which one decided."""
     environ = os.environ if env is None else env
     here = cwd if cwd is not None else Path.cwd()
@@ -230,7 +238,7 @@ def decide(skill_dir: Path, *, name: str, env: Mapping[str, str] | None = None,
     origin = clawhub_workspace(here, name, environ)
     if origin is not None:
         return Decision("clawhub", "clawhub-workspace", str(origin))
-    installs = known_installs(name, here, home_dir, environ)
+    installs = known_installs(name, here, home_dir, environ, recorded)
     found = sorted({h for _, readers in installs for h in readers})
     if len(found) == 1:
         return Decision(found[0], "known-install", ", ".join(str(f) for f, _ in installs))

@@ -265,3 +265,31 @@ def test_unfilled_skill_dir_placeholder_is_ignored(value: str, tmp_path: Path) -
     out = subprocess.run([sys.executable, "-m", "skill", "doctor", "--skill-dir", value],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert "skill: instagram-video-editor-desktop" in out.stdout, out.stdout + out.stderr
+
+
+def test_recorded_installs_count_from_any_folder(fake_home: Path, tmp_path: Path) -> None:
+    project = skill_at(tmp_path / "code" / "app" / ".cursor" / "skills" / NAME, host="cursor")
+    cwd = tmp_path / "videos"
+    cwd.mkdir()
+
+    def run(*recorded: Path) -> tuple[str, str]:
+        d = decide(tmp_path, name=NAME, env={}, cwd=cwd, home=fake_home, procs=no_procs,
+                   recorded=[str(r) for r in recorded])
+        return d.platform, d.describe()
+
+    assert run()[0] == "unknown"
+    assert run(project) == ("cursor", f"known-install ({project})")
+    shutil.rmtree(project)                                     # removed by hand since
+    assert run(project)[0] == "unknown"
+
+
+def test_install_records_and_uninstall_forgets(fake_home: Path, tmp_path: Path) -> None:
+    from skill.front.cli import main
+    from skill.installs import recorded
+
+    project = tmp_path / "app"
+    assert main(["install", "--host", "cursor", "--project", str(project)]) == 0
+    folder = project / ".cursor" / "skills" / NAME
+    assert recorded() == (str(folder),)
+    assert main(["uninstall", "--host", "cursor", "--project", str(project)]) == 0
+    assert recorded() == ()

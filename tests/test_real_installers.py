@@ -209,3 +209,16 @@ def test_skill_md_line_as_claude_code_fills_it_in(igedit: Runner, skills_home: P
     assert (out.line("platform"), out.line("platform_rule")) == (
         "claude-code", f"skill-dir ({folder})")
     assert out.line("skill_dir") == str(folder)
+
+
+def test_a_project_install_names_its_host_from_another_folder(
+        igedit: Runner, tmp_path: Path, elsewhere: Path) -> None:
+    """`igedit install --host cursor --project APP`, then igedit run outside APP."""
+    home = tmp_path / "home"
+    home.mkdir()
+    app = tmp_path / "code" / "app"
+    igedit("install", "--host", "cursor", "--project", str(app), home=home, cwd=elsewhere)
+    folder = app / ".cursor" / "skills" / NAME
+    assert igedit.doctor(home=home, cwd=elsewhere) == ("cursor", f"known-install ({folder})")
+    igedit("uninstall", "--host", "cursor", "--project", str(app), home=home, cwd=elsewhere)
+    assert igedit.doctor(home=home, cwd=elsewhere)[0] == "unknown"

@@ -40,6 +40,9 @@ def _install(args: argparse.Namespace, lang: str, printer: Printer) -> None:
                          project=args.project, force=bool(args.force),
                          skill_md=manifest.path)
     host, folder = args.target, result.target.dir
+    from ..installs import remember
+
+    remember(folder)  # platform rule 6 finds it from any folder
     label = HOST_LABELS.get(host, host)
     printer.line(render("install_done", lang, name=manifest.name, version=manifest.version,
                         host=host, host_label=label, folder=str(folder),
@@ -67,6 +70,9 @@ def _uninstall(args: argparse.Namespace, lang: str, printer: Printer) -> None:
     manifest = load_manifest()
     result = lib.uninstall(args.target, name=manifest.name, project=args.project,
                            force=bool(args.force))
+    from ..installs import forget
+
+    forget(result.target.dir)
     printer.line(render("uninstall_done", lang, folder=str(result.target.dir),
                         kept=list(result.kept)))
 
