@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "skill.redact", "skill.media", "skill.store", "skill.draft", "skill.events",
                 "skill.backend", "skill.filetokens", "skill.platform", "skill.manifest",
                 "skill.gui_table", "skill.hosts", "skill.proctree", "skill.fsfaults", "skill.leftovers",
-                "skill.storeshapes", "skill.private", "skill.timeline", "skill.sheet_reply")),
+                "skill.storeshapes", "skill.private", "skill.timeline", "skill.sheet_reply", "skill.installs")),
     ("backends", ("skill.cloud", "skill.engine")),
     ("host", ("skill.runtime", "skill.exporter", "skill.backends", "skill.gui",
               "skill.intents", "skill.install", "skill.agent", "skill.targets")),
