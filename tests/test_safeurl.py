@@ -234,8 +234,10 @@ def test_what_answered_is_never_told(home: Path) -> None:
 def test_the_private_switch_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("IGEDIT_ALLOW_PRIVATE_URLS", raising=False)
     assert UrlPolicy.from_env().allow_private is False
+    assert UrlPolicy.from_env(allow_private=True).allow_private is True
     monkeypatch.setenv("IGEDIT_ALLOW_PRIVATE_URLS", "1")
     assert UrlPolicy.from_env().allow_private is True
+    assert UrlPolicy.from_env(allow_private=False).allow_private is True
 
 
 def test_local_upload_by_url_is_public_only_too(home: Path, origin: tuple[Origin, int]) -> None:

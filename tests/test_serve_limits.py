@@ -92,6 +92,7 @@ def test_a_draft_names_only_what_the_session_uploaded(base: str, tmp_path: Path,
             assert alice.get(f"/api/render/proxy/lambda/render_x{i}").status_code == 404
         # a real upload's id with a path beside it: the path is replaced by ours
         ok = submit(alice, sid, with_segment(draft, src=str(secret)), "render_ok")
+        alice.post("/api/render/proxy/lambda/render_ok/cancel")  # not needed: stop it
     for label, (status, body) in answers.items():
         assert (status, body) == (200, {"code": 4001, "message": REFUSED, "data": None}), label
     assert ok.json()["code"] == 0

@@ -131,8 +131,9 @@ class UrlPolicy:
 
     @classmethod
     def from_env(cls, **kw: Any) -> UrlPolicy:
-        return cls(allow_private=allow_private_from_env() or bool(kw.pop("allow_private", False)),
-                   **kw)
+        """The policy with ``IGEDIT_ALLOW_PRIVATE_URLS`` (or ``allow_private=True``) read."""
+        flag = bool(kw.pop("allow_private", False))
+        return cls(allow_private=flag or allow_private_from_env(), **kw)
 
     async def address_for(self, url: str, host: str) -> str:
         """The one address to connect to for ``host`` (resolved once, then checked)."""
