@@ -162,8 +162,15 @@ class Exporter:
             job_id, rec = pending[-1]
             job = RenderJob(id=job_id, session_id=str(rec.get("session_id", "")),
                             backend=self.backend.name, preview=bool(rec.get("preview")))
-            dest = Path(str(rec["dest"])) if out is None else choose_dest(
-                out, Draft(), self.rt.cwd, force=force)
+            try:
+                dest = Path(str(rec["dest"])) if out is None else choose_dest(
+                    out, Draft(), self.rt.cwd, force=force)
+            except InputError as exc:
+                if exc.key not in ("export_unwritable", "export_disk_full"):
+                    raise
+                raise InputError(str(exc), key="export_resume_unwritable",
+                                 file=exc.ctx["file"], folder=exc.ctx["folder"],
+                                 reason=exc.ctx["reason"]) from exc
             force = force or bool(rec.get("force"))
             if dest.exists() and not force:
                 raise InputError(f"{dest} already exists", key="export_exists", file=str(dest))

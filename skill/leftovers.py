@@ -33,6 +33,7 @@ EXPORT_STAGING = re.compile(rf"^\.igedit-export-{TAG}-[A-Za-z0-9_]+$")
 INCOMING = re.compile(rf"^\.incoming-{TAG}-[0-9a-f]+(\.[A-Za-z0-9]+)?$")
 RENDER_PART = re.compile(rf"^\..+\.{TAG}-[0-9a-f]+\.part\.mp4(\.partial)?$")
 WORK_DIR = re.compile(rf"^.+-{TAG}-[0-9a-f]+$")
+PROXY_PART = re.compile(rf"^\.[0-9a-f]+\.{TAG}-[0-9a-f]+\.partial\.mp4$")
 #: names written before the start time was part of the tag (pid only)
 _OLD = {
     "incoming": re.compile(r"^\.incoming-(?P<pid>\d+)-[0-9a-f]{12}(\.[A-Za-z0-9]+)?$"),
@@ -135,11 +136,12 @@ def sweep(folder: Path, patterns: Iterable[re.Pattern[str]]) -> list[Path]:
 
 def sweep_home(home: Path) -> list[Path]:
     """Sweep the engine's folders in ``home``: uploads being received, render
-    partials and work folders of processes that are gone."""
+    partials, work folders and half-made proxies of processes that are gone."""
     home = Path(home)
     gone = sweep(home / "media", (INCOMING, _OLD["incoming"]))
     gone += sweep(home / "renders", (RENDER_PART, _OLD["part"]))
     gone += sweep(home / "work", (WORK_DIR, _OLD["work"]))
+    gone += sweep(home / "proxies", (PROXY_PART,))
     return gone
 
 

@@ -27,7 +27,7 @@ DIR_MODE = 0o700
 #: folders of the home that are igedit's alone (fixed recursively when found open)
 OWN_FOLDERS = ("media", "renders", "work", "proxies", "music")
 #: files of the home's top level that are igedit's
-_OWN_FILE_SUFFIXES = (".json", ".sqlite", ".sqlite-wal", ".sqlite-shm", ".lock")
+_OWN_FILE_SUFFIXES = (".json", ".sqlite", ".sqlite-wal", ".sqlite-shm", ".lock", ".checked")
 
 
 def private_dir(path: Path) -> Path:

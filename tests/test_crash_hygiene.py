@@ -234,6 +234,13 @@ def test_sweeping_a_home_without_leftovers_changes_nothing(home: Path) -> None:
     dead_name = f".incoming-{dead_tag()}-0123456789ab.mp4"
     (home / "media" / dead_name).write_bytes(b"x")
     (home / "media" / ".incoming-1-oldformat").write_bytes(b"x")   # not ours to judge
-    assert [p.name for p in sweep_home(home)] == [dead_name]
+    # a half-made proxy of a killed builder, and one a live builder is making
+    (home / "proxies").mkdir()
+    dead_proxy = f".0123456789abcdef0123.{dead_tag()}-1a2b3c4d.partial.mp4"
+    live_proxy = f".0123456789abcdef0123.{process_tag()}-1a2b3c4d.partial.mp4"
+    for name in (dead_proxy, live_proxy):
+        (home / "proxies" / name).write_bytes(b"x")
+    assert sorted(p.name for p in sweep_home(home)) == sorted([dead_name, dead_proxy])
     assert sorted(p.name for p in (home / "media").iterdir()) == [".incoming-1-oldformat",
                                                                    "abc.mp4"]
+    assert [p.name for p in (home / "proxies").iterdir()] == [live_proxy]

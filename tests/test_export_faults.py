@@ -145,6 +145,11 @@ def test_full_destination_keeps_the_render_and_resume_saves_it_elsewhere(
                 f"{usb} (Read-only file system)") in again.stderr
         assert "igedit export --resume -o" in again.stderr
         assert pending(home) == jobs
+        # and so does --resume -o into the same read-only folder (the render is not lost)
+        other = igedit(*LOCAL, "export", "--resume", "-o", str(usb / "b.mp4"), cwd=edited)
+        assert other.returncode == 1 and "It is still waiting" in other.stderr
+        assert "Nothing was rendered" not in other.stderr
+        assert pending(home) == jobs
 
     saved = igedit(*LOCAL, "export", "--resume", "-o", "elsewhere.mp4", cwd=edited)
     assert saved.returncode == 0, saved.stderr

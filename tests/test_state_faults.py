@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -88,7 +89,9 @@ def _corrupt_an_index_page(path: Path) -> None:
     path.write_bytes(bytes(raw))
 
 
-def test_corrupt_pages_inside_engine_sqlite_are_quarantined(home: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("when", ["a query meets the damage", "the daily check is due"])
+def test_corrupt_pages_inside_engine_sqlite_are_quarantined(home: Path, tmp_path: Path,
+                                                            when: str) -> None:
     db = EngineDB(home / "engine.sqlite")
     for i in range(50):
         db.create_session(f"s{i}", owner="local", task_id="t", lang="en", draft={"t": []})
@@ -98,6 +101,18 @@ def test_corrupt_pages_inside_engine_sqlite_are_quarantined(home: Path, tmp_path
         with pytest.raises(sqlite3.DatabaseError, match="malformed"):
             c.execute("SELECT * FROM sessions WHERE owner = 'local' ORDER BY updated").fetchall()
     c.close()
+    stamp = home / ".engine.sqlite.checked"
+    assert stamp.is_file()                     # checked when it was created, minutes ago
+    if when == "the daily check is due":
+        stamp.write_text(str(int(time.time()) - 2 * 86400))   # last checked two days ago
+    else:
+        # the damage is met by the command's own query: one clear error, not a traceback,
+        # and the next start checks every page
+        first = igedit(*LOCAL, "status", cwd=tmp_path)
+        assert first.returncode == 1 and "Traceback" not in first.stderr
+        assert (f"The local engine's database {home / 'engine.sqlite'} is damaged "
+                "(database disk image is malformed). Run the command again") in first.stderr
+        assert not stamp.exists()
     out = igedit(*LOCAL, "status", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "malformed" not in out.stdout + out.stderr and "Traceback" not in out.stderr

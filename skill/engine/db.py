@@ -29,11 +29,13 @@ import structlog
 
 from ..errors import StoreError
 from ..fsfaults import home_error, is_disk_full, probe_writable
-from ..private import FILE_MODE, private_dir
+from ..private import FILE_MODE, private_dir, write_private
 
 log = structlog.get_logger(__name__)
 
 SCHEMA_VERSION = 1
+#: check every page of the database (``PRAGMA quick_check``) at least this often
+CHECK_EVERY_S = 24 * 3600
 #: how many earlier drafts of a session "undo" can go back through
 HISTORY_DEPTH = 30
 #: owner of the sessions the CLI / chat / MCP front doors use (serve uses user ids)
@@ -220,11 +222,31 @@ class EngineDB:
             except sqlite3.Error as again:
                 raise self._fault(again, "cannot open") from again
 
+    @property
+    def _check_stamp(self) -> Path:
+        return self.path.with_name(f".{self.path.name}.checked")
+
+    def _check_due(self) -> bool:
+        try:
+            last = float(self._check_stamp.read_text())
+        except (OSError, ValueError):
+            return True
+        return not 0 <= time.time() - last < CHECK_EVERY_S
+
+    def _checked(self) -> None:
+        with contextlib.suppress(OSError):
+            write_private(self._check_stamp, f"{time.time():.0f}")
+
     def _fault(self, exc: sqlite3.Error, what: str = "") -> StoreError:
         """The error for a failed database operation. SQLite reports a full disk as
         "database or disk is full" — or, when the shared-memory file cannot grow, as a
         "disk I/O error" — so the folder is tested by writing to tell the two apart."""
         folder = self.path.parent
+        if type(exc) is sqlite3.DatabaseError:  # SQLITE_CORRUPT / NOTADB: damaged pages
+            with contextlib.suppress(OSError):
+                self._check_stamp.unlink()  # the next open checks every page
+            return StoreError(f"{self.path} is damaged: {exc}", key="error_engine_corrupt",
+                              home=str(folder), file=str(self.path), reason=str(exc))
         problem = None if is_disk_full(exc) else probe_writable(folder)
         if is_disk_full(exc) or is_disk_full(problem):
             return home_error(problem or exc, folder)
@@ -257,11 +279,15 @@ class EngineDB:
                 raise StoreError(f"{self.path} was written by a newer igedit",
                                  home=str(self.path.parent))
             # Corrupt pages inside an otherwise valid file fail only the queries that
-            # touch them — "malformed" on every command, forever. Check every page once
-            # per open (a few ms for a home's database) and quarantine on failure.
-            verdict = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)").fetchall()]
-            if verdict != ["ok"]:
-                raise sqlite3.DatabaseError("quick_check: " + "; ".join(verdict)[:300])
+            # touch them — "malformed" on every command, forever. Every page is checked
+            # (quarantined on failure) when a query met a damaged page, and otherwise
+            # once a day: the check reads the whole file (~5 ms per MB), too slow for
+            # every command of a big home.
+            if self._check_due():
+                verdict = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)").fetchall()]
+                if verdict != ["ok"]:
+                    raise sqlite3.DatabaseError("quick_check: " + "; ".join(verdict)[:300])
+                self._checked()
             conn.executescript(_SCHEMA)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 

@@ -65,8 +65,12 @@ def _setup_readline(home: Path) -> Callable[[], None]:
     readline.parse_and_bind("tab: complete")
 
     def save() -> None:
+        from ..private import private_dir, private_file
+
         with contextlib.suppress(OSError):
-            home.mkdir(parents=True, exist_ok=True)
+            private_dir(home)
+            if not history.exists():  # what the user typed: private like the rest of the home
+                private_file(history)
             readline.write_history_file(history)
 
     return save

@@ -161,7 +161,10 @@ async def build(src: Path, p: Probe, proxy_dir: Path) -> Path | None:
         lock.release()
         raise
     try:
-        tmp = dest.with_name(f".{dest.stem}.{secrets.token_hex(4)}.partial.mp4")
+        from ..leftovers import process_tag
+
+        # the builder's tag in the name: swept on the next start if the builder is killed
+        tmp = dest.with_name(f".{dest.stem}.{process_tag()}-{secrets.token_hex(4)}.partial.mp4")
         last = [0.0]
 
         def report(_label: str, done: float, total: float | None) -> None:
