@@ -161,7 +161,7 @@ async def build(src: Path, p: Probe, proxy_dir: Path) -> Path | None:
         lock.release()
         raise
     try:
-        from ..leftovers import process_tag
+        from ...leftovers import process_tag
 
         # the builder's tag in the name: swept on the next start if the builder is killed
         tmp = dest.with_name(f".{dest.stem}.{process_tag()}-{secrets.token_hex(4)}.partial.mp4")
