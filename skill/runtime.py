@@ -18,11 +18,11 @@ from typing import Any
 
 import structlog
 
-from .backend import Backend, NoticeCb, ProgressCb, ReadyInfo, Sleeper
+from .backend import Backend, NoticeCb, ProgressCb, ReadyInfo, Sleeper, WritesReplies
 from .draft import Draft, diff, summarize
 from .errors import SkillError, StreamDropped, StreamError
 from .events import TextAssembler
-from .lang import detect_lang
+from .lang import LangPolicy
 from .replies import Reply
 from .store import Store
 from .templates import render
@@ -42,12 +42,13 @@ class Runtime:
 
     def __init__(
         self, backend_factory: BackendFactory, store: Store, *, lang: str = "en",
-        lang_fixed: bool = False, sleep: Sleeper = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic, cwd: Path | None = None,
+        lang_fixed: bool = False, langs: LangPolicy | None = None,
+        sleep: Sleeper = asyncio.sleep, clock: Callable[[], float] = time.monotonic,
+        cwd: Path | None = None,
     ) -> None:
         self.store = store
-        self.lang = lang
-        self.lang_fixed = lang_fixed
+        #: decides the reply language (``lang``/``lang_fixed`` build one when not given)
+        self.langs = langs or LangPolicy(flag=lang if lang_fixed else None, default=lang)
         self.sleep = sleep
         self.clock = clock
         self.cwd = cwd or Path.cwd()
@@ -73,9 +74,32 @@ class Runtime:
     def progress_cb(self) -> ProgressCb:
         return self._progress
 
+    @property
+    def lang(self) -> str:
+        """The reply language now (asked of :attr:`langs`)."""
+        return self.langs.current
+
+    @lang.setter
+    def lang(self, value: str) -> None:
+        self.langs.current = value
+
+    @property
+    def lang_fixed(self) -> bool:
+        return self.langs.fixed
+
     def use_lang(self, text: str) -> None:
-        if not self.lang_fixed:
-            self.lang = detect_lang(text, default=self.lang)
+        """The user said ``text``: let the language policy hear it."""
+        self.langs.hear(text)
+        self._tell_backend_lang()
+
+    def choose_lang(self, lang: str) -> None:
+        """``/lang``: fix the reply language for the rest of the session."""
+        self.langs.choose(lang)
+        self._tell_backend_lang()
+
+    def _tell_backend_lang(self) -> None:
+        if isinstance(self.backend, WritesReplies):
+            self.backend.use_lang(self.langs.current, fixed=self.langs.fixed)
 
     async def stream(self, work: Callable[[], Awaitable[None]]) -> AsyncIterator[Reply]:
         """Run ``work`` and yield its replies as they happen; errors become error replies."""
@@ -202,6 +226,7 @@ class Runtime:
             self.say_key("edit_empty", kind="text")
             return
         await self.ready()
+        self._tell_backend_lang()
         before = (await self.backend.state()).draft
         assembler = TextAssembler()
         buffer = ""
