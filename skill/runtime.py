@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
@@ -21,11 +20,11 @@ import structlog
 from .backend import Backend, NoticeCb, ProgressCb, ReadyInfo, Sleeper, WritesReplies
 from .draft import Draft, diff, summarize
 from .errors import SkillError, StreamDropped, StreamError
-from .events import TextAssembler
 from .lang import LangPolicy
 from .replies import Reply
 from .store import Store
 from .templates import render
+from .turntext import TurnText
 
 log = structlog.get_logger(__name__)
 
@@ -34,7 +33,6 @@ STILL_WORKING_EVERY = 120.0
 DROP_FIRST_WAIT = 30.0
 DROP_NEXT_WAIT = 60.0
 DROP_MAX_UNCHANGED = 5
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s+|(?<=[。！？])|\n+")
 
 
 class Runtime:
@@ -220,68 +218,58 @@ class Runtime:
             self.say_key("timeline_empty", kind="text")
 
     async def edit(self, text: str, *, hint_export: bool = True, _depth: int = 0) -> None:
-        from .gui import translate
-
+        """One instruction to the backend, in named steps: stream the turn (assembling
+        and translating its text), then — unless the stream dropped, which is recovered
+        from without re-sending — say what changed when no text did, and run the GUI
+        follow-up actions the text named."""
         if not text.strip():
             self.say_key("edit_empty", kind="text")
             return
         await self.ready()
         self._tell_backend_lang()
         before = (await self.backend.state()).draft
-        assembler = TextAssembler()
-        buffer = ""
-        shown = False
-        actions: list[Any] = []
-        started = last_notice = self.clock()
-
-        def flush(final: bool) -> None:
-            # Emit whole sentences only, so a GUI phrase split across streamed chunks
-            # ("Click " | "the Export button") is translated as one.
-            nonlocal buffer, shown
-            if final:
-                cut = len(buffer)
-            else:
-                ends = [m.end() for m in _SENTENCE_END.finditer(buffer)]
-                cut = ends[-1] if ends else 0
-            out, buffer = buffer[:cut].strip(), buffer[cut:]
-            if out:
-                tr = translate(out, self.lang)
-                actions.extend(tr.actions)
-                if tr.text.strip():
-                    self.emit(Reply(kind="text", text=render("backend_text", self.lang,
-                                                              text=tr.text.strip())))
-                    shown = True
-
+        turn = TurnText(self.lang)
         try:
-            # aclosing: an error raised mid-stream closes the SSE response in this task.
-            async with contextlib.aclosing(self.backend.send(text)) as events:  # type: ignore[type-var]
-                async for ev in events:
-                    now = self.clock()
-                    if ev.kind == "text":
-                        buffer += assembler.feed(ev)
-                        flush(final=not ev.partial)
-                    elif ev.kind == "heartbeat":
-                        if now - max(started, last_notice) >= STILL_WORKING_EVERY:
-                            self.say_key("still_working")
-                            last_notice = now
-                    elif ev.kind in ("tool_call", "tool_result"):
-                        log.info("tool", kind=ev.kind, name=ev.name)
-                    elif ev.kind == "error":
-                        raise StreamError(ev.text or ev.code, detail=_clean_detail(ev.text, ev.code))
-            flush(final=True)
+            await self._stream_turn(text, turn)
         except StreamDropped:
-            flush(final=True)
+            self._show(turn.flush(final=True))
             await self._recover_after_drop(before)
             return
-        if not shown:
-            after = (await self.backend.state()).draft
-            changes = diff(before, after)
-            if changes:
-                self.say_key("edit_changes", kind="text", changes=changes,
-                             summary=summarize(after))
-            else:
-                self.say_key("edit_no_change", kind="text")
-        await self._run_gui_actions(actions, depth=_depth, hint_export=hint_export)
+        if not turn.shown:
+            await self._say_changes(before)
+        await self._run_gui_actions(turn.actions, depth=_depth, hint_export=hint_export)
+
+    async def _stream_turn(self, text: str, turn: TurnText) -> None:
+        """Send ``text``; show the turn's text as whole sentences arrive."""
+        started = last_notice = self.clock()
+        # aclosing: an error raised mid-stream closes the SSE response in this task.
+        async with contextlib.aclosing(self.backend.send(text)) as events:  # type: ignore[type-var]
+            async for ev in events:
+                if ev.kind == "text":
+                    self._show(turn.feed(ev))
+                elif ev.kind == "heartbeat":
+                    now = self.clock()
+                    if now - max(started, last_notice) >= STILL_WORKING_EVERY:
+                        self.say_key("still_working")
+                        last_notice = now
+                elif ev.kind in ("tool_call", "tool_result"):
+                    log.info("tool", kind=ev.kind, name=ev.name)
+                elif ev.kind == "error":
+                    raise StreamError(ev.text or ev.code, detail=_clean_detail(ev.text, ev.code))
+        self._show(turn.flush(final=True))
+
+    def _show(self, texts: Sequence[str]) -> None:
+        for text in texts:
+            self.emit(Reply(kind="text", text=render("backend_text", self.lang, text=text)))
+
+    async def _say_changes(self, before: Draft) -> None:
+        """The backend said nothing: say what changed on the timeline (or that nothing did)."""
+        after = (await self.backend.state()).draft
+        changes = diff(before, after)
+        if changes:
+            self.say_key("edit_changes", kind="text", changes=changes, summary=summarize(after))
+        else:
+            self.say_key("edit_no_change", kind="text")
 
     async def _run_gui_actions(self, actions: Sequence[Any], *, depth: int,
                                hint_export: bool) -> None:

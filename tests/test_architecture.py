@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "skill.backend", "skill.filetokens", "skill.platform", "skill.manifest",
                 "skill.gui_table")),
     ("backends", ("skill.cloud", "skill.engine")),
-    ("host", ("skill.runtime", "skill.exporter", "skill.backends", "skill.gui",
+    ("host", ("skill.runtime", "skill.exporter", "skill.backends", "skill.gui", "skill.turntext",
               "skill.intents", "skill.install")),
     ("front", ("skill.front", "skill.serve", "skill.__main__")),
 ]
