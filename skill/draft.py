@@ -13,6 +13,13 @@ from typing import Any
 
 VIDEO, AUDIO, TEXT = 0, 1, 7
 
+#: output canvas per aspect ratio (Instagram's delivery sizes), the one definition
+CANVAS: dict[str, tuple[int, int]] = {
+    "9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080),
+}
+#: playback speed limits of a segment, the one definition
+MIN_SPEED, MAX_SPEED = 0.25, 4.0
+
 
 @dataclass(frozen=True)
 class Segment:
