@@ -70,14 +70,7 @@ def new_invocation_id() -> str:
 
 
 def canvas_config(draft: dict[str, Any]) -> dict[str, Any]:
-    meta = draft.get("m") if isinstance(draft.get("m"), dict) else {}
-    assert isinstance(meta, dict)
-    out: dict[str, Any] = {}
-    if meta.get("ratio"):
-        out["ratio"] = meta["ratio"]
-    if meta.get("w") and meta.get("h"):
-        out["width"], out["height"] = meta["w"], meta["h"]
-    return out
+    return decode_draft(draft).canvas.config()
 
 
 def text_event(invocation_id: str, text: str) -> dict[str, Any]:
