@@ -91,7 +91,6 @@ class RenderStatus:
 
 
 @runtime_checkable
-@runtime_checkable
 class WritesReplies(Protocol):
     """A backend that words replies itself (the local engine) and so is told the reply
     language the host's :class:`~skill.lang.LangPolicy` decided, before each turn."""
@@ -99,6 +98,7 @@ class WritesReplies(Protocol):
     def use_lang(self, lang: str, *, fixed: bool) -> None: ...
 
 
+@runtime_checkable
 class Backend(Protocol):
     """What the host needs from an editing backend. All network/IO is async.
 

@@ -65,10 +65,10 @@ class LangPolicy:
         return self.current
 
     def hear(self, text: str) -> str:
-        """The reply language for a turn with these words (Han characters → ``zh``;
-        otherwise the language stays as it was), unless the language is fixed."""
+        """The reply language for a turn with these words (Han characters → ``zh``, Latin
+        words → ``en``; no words, e.g. a file path: as it was), unless it is fixed."""
         if not self.fixed:
-            self.current = detect_lang(text, default=self.current)
+            self.current = spoken_lang(text) or self.current
         return self.current
 
     def for_command(self, text: str) -> str:

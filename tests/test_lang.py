@@ -24,7 +24,8 @@ def test_lang_policy_precedence_flag_then_lang_command_then_words_then_remembere
     assert remembered.for_command("") == "zh"              # no words: what was remembered
     assert remembered.for_command("make it square") == "en"   # words of this turn win
     words = LangPolicy()
-    assert words.hear("把视频剪成方形") == "zh" and words.hear("ok") == "zh"  # stays until fixed
+    assert words.hear("把视频剪成方形") == "zh" and words.hear("a.mp4") == "zh"  # no words
+    assert words.hear("make it square") == "en"              # the words of this turn
     assert words.choose("en") == "en" and words.fixed
     assert words.hear("把视频剪成方形") == "en"              # /lang beats the words
     flagged = LangPolicy(flag="zh")
