@@ -45,6 +45,7 @@ BENCHES = (
     Bench("startup", "bench_startup.py", ("15",), ("5",), 300),
     Bench("route", "bench_route.py", (), ("--rounds", "2", "--seconds", "0.2"), 120),
     Bench("sse", "bench_sse_decode.py", (), (), 120),
+    Bench("gui", "bench_gui.py", (), ("--rounds", "2", "--seconds", "0.2"), 120),
     Bench("upload_rss", "bench_upload_rss.py", (), (), 600),
     Bench("export_delay", "bench_export_delay.py", (), (), 300),
     Bench("plan", "bench_plan.py", (), (), 300),
@@ -143,6 +144,13 @@ def figures(results: dict[str, dict[str, Any]]) -> list[Figure]:
     rows.append(_row("SSE decode + assemble + translate + route", rate, base_rate,
                      _div(rate, base_rate), "≥ 20,000 events/s", lambda v: v >= 20000, rate,
                      unit=" /s", digits=0))
+    gu = results.get("gui", {})
+    for key, label, limit in (("plain", "plain reply", 1.0), ("gui", "reply with GUI phrases", 10.0)):
+        ratio = _num(gu, f"{key}_ratio")
+        rows.append(_row(f"GUI translation of a {label} vs decoding its event",
+                         _num(gu, f"{key}_texts_per_s"),
+                         _num(gu, f"baseline_{key}_decode_per_s"), ratio, f"≤ {limit:g}×",
+                         lambda r, limit=limit: r <= limit, ratio, unit=" /s", digits=0))
     u = results.get("upload_rss", {})
     peak, before = _num(u, "peak_rss_mb"), _num(u, "baseline_rss_mb")
     rows.append(_row("Upload 500 MB: peak RSS", peak, before, _div(peak, before), "≤ 120 MB",

@@ -91,6 +91,14 @@ class RenderStatus:
 
 
 @runtime_checkable
+class WritesReplies(Protocol):
+    """A backend that words replies itself (the local engine) and so is told the reply
+    language the host's :class:`~skill.lang.LangPolicy` decided, before each turn."""
+
+    def use_lang(self, lang: str, *, fixed: bool) -> None: ...
+
+
+@runtime_checkable
 class Backend(Protocol):
     """What the host needs from an editing backend. All network/IO is async.
 

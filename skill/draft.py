@@ -13,6 +13,13 @@ from typing import Any
 
 VIDEO, AUDIO, TEXT = 0, 1, 7
 
+#: output canvas per aspect ratio (Instagram's delivery sizes), the one definition
+CANVAS: dict[str, tuple[int, int]] = {
+    "9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080),
+}
+#: playback speed limits of a segment, the one definition
+MIN_SPEED, MAX_SPEED = 0.25, 4.0
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -41,9 +48,34 @@ class Track:
 
 
 @dataclass(frozen=True)
+class Canvas:
+    """The output canvas a draft asks for (``ratio`` and/or ``width``×``height``)."""
+
+    ratio: str = ""
+    width: int = 0
+    height: int = 0
+
+    def config(self) -> dict[str, Any]:
+        """The ADK ``canvas_config`` state (only what is known)."""
+        out: dict[str, Any] = {}
+        if self.ratio:
+            out["ratio"] = self.ratio
+        if self.width and self.height:
+            out["width"], out["height"] = self.width, self.height
+        return out
+
+
+@dataclass(frozen=True)
 class Draft:
     tracks: tuple[Track, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def canvas(self) -> Canvas:
+        ratio = self.meta.get("ratio")
+        w, h = self.meta.get("w"), self.meta.get("h")
+        return Canvas(ratio if isinstance(ratio, str) else "",
+                      *((w, h) if w and h else (0, 0)))
 
     @property
     def ready(self) -> bool:
@@ -97,6 +129,15 @@ def decode_draft(raw: Any) -> Draft:
                                     _dict(s.get("m"))))
         tracks.append(Track(_int(t.get("tt"), -1), _dict(t.get("m")), tuple(segs)))
     return Draft(tuple(tracks), _dict(raw.get("m")))
+
+
+def encode_draft(draft: Draft) -> dict[str, Any]:
+    """The wire form (``docs/draft.md`` keys) of a typed draft: the other edge."""
+    return {"t": [{"tt": t.type, "m": dict(t.meta),
+                   "sg": [{"s": s.start_ms, "d": s.dur_ms, "m": dict(s.meta)}
+                          for s in t.segments]}
+                  for t in draft.tracks],
+            "m": dict(draft.meta)}
 
 
 # ---------------------------------------------------------------- summary

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
@@ -18,14 +17,14 @@ from typing import Any
 
 import structlog
 
-from .backend import Backend, NoticeCb, ProgressCb, ReadyInfo, Sleeper
+from .backend import Backend, NoticeCb, ProgressCb, ReadyInfo, Sleeper, WritesReplies
 from .draft import Draft, diff, summarize
 from .errors import SkillError, StreamDropped, StreamError
-from .events import TextAssembler
-from .lang import detect_lang
+from .lang import LangPolicy
 from .replies import OUTCOME_KEY, Reply
 from .store import Store
 from .templates import render
+from .turntext import TurnText
 
 log = structlog.get_logger(__name__)
 
@@ -34,8 +33,6 @@ STILL_WORKING_EVERY = 120.0
 DROP_FIRST_WAIT = 30.0
 DROP_NEXT_WAIT = 60.0
 DROP_MAX_UNCHANGED = 5
-#: the state-delta key of a turn's done / not-done outcome (``skill.engine.plan.outcome``)
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s+|(?<=[。！？])|\n+")
 
 
 class Runtime:
@@ -43,12 +40,13 @@ class Runtime:
 
     def __init__(
         self, backend_factory: BackendFactory, store: Store, *, lang: str = "en",
-        lang_fixed: bool = False, sleep: Sleeper = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic, cwd: Path | None = None,
+        lang_fixed: bool = False, langs: LangPolicy | None = None,
+        sleep: Sleeper = asyncio.sleep, clock: Callable[[], float] = time.monotonic,
+        cwd: Path | None = None,
     ) -> None:
         self.store = store
-        self.lang = lang
-        self.lang_fixed = lang_fixed
+        #: decides the reply language (``lang``/``lang_fixed`` build one when not given)
+        self.langs = langs or LangPolicy(flag=lang if lang_fixed else None, default=lang)
         self.sleep = sleep
         self.clock = clock
         self.cwd = cwd or Path.cwd()
@@ -83,9 +81,32 @@ class Runtime:
     def progress_cb(self) -> ProgressCb:
         return self._progress
 
+    @property
+    def lang(self) -> str:
+        """The reply language now (asked of :attr:`langs`)."""
+        return self.langs.current
+
+    @lang.setter
+    def lang(self, value: str) -> None:
+        self.langs.current = value
+
+    @property
+    def lang_fixed(self) -> bool:
+        return self.langs.fixed
+
     def use_lang(self, text: str) -> None:
-        if not self.lang_fixed:
-            self.lang = detect_lang(text, default=self.lang)
+        """The user said ``text``: let the language policy hear it."""
+        self.langs.hear(text)
+        self._tell_backend_lang()
+
+    def choose_lang(self, lang: str) -> None:
+        """``/lang``: fix the reply language for the rest of the session."""
+        self.langs.choose(lang)
+        self._tell_backend_lang()
+
+    def _tell_backend_lang(self) -> None:
+        if isinstance(self.backend, WritesReplies):
+            self.backend.use_lang(self.langs.current, fixed=self.langs.fixed)
 
     async def stream(self, work: Callable[[], Awaitable[None]]) -> AsyncIterator[Reply]:
         """Run ``work`` and yield its replies as they happen; errors become error replies."""
@@ -227,76 +248,67 @@ class Runtime:
             self.say_key("timeline_empty", kind="text")
 
     async def edit(self, text: str, *, hint_export: bool = True, _depth: int = 0) -> None:
-        from .gui import translate
-
+        """One instruction to the backend, in named steps: stream the turn (assembling
+        and translating its text), then — unless the stream dropped, which is recovered
+        from without re-sending — say what changed when no text did, and run the GUI
+        follow-up actions the text named."""
         if not text.strip():
             self.say_key("edit_empty", kind="text")
             return
         await self.ready()
+        self._tell_backend_lang()
         before = (await self.backend.state()).draft
-        assembler = TextAssembler()
-        outcome: dict[str, Any] | None = None
+        turn = TurnText(self.lang)
         self.last_outcome = None
-        buffer = ""
-        shown = False
-        actions: list[Any] = []
-        started = last_notice = self.clock()
-
-        def flush(final: bool) -> None:
-            # Emit whole sentences only, so a GUI phrase split across streamed chunks
-            # ("Click " | "the Export button") is translated as one.
-            nonlocal buffer, shown
-            if final:
-                cut = len(buffer)
-            else:
-                ends = [m.end() for m in _SENTENCE_END.finditer(buffer)]
-                cut = ends[-1] if ends else 0
-            out, buffer = buffer[:cut].strip(), buffer[cut:]
-            if out:
-                tr = translate(out, self.lang)
-                actions.extend(tr.actions)
-                if tr.text.strip():
-                    self.emit(Reply(kind="text", text=render("backend_text", self.lang,
-                                                              text=tr.text.strip())))
-                    shown = True
-
         try:
-            # aclosing: an error raised mid-stream closes the SSE response in this task.
-            async with contextlib.aclosing(self.backend.send(text)) as events:  # type: ignore[type-var]
-                async for ev in events:
-                    now = self.clock()
-                    if ev.kind == "text":
-                        buffer += assembler.feed(ev)
-                        flush(final=not ev.partial)
-                    elif ev.kind == "heartbeat":
-                        if now - max(started, last_notice) >= STILL_WORKING_EVERY:
-                            self.say_key("still_working")
-                            last_notice = now
-                    elif ev.kind in ("tool_call", "tool_result"):
-                        log.info("tool", kind=ev.kind, name=ev.name)
-                    elif ev.kind == "state" and isinstance(ev.state_delta.get(OUTCOME_KEY), dict):
-                        outcome = ev.state_delta[OUTCOME_KEY]
-                    elif ev.kind == "error":
-                        raise StreamError(ev.text or ev.code, detail=_clean_detail(ev.text, ev.code))
-            flush(final=True)
+            await self._stream_turn(text, turn)
         except StreamDropped:
-            flush(final=True)
+            self._show(turn.flush(final=True))
             await self._recover_after_drop(before)
             return
+        outcome = turn.outcome
         self.last_outcome = outcome
         if outcome and outcome.get("not_done"):
             self.emit(Reply(kind="not_done", key="edit_not_done", exit_code=3, data=outcome,
                             text=render("edit_not_done", self.lang,
                                         not_done=outcome["not_done"])))
-        if not shown:
-            after = (await self.backend.state()).draft
-            changes = diff(before, after)
-            if changes:
-                self.say_key("edit_changes", kind="text", changes=changes,
-                             summary=summarize(after))
-            else:
-                self.say_key("edit_no_change", kind="text")
-        await self._run_gui_actions(actions, depth=_depth, hint_export=hint_export)
+        if not turn.shown:
+            await self._say_changes(before)
+        await self._run_gui_actions(turn.actions, depth=_depth, hint_export=hint_export)
+
+    async def _stream_turn(self, text: str, turn: TurnText) -> None:
+        """Send ``text``; show the turn's text as whole sentences arrive."""
+        started = last_notice = self.clock()
+        # aclosing: an error raised mid-stream closes the SSE response in this task.
+        async with contextlib.aclosing(self.backend.send(text)) as events:  # type: ignore[type-var]
+            async for ev in events:
+                if ev.kind == "text":
+                    self._show(turn.feed(ev))
+                elif ev.kind == "heartbeat":
+                    now = self.clock()
+                    if now - max(started, last_notice) >= STILL_WORKING_EVERY:
+                        self.say_key("still_working")
+                        last_notice = now
+                elif ev.kind in ("tool_call", "tool_result"):
+                    log.info("tool", kind=ev.kind, name=ev.name)
+                elif ev.kind == "state" and isinstance(ev.state_delta.get(OUTCOME_KEY), dict):
+                    turn.outcome = ev.state_delta[OUTCOME_KEY]
+                elif ev.kind == "error":
+                    raise StreamError(ev.text or ev.code, detail=_clean_detail(ev.text, ev.code))
+        self._show(turn.flush(final=True))
+
+    def _show(self, texts: Sequence[str]) -> None:
+        for text in texts:
+            self.emit(Reply(kind="text", text=render("backend_text", self.lang, text=text)))
+
+    async def _say_changes(self, before: Draft) -> None:
+        """The backend said nothing: say what changed on the timeline (or that nothing did)."""
+        after = (await self.backend.state()).draft
+        changes = diff(before, after)
+        if changes:
+            self.say_key("edit_changes", kind="text", changes=changes, summary=summarize(after))
+        else:
+            self.say_key("edit_no_change", kind="text")
 
     async def _run_gui_actions(self, actions: Sequence[Any], *, depth: int,
                                hint_export: bool) -> None:

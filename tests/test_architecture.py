@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "skill.gui_table", "skill.hosts", "skill.proctree", "skill.fsfaults", "skill.leftovers",
                 "skill.storeshapes", "skill.private", "skill.timeline", "skill.sheet_reply", "skill.installs")),
     ("backends", ("skill.cloud", "skill.engine")),
-    ("host", ("skill.runtime", "skill.exporter", "skill.backends", "skill.gui",
+    ("host", ("skill.runtime", "skill.exporter", "skill.backends", "skill.gui", "skill.turntext",
               "skill.intents", "skill.install", "skill.agent", "skill.targets")),
     ("front", ("skill.front", "skill.serve", "skill.__main__")),
 ]

@@ -20,7 +20,7 @@ def session(tmp_path: Path) -> tuple[ChatSession, ScriptedBackend, io.StringIO]:
 
     out = io.StringIO()
     rt = Runtime(factory, Store(), cwd=tmp_path)
-    return ChatSession(rt, Printer(out=out, err=out), lang_fixed=False), holder["b"], out
+    return ChatSession(rt, Printer(out=out, err=out)), holder["b"], out
 
 
 def test_dropped_files_forms(tmp_path: Path) -> None:
@@ -61,3 +61,26 @@ def test_commands_and_words(tmp_path: Path) -> None:
     assert (tmp_path / "o.mp4").exists()
     assert not chat.handle_line("/quit")
     chat.close()
+
+
+def test_lang_en_holds_when_a_chinese_line_follows(tmp_path: Path) -> None:
+    """``igedit chat`` with the local engine: after ``/lang en`` every reply stays English,
+    the engine's own reply to a Chinese instruction included."""
+    from skill.engine.local import LocalEngine
+    from skill.templates import render
+
+    out = io.StringIO()
+    rt = Runtime(lambda notice: LocalEngine(tmp_path / "engine", notice=notice), Store(),
+                 cwd=tmp_path)
+    chat = ChatSession(rt, Printer(out=out, err=out))
+    try:
+        assert chat.handle_line("/lang en")
+        assert chat.handle_line("把视频剪成方形")
+        shown = out.getvalue()
+        assert render("local_upload_first", "en") in shown
+        assert render("local_upload_first", "zh") not in shown
+        assert chat.rt.lang == "en"
+        assert chat.handle_line("/lang zh") and chat.handle_line("make it square")
+        assert render("local_upload_first", "zh") in out.getvalue()
+    finally:
+        chat.close()

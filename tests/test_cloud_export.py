@@ -314,8 +314,11 @@ def test_cancelled_download_leaves_no_partial_file(fake: FakeNemo, sim: SimClock
 
     async def go(b: CloudBackend) -> None:
         status = await b.wait_render(await b.submit_render(DRAFT))
-        task = asyncio.ensure_future(b.download(status.url, dest))
-        await asyncio.sleep(0.3)
+        got = asyncio.Event()
+        task = asyncio.ensure_future(b.download(status.url, dest,
+                                                progress=lambda *_: got.set()))
+        await got.wait()   # bytes are arriving (a partial file exists): now cancel
+        assert any(dest.parent.iterdir())
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

@@ -105,3 +105,27 @@ def test_assembler_partial_prefix_and_whole() -> None:
     assert asm.feed(Event("text", text="Hello there")) == "lo there"
     assert asm.feed(Event("text", text="Second")) == "Second"
     assert asm.text == "Hello thereSecond"
+
+
+def test_typed_draft_writes_the_wire_form_it_read() -> None:
+    """The two edges: a draft the local engine made, decoded and encoded again, is the
+    same wire dict; the canvas is read from the typed draft."""
+    from skill.draft import decode_draft, encode_draft
+    from skill.engine.ops import (
+        AddMusic,
+        AddTitle,
+        MediaItem,
+        PlanContext,
+        SetAspect,
+        initial_draft,
+    )
+
+    clip = MediaItem("m1", "/v/a.mp4", "a.mp4", "video", 10_000, 1080, 1920, True)
+    ctx = PlanContext((clip,))
+    raw = initial_draft(ctx)
+    for op in (SetAspect("1:1"), AddMusic(mood="lofi", volume_pct=35), AddTitle("Hi")):
+        raw = op.apply(raw, ctx)
+    typed = decode_draft(raw)
+    assert encode_draft(typed) == raw
+    assert typed.canvas.config() == {"ratio": "1:1", "width": 1080, "height": 1080}
+    assert decode_draft({}).canvas.config() == {}

@@ -427,3 +427,16 @@ def test_music_coming_in_later_keeps_its_start_through_edits() -> None:
     with pytest.raises(InputError) as err:
         SetMusic(start_ms=14_500).apply(late, CTX)               # less than 1 s would play
     assert err.value.key == "plan_time_outside"
+
+
+def test_every_op_is_listed_with_a_one_line_description_and_a_schema() -> None:
+    from skill.engine.ops import OPS, list_ops, op_from_call
+
+    listed = list_ops()
+    assert [o["name"] for o in listed] == list(OPS) and len(listed) >= 18
+    for o in listed:
+        assert o["description"] and "\n" not in o["description"]
+        assert o["schema"]["type"] == "object" and o["schema"]["additionalProperties"] is False
+    listed[0]["schema"]["properties"]["bogus"] = {}            # a copy: the registry is safe
+    assert "bogus" not in OPS[listed[0]["name"]].schema["properties"]
+    assert op_from_call("set_aspect", {"ratio": "1:1"}).args() == {"ratio": "1:1"}

@@ -58,6 +58,30 @@ def _preview_during(side: Callable[[], Awaitable[None]], src: Path, out: Path, p
     return asyncio.run(main())
 
 
+async def _until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Wait (without blocking the loop) until ``condition()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.01)
+
+
+def _children(pid: int) -> list[str]:
+    """Processes whose parent is ``pid`` (from /proc; none known without it)."""
+    out: list[str] = []
+    if not Path("/proc").is_dir():
+        return out
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(entry.name)
+    return out
+
+
 def _wait_ready(dest: Path, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while not (dest.is_file() and building(dest) is None):
@@ -163,7 +187,7 @@ def test_a_preview_waits_for_a_proxy_nearly_made(tmp_path: Path, held: list[Held
         seen.append((label, done / (total or 1)))
 
     async def finish_later() -> None:
-        await asyncio.sleep(1.0)
+        await _until(lambda: any(label == "proxy" for label, _ in seen))  # the preview waits
         shutil.copy(ready, dest)
         held[0].release()
 
@@ -202,13 +226,16 @@ def test_a_stalled_or_dead_builder_is_not_waited_for_forever(
     lock = HeldLock.making(proxy_path(src2, proxies), 0.9)
     held.append(lock)
 
+    waiting: list[str] = []
+
     async def die() -> None:
-        await asyncio.sleep(0.5)
+        await _until(lambda: "proxy" in waiting)   # the preview is waiting for the builder
         lock.proc.kill()
         lock.proc.wait()
 
-    rep2 = _preview_during(die, src2, tmp_path / "q.mp4", proxies, tmp_path, make_proxies=False)
-    assert str(src2) in rep2.argv and rep2.violations == []
+    rep2 = _preview_during(die, src2, tmp_path / "q.mp4", proxies, tmp_path, make_proxies=False,
+                           progress=lambda label, done, total: waiting.append(label))
+    assert str(src2) in rep2.argv and rep2.violations == [] and "proxy" in waiting
 
 
 def test_a_proxy_folder_that_cannot_be_used_falls_back_to_the_source(tmp_path: Path) -> None:
@@ -329,9 +356,10 @@ def test_one_builder_runs_at_a_time_per_folder(tmp_path: Path, held: list[HeldLo
     while building(proxy_path(a, proxies)) is None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    time.sleep(1.0)
-    # claimed but queued: 0 % done, no ffmpeg output yet, so previews do not wait
+    # claimed but queued: 0 % done, no ffmpeg output yet (nor an ffmpeg), so previews do
+    # not wait; the progress file is only written once ffmpeg runs, i.e. after the slot
     assert building(proxy_path(a, proxies)) == 0.0
+    assert not _children(builder.pid)
     assert not list(proxies.glob("*.mp4")) and not list(proxies.glob(".*.partial.mp4"))
     assert proxy_mod.start_background([a], proxies) is None        # already claimed
     held[0].release()

@@ -73,6 +73,9 @@ class LocalEngine:
         self.ws = Workspace(self.home, planner=planner, http=http, sleep=sleep)
         self.notice = notice
         self.lang = normalize_lang(lang)
+        #: the host fixed the reply language (``--lang``, ``/lang``): the words of a turn
+        #: do not change it
+        self.lang_fixed = False
         self.session_id = session_id
         self._ready = False
 
@@ -125,9 +128,15 @@ class LocalEngine:
         return [media_info(r) for r in rows]
 
     # -- editing ----------------------------------------------------------------
+    def use_lang(self, lang: str, *, fixed: bool) -> None:
+        """The host's language policy decided the reply language (see ``WritesReplies``)."""
+        self.lang = normalize_lang(lang, self.lang)
+        self.lang_fixed = fixed
+
     async def send(self, text: str) -> AsyncIterator[Event]:
         sid = await self._sid()
-        async for obj in self.ws.edit(sid, text, lang=self.lang):
+        async for obj in self.ws.edit(sid, text, lang=self.lang,
+                                      follow_words=not self.lang_fixed):
             for event in decode_event(obj):
                 yield event
 

@@ -73,14 +73,7 @@ def new_invocation_id() -> str:
 
 
 def canvas_config(draft: dict[str, Any]) -> dict[str, Any]:
-    meta = draft.get("m") if isinstance(draft.get("m"), dict) else {}
-    assert isinstance(meta, dict)
-    out: dict[str, Any] = {}
-    if meta.get("ratio"):
-        out["ratio"] = meta["ratio"]
-    if meta.get("w") and meta.get("h"):
-        out["width"], out["height"] = meta["w"], meta["h"]
-    return out
+    return decode_draft(draft).canvas.config()
 
 
 def text_event(invocation_id: str, text: str) -> dict[str, Any]:
@@ -149,10 +142,17 @@ def reply_text(plan: Plan, lang: str) -> str:
 
 
 async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
-                    invocation_id: str | None = None) -> AsyncIterator[dict[str, Any]]:
-    """Plan ``text`` against the session's draft, apply, persist; yield ADK events."""
+                    invocation_id: str | None = None, follow_words: bool = True,
+                    ) -> AsyncIterator[dict[str, Any]]:
+    """Plan ``text`` against the session's draft, apply, persist; yield ADK events.
+
+    The reply is in ``lang``; with ``follow_words`` (the HTTP API, where no host decided)
+    Han characters in ``text`` make it Chinese. A host with a language policy passes
+    ``follow_words=False``: its ``--lang``/``/lang`` must hold.
+    """
     inv = invocation_id or new_invocation_id()
-    lang = detect_lang(text, lang)
+    if follow_words:
+        lang = detect_lang(text, lang)
     session = ws.require(sid)
     ws.db.touch_session(sid)
     if UNDO.match(text or ""):

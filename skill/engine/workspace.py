@@ -197,11 +197,13 @@ class Workspace:
 
     # -- editing ------------------------------------------------------------------
     def edit(self, sid: str, text: str, *, lang: str, invocation_id: str | None = None,
-             ) -> AsyncIterator[dict[str, Any]]:
-        """One instruction → ADK event objects (tool calls, responses + draft, reply)."""
+             follow_words: bool = True) -> AsyncIterator[dict[str, Any]]:
+        """One instruction → ADK event objects (tool calls, responses + draft, reply).
+        The reply is in ``lang``, or in the instruction's language when ``follow_words``."""
         from .turn import edit_turn
 
-        return edit_turn(self, sid, text, lang=lang, invocation_id=invocation_id)
+        return edit_turn(self, sid, text, lang=lang, invocation_id=invocation_id,
+                         follow_words=follow_words)
 
     # -- rendering ----------------------------------------------------------------
     def resolve_job(self, job: JobRow) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SkillError
-from ..lang import detect_lang
+from ..lang import LangPolicy
 from ..media import is_url
 from ..runtime import Runtime, error_reply
 from ..templates import render
@@ -79,10 +79,9 @@ def _setup_readline(home: Path) -> Callable[[], None]:
 class ChatSession:
     """One chat: a runtime on one event loop, fed a line at a time."""
 
-    def __init__(self, runtime: Runtime, printer: Printer, *, lang_fixed: bool) -> None:
+    def __init__(self, runtime: Runtime, printer: Printer) -> None:
         self.rt = runtime
         self.printer = printer
-        self.lang_fixed = lang_fixed
         self.loop = asyncio.new_event_loop()
 
     def _run(self, work: Callable[[], Any]) -> None:
@@ -111,9 +110,6 @@ class ChatSession:
             return True
         if text.startswith("/") and "/" not in text.split(" ", 1)[0][1:]:
             return self._command(text)
-        if not self.lang_fixed:
-            self.rt.lang = detect_lang(text, default=self.rt.lang)
-
         async def say() -> None:
             await self.rt.say(text)
 
@@ -137,8 +133,7 @@ class ChatSession:
             out = rest or None
             self._run(lambda: self.rt.export(out, preview=cmd == "/preview"))
         elif cmd == "/lang" and rest in ("en", "zh"):
-            self.rt.lang = rest
-            self.lang_fixed = True
+            self.rt.choose_lang(rest)
             self.printer.line(render("chat_lang", rest))
         else:
             self.printer.line(render("chat_unknown", lang, command=cmd))
@@ -155,16 +150,17 @@ def chat(args: argparse.Namespace) -> int:
     from .session import make_runtime, remembered_lang
 
     printer = Printer(json_mode=bool(getattr(args, "json", False)))
-    fixed = getattr(args, "lang", None)
     store = Store()
-    lang = fixed or remembered_lang(store) or (
-        "zh" if os.environ.get("LANG", "").lower().startswith("zh") else "en")
+    langs = LangPolicy(flag=getattr(args, "lang", None), remembered=remembered_lang(store),
+                       default="zh" if os.environ.get("LANG", "").lower().startswith("zh")
+                       else "en")
+    lang = langs.current
     try:
-        runtime = make_runtime(args, lang, bool(fixed), printer, store)
+        runtime = make_runtime(args, langs, printer, store)
     except SkillError as exc:
         printer.emit(error_reply(exc, lang))
         return 1
-    session = ChatSession(runtime, printer, lang_fixed=bool(fixed))
+    session = ChatSession(runtime, printer)
     save_history = _setup_readline(runtime.store.home)
     printer.line(render("chat_welcome", lang))
     try:

@@ -11,7 +11,7 @@ from ..replies import Reply
 from ..runtime import Runtime, error_reply
 from ..templates import render
 from .output import Printer
-from .session import reply_lang, run_work
+from .session import lang_policy, run_work
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -68,7 +68,7 @@ def dispatch(args: argparse.Namespace) -> int:
 def _make(args: argparse.Namespace) -> int:
     if len(args.inputs) < 2:
         printer = Printer(json_mode=bool(getattr(args, "json", False)))
-        lang, _ = reply_lang(args)
+        lang = lang_policy(args).current
         printer.emit(Reply(kind="error", key="make_usage", exit_code=2,
                            text=render("make_usage", lang)))
         return 2
@@ -95,7 +95,7 @@ def _make(args: argparse.Namespace) -> int:
 
 def _sample(args: argparse.Namespace) -> int:
     printer = Printer(json_mode=bool(getattr(args, "json", False)))
-    lang, _ = reply_lang(args)
+    lang = lang_policy(args).current
     out = Path(args.output).expanduser().absolute()
     if out.exists() and not args.force:
         printer.emit(Reply(kind="error", key="export_exists", exit_code=1,

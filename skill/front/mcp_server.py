@@ -437,11 +437,12 @@ def progress_every() -> float:
 
 def run_stdio(args: argparse.Namespace) -> int:
     """``igedit mcp``: serve until the client closes stdin."""
+    from ..lang import LangPolicy
     from .session import make_runtime
 
     fixed = getattr(args, "lang", None)
     lang = fixed or "en"
-    session = McpSession(lambda: make_runtime(args, lang, bool(fixed)), lang=lang,
+    session = McpSession(lambda: make_runtime(args, LangPolicy(flag=fixed)), lang=lang,
                          lang_fixed=bool(fixed), progress_every=progress_every())
     server = build_server(session)
     try:

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 
 from ..errors import SkillError
-from ..lang import normalize_lang, spoken_lang
+from ..lang import LangPolicy, normalize_lang, spoken_lang
 from ..replies import Reply
 from ..runtime import Runtime, error_reply
 from ..store import Store
@@ -28,31 +28,29 @@ def remembered_lang(store: Store) -> str:
         return ""
 
 
-def reply_lang(args: argparse.Namespace, text: str = "", store: Store | None = None,
-          ) -> tuple[str, bool]:
-    """The reply language and whether ``--lang`` fixed it. Otherwise it follows the
-    user's words; a command with none (``export``, ``status``…) answers in the language
-    the user last wrote in, remembered in ``prefs.json`` (the host runs ``igedit
-    export`` when a user says "导出", and that reply should be Chinese too)."""
-    fixed = getattr(args, "lang", None)
-    if fixed:
-        return fixed, True
+def lang_policy(args: argparse.Namespace, text: str = "", store: Store | None = None,
+                ) -> LangPolicy:
+    """The language policy of a one-shot command: ``--lang`` fixes it; otherwise the
+    user's words decide, and a command with none (``export``, ``status``…) answers in
+    the language the user last wrote in, remembered in ``prefs.json`` (the host runs
+    ``igedit export`` when a user says "导出", and that reply should be Chinese too)."""
+    remembered = remembered_lang(store) if store is not None else ""
+    langs = LangPolicy(flag=getattr(args, "lang", None), remembered=remembered)
+    langs.for_command(text)
     spoken = spoken_lang(text)
-    if store is None:
-        return spoken or "en", False
-    remembered = remembered_lang(store)
-    if spoken and spoken != remembered:
+    if store is not None and not langs.fixed and spoken and spoken != remembered:
         with contextlib.suppress(SkillError):   # an unwritable home: reported by the command
             with store.update("prefs") as prefs:
                 prefs["lang"] = spoken
-    return spoken or remembered or "en", False
+    return langs
 
 
-def make_runtime(args: argparse.Namespace, lang: str, lang_fixed: bool,
+def make_runtime(args: argparse.Namespace, langs: LangPolicy,
                  printer: Printer | None = None, store: Store | None = None) -> Runtime:
     """Build the runtime for the chosen backend (prints the auto notice when it decides)."""
     from ..backends import make_factory, requested_kind, resolve
 
+    lang = langs.current
     store = store or Store()
     kind, why = resolve(requested_kind(getattr(args, "backend", None)), store)
     if why == "new" and printer is not None:
@@ -64,17 +62,17 @@ def make_runtime(args: argparse.Namespace, lang: str, lang_fixed: bool,
         from ..manifest import load_manifest
 
         manifest = load_manifest()
-    return Runtime(make_factory(kind, store, manifest, lang), store, lang=lang,
-                   lang_fixed=lang_fixed)
+    return Runtime(make_factory(kind, store, manifest, lang), store, langs=langs)
 
 
 def run_work(args: argparse.Namespace, text: str,
              work: Callable[[Runtime], Awaitable[None]]) -> int:
     printer = Printer(json_mode=bool(getattr(args, "json", False)))
     store = Store()
-    lang, fixed = reply_lang(args, text, store)
+    langs = lang_policy(args, text, store)
+    lang = langs.current
     try:
-        runtime = make_runtime(args, lang, fixed, printer, store)
+        runtime = make_runtime(args, langs, printer, store)
     except SkillError as exc:
         printer.emit(error_reply(exc, lang))
         return printer.exit_code
@@ -97,4 +95,4 @@ def run_work(args: argparse.Namespace, text: str,
     return printer.exit_code
 
 
-__all__ = ["make_runtime", "remembered_lang", "reply_lang", "run_work"]
+__all__ = ["make_runtime", "remembered_lang", "lang_policy", "run_work"]

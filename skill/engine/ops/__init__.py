@@ -23,6 +23,7 @@ from .base import (
     SetLoudnorm,
     add_media,
     initial_draft,
+    list_ops,
     op_from_call,
     secs,
     tool_definitions,
@@ -33,7 +34,7 @@ from .timeline import CutEnds, CutRange, Join, SetSpeed, Trim
 
 __all__ = [
     "OPS", "MOODS", "TARGET_RATIOS", "MediaItem", "PlanContext", "Op", "add_media", "initial_draft",
-    "op_from_call", "tool_definitions", "secs",
+    "op_from_call", "tool_definitions", "list_ops", "secs",
     "SetAspect", "SetFit", "SetLook", "Fade", "SetLoudnorm", "SetCover",
     "Trim", "CutEnds", "CutRange", "SetSpeed", "Join",
     "AddMusic", "SetMusic", "SetOriginalAudio", "RemoveTrack",

@@ -19,10 +19,10 @@ import copy
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
+from ...draft import CANVAS
 from ...errors import InputError
 from ...templates import render
 from .draftedit import (
-    CANVAS,
     Draft,
     MediaItem,
     PlanContext,
@@ -38,7 +38,7 @@ from .schema import check, jsonable
 
 __all__ = [
     "OPS", "MOODS", "TARGET_RATIOS", "MediaItem", "PlanContext", "Op", "add_media", "initial_draft",
-    "op_from_call", "tool_definitions", "secs",
+    "op_from_call", "tool_definitions", "list_ops", "secs",
     "SetAspect", "SetFit", "SetLook", "Fade", "SetLoudnorm", "SetCover",
 ]
 
@@ -113,6 +113,11 @@ class Op:
         """Cross-field checks beyond the schema (raise :class:`InputError`)."""
 
     @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The JSON schema of this op's arguments (a copy: callers may change it)."""
+        return copy.deepcopy(cls.schema)
+
+    @classmethod
     def from_args(cls, args: dict[str, Any]) -> Op:
         values = check(cls.schema, args, cls.tool)
         op = cls(**values)
@@ -127,6 +132,13 @@ def op_from_call(name: str, args: dict[str, Any] | None) -> Op:
         raise InputError(f"unknown operation {name!r}", key="plan_bad_call", field=name,
                          problem="unknown operation")
     return cls.from_args(dict(args or {}))
+
+
+def list_ops() -> list[dict[str, Any]]:
+    """Every registered op: ``name``, a one-line ``description`` and its argument
+    ``schema`` (JSON schema), in registration order — what a host is shown."""
+    return [{"name": c.tool, "description": c.summary, "schema": c.json_schema()}
+            for c in OPS.values()]
 
 
 def tool_definitions() -> list[dict[str, Any]]:

@@ -19,20 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ...draft import CANVAS
 from ...errors import InputError
 
 VIDEO, AUDIO, TEXT = 0, 1, 7
 
-#: output canvas per aspect ratio (Instagram's delivery sizes)
-CANVAS: dict[str, tuple[int, int]] = {
-    "9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080),
-}
 IMAGE_MS = 3000            # a still photo is shown this long
 DEFAULT_TITLE_MS = 3000    # a title without times opens the video for this long
 DEFAULT_MUSIC_VOLUME = 0.3
 #: music that comes in later still plays at least this long
 MIN_MUSIC_MS = 1000
-MIN_SPEED, MAX_SPEED = 0.25, 4.0
 MIN_TEXT_MS = 100          # shorter text segments (after a trim) are dropped
 
 Draft = dict[str, Any]

@@ -7,11 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ...draft import MAX_SPEED, MIN_SPEED
 from ...errors import InputError
 from .base import MS_ARG, Op, need_video, obj_schema, secs
 from .draftedit import (
-    MAX_SPEED,
-    MIN_SPEED,
     VIDEO,
     Draft,
     PlanContext,

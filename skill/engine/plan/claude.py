@@ -2,8 +2,8 @@
 
 One Messages API call per instruction: the system prompt (``prompts/planner_system.j2``)
 describes the timeline and the uploaded media, the tools are generated from
-:data:`~.ops.OPS` (one JSON schema per op) plus ``not_supported`` for anything no
-tool can do. Every ``tool_use`` block becomes an op via :func:`~.ops.op_from_call`;
+:data:`~skill.engine.ops.OPS` (one JSON schema per op) plus ``not_supported`` for anything no
+tool can do. Every ``tool_use`` block becomes an op via :func:`~skill.engine.ops.op_from_call`;
 an answer without tool calls leaves the instruction not understood.
 
 The SDK is imported lazily. Its errors are translated here, once: HTTP errors become

@@ -60,6 +60,10 @@ class Vocab:
     fillers_zh: tuple[str, ...]
     filler_edge: re.Pattern[str]
 
+    def group(self, name: str) -> str:
+        """A word group of ``groups:``, its fragments joined in order, unguarded."""
+        return "(?:" + "|".join(str(w) for w in self.raw["groups"][name]) + ")"
+
     def re(self, key: str, *sub: str) -> str:
         node: Any = self.raw[key]
         for k in sub:

@@ -13,8 +13,9 @@ import re
 from collections.abc import Callable
 from re import Match
 
+from ...draft import CANVAS
 from ..ops import TARGET_RATIOS, CutEnds, CutRange, Trim
-from ..ops.draftedit import CANVAS, canvas_for
+from ..ops.draftedit import canvas_for
 from .phrases import NUM, T_OPT, T, parse_num, time_ms, unit_of
 from .rulebase import Clause, Env, State, vocab, words
 
@@ -122,13 +123,13 @@ def ext_cover(cl: Clause, st: State, env: Env) -> None:
 
 # ---------------------------------------------------------------- trim
 
-_CUT = (r"(?:cut(?:\s+off|\s+out)?|remove|drop|delete|skip|trim(?:\s+off)?|chop(?:\s+off)?|lose|"
-        r"get\s+rid\s+of|crop(?:\s+out)?|take\s+(?:off|out)|snip(?:\s+off)?|shave(?:\s+off)?)")
-_KEEP = r"(?:keep|use|take|just|only|leave|save|grab|play|show)"
-_HEAD = r"(?:first|opening|initial|beginning|start)"
-_TAIL = r"(?:last|final|ending|closing)"
-_ZCUT = r"(?:去掉|去除|剪掉|删掉|删除|删去|刪掉|刪除|刪去|裁掉|切掉|减掉|減掉|砍掉|不要)"
-_ZKEEP = r"(?:只保留|保留|只要|留下|截取|只留|剪出|只取|取)"
+# word groups of skill/data/planner.yaml (``groups:``)
+_CUT = vocab().group("cut")
+_KEEP = vocab().group("keep")
+_HEAD = vocab().group("head")
+_TAIL = vocab().group("tail")
+_ZCUT = vocab().group("cut_zh")
+_ZKEEP = vocab().group("keep_zh")
 
 
 def _cut(st: State, head: int = 0, tail: int = 0) -> None:
@@ -278,7 +279,7 @@ def _keep_zh(cl: Clause, st: State, env: Env) -> None:
 
 # ---------------------------------------------------------------- speed
 
-_SPEEDWORD = r"(?:speed|fast|faster|quick|quicker|slow|slower|倍速|加速|快进|快進|慢)"
+_SPEEDWORD = vocab().group("speed")
 
 
 def _set_speed(cl: Clause, st: State, m: Match[str] | None, factor: float | None) -> bool:

@@ -25,9 +25,9 @@ from .rules import (
     find_range,
 )
 
-_RM = (r"(?:remove|delete|drop|take\s+(?:out|off|away)|get\s+rid\s+of|lose|kill|turn\s+off|switch\s+off|"
-       r"disable|hide|mute|clear|no|without|don'?t\s+(?:want|need|add|use)|skip)")
-_ZRM = r"(?:去掉|去除|删掉|删除|刪掉|刪除|移除|不要|关掉|關掉|关闭|關閉|取消|拿掉|撤掉)"
+# word groups of skill/data/planner.yaml (``groups:``)
+_RM = vocab().group("remove")
+_ZRM = vocab().group("remove_zh")
 
 
 def _music_re() -> str:

@@ -11,17 +11,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ...draft import CANVAS, MAX_SPEED, MIN_SPEED
 from .loudness import METER, master_filters
 
 FPS = 30
 SAMPLE_RATE = 48000
 SAMPLES_PER_FRAME = SAMPLE_RATE // FPS
-SPEED_RANGE = (0.25, 4.0)
+SPEED_RANGE = (MIN_SPEED, MAX_SPEED)
 
-#: canvas per aspect ratio (Instagram delivery sizes)
-CANVASES: dict[str, tuple[int, int]] = {
-    "9:16": (1080, 1920), "1:1": (1080, 1080), "4:5": (1080, 1350), "16:9": (1920, 1080),
-}
+#: canvas per aspect ratio (Instagram delivery sizes; defined in skill.draft)
+CANVASES = CANVAS
 DEFAULT_CANVAS = CANVASES["9:16"]
 
 #: colour looks, applied once after the segments are joined. All work on the YUV planes
