@@ -66,11 +66,22 @@ def doctor(args: argparse.Namespace) -> int:
         writable = False
     check("home", writable, "writable" if writable else "not writable", "doctor_hint_home")
     p.line(f"previews: {_proxies(store.home / 'proxies')}")
+    p.line(f"speech: {_speech()}")
     reachable = cloud_reachable(api_base(), timeout=3.0)
     # The cloud being unreachable is not fatal: the local engine works offline.
     check("cloud", reachable, "reachable" if reachable else "unreachable", "doctor_hint_cloud",
           fatal=False)
     return 1 if failures else 0
+
+
+def _speech() -> str:
+    """The speech model in use (see ``skill.engine.speech.model``), or what is missing."""
+    from ..engine.speech.model import describe, models_dir
+
+    try:
+        return describe(models_dir())
+    except OSError as exc:
+        return f"unavailable ({exc})"
 
 
 def _proxies(folder: Path) -> str:
