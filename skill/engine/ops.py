@@ -258,3 +258,4 @@ class SetCover(Op):
 from .ops_audio import AddMusic, RemoveTrack, SetMusic, SetOriginalAudio  # noqa: E402
 from .ops_text import AddCaptions, AddTitle, CaptionsFromFile  # noqa: E402
 from .ops_timeline import CutEnds, CutRange, Join, SetSpeed, Trim  # noqa: E402
+from .ops_speech import AutoCaptions, CaptionFix, CutPhrase, KeepPhrase, RemoveFillers, RemoveSilences  # noqa: E402,F401

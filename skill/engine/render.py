@@ -105,8 +105,18 @@ def _text_events(draft: Draft, total_ms: int) -> list[TextEvent]:
                 seg.start_ms, min(seg.end_ms, total_ms), text, role,
                 str(seg.meta.get("position") or ""),
                 int(size) if isinstance(size, int | float) and not isinstance(size, bool) else None,
-                int(y) if isinstance(y, int | float) and not isinstance(y, bool) else None))
+                int(y) if isinstance(y, int | float) and not isinstance(y, bool) else None,
+                **_speech_style(seg.meta)))
     return events
+
+
+def _speech_style(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Style and highlighted word of a caption made from speech (``ops_speech``)."""
+    style, hl = meta.get("style"), meta.get("hl")
+    out: dict[str, Any] = {"style": style} if isinstance(style, str) else {}
+    if isinstance(hl, list) and len(hl) == 2 and all(isinstance(x, int) for x in hl):
+        out["highlight"] = (hl[0], hl[1])
+    return out
 
 
 def _probe_for(probes: Mapping[str, Probe], src: str) -> Probe:

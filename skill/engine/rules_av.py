@@ -416,8 +416,10 @@ def ext_overall(cl: Clause, st: State, env: Env) -> None:
             return
 
 
+from .rules_speech import ext_speech  # noqa: E402  (speech rules run first: see its docstring)
+
 EXTRACTORS: tuple[Extractor, ...] = (
-    ext_text_carry, ext_remove, ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
+    ext_speech, ext_text_carry, ext_remove, ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
     ext_speed, ext_trim, ext_look, ext_fade, ext_loudnorm, ext_join, ext_title_loose,
     ext_music_carry, ext_percent_carry, ext_overall,
 )

@@ -39,6 +39,13 @@ class TextEvent:
     position: str = ""             # "top" | "center" | "bottom" ("" = the role's default)
     size: int | None = None        # font size in canvas pixels
     y: int | None = None           # explicit bottom position in canvas pixels
+    style: str = ""                # speech captions: "clean" | "bold" | "boxed" | "word"
+    highlight: tuple[int, int] | None = None   # characters of ``text`` drawn highlighted
+
+#: private-use marks around the highlighted word while wrapping and escaping
+_HL_ON, _HL_OFF = "\ue000", "\ue001"
+#: the current word in the bold style: yellow (ASS colours are &HBBGGRR&)
+HIGHLIGHT_COLOUR = "&H00FFFF&"
 
 
 def escape_ass_text(text: str) -> str:
@@ -172,6 +179,9 @@ def build_ass(events: Sequence[TextEvent], width: int, height: int, family: str)
         "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
         _style("Title", family, default_size("title", width, height), 5, 3),
         _style("Caption", family, default_size("caption", width, height), 4, 2),
+        *([_style("CaptionBox", family, default_size("caption", width, height), 10, 0)
+           .replace(",1,10,0,2,", ",3,10,0,2,").replace("&H00000000,&H96000000", "&H80000000,&H80000000")]
+          if any(ev.style == "boxed" for ev in events) else []),
         "",
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
@@ -183,16 +193,23 @@ def build_ass(events: Sequence[TextEvent], width: int, height: int, family: str)
         size = ev.size if ev.size and 8 <= ev.size <= height else default_size(role, width, height)
         lay = layout(role, ev.position, width, height)
         avail = width - lay.margin_l - lay.margin_r
-        wrapped = [w for para in _BREAKS.sub("\n", ev.text).split("\n")
+        text = ev.text
+        if ev.highlight and 0 <= ev.highlight[0] < ev.highlight[1] <= len(text):
+            a, b = ev.highlight
+            text = f"{text[:a]}{_HL_ON}{text[a:b]}{_HL_OFF}{text[b:]}"
+        wrapped = [w for para in _BREAKS.sub("\n", text).split("\n")
                    for w in wrap_text(para, avail, size)]
         body = "\\N".join(escape_ass_text(w) for w in wrapped)
+        body = body.replace(_HL_ON, f"{{\\1c{HIGHLIGHT_COLOUR}}}").replace(_HL_OFF, "{\\1c&HFFFFFF&}")
         tags = f"\\an{lay.align}"
+        if ev.style in ("bold", "word"):
+            tags += f"\\b1\\fs{round(size * 1.25)}"
         if ev.size and ev.size == size:
             tags += f"\\fs{size}"
         if ev.y is not None:
             y = max(size, min(height, int(ev.y)))
             tags = f"\\an2\\pos({width // 2},{y})" + (f"\\fs{size}" if ev.size else "")
-        style = "Title" if role == "title" else "Caption"
+        style = "Title" if role == "title" else ("CaptionBox" if ev.style == "boxed" else "Caption")
         lines.append(f"Dialogue: {1 if role == 'title' else 0},{_ts(ev.start_ms)},{_ts(ev.end_ms)},"
                      f"{style},,{lay.margin_l},{lay.margin_r},{lay.margin_v},,{{{tags}}}{body}")
     return "\n".join(lines) + "\n"
