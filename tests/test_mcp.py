@@ -30,7 +30,7 @@ from skill.store import Store
 from tests.fake_backend import VIDEO_DRAFT, ScriptedBackend
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = {"upload_media", "edit", "timeline", "export", "credits"}
+TOOLS = {"upload_media", "edit", "timeline", "export", "credits", "transcript"}
 INSTRUCTION = "make it a square post with lo-fi music and the title 'Hi'"
 
 

@@ -19,7 +19,16 @@ from ..errors import InputError
 from .draftedit import TEXT, Draft, PlanContext, ensure_track, remove_track, video_segments
 from .ops import POSITION_ARG, Op, need_video, obj_schema, secs
 from .ops_timeline import _keep
-from .speech.analysis import LEVELS, Analysis, Word, filler_indices, find_phrase, pause_cuts, sentence_bounds, snap
+from .speech.analysis import (
+    LEVELS,
+    Analysis,
+    Word,
+    filler_indices,
+    find_phrase,
+    pause_cuts,
+    sentence_bounds,
+    snap,
+)
 from .speech.formats import cues
 from .speech.script import to_script
 from .speech.timeline import cuts_map, keep_spans, merge, timeline_cuts, timeline_words

@@ -17,7 +17,14 @@ from typing import Any
 
 import yaml
 
-from .ops_speech import AutoCaptions, CaptionFix, CutPhrase, KeepPhrase, RemoveFillers, RemoveSilences
+from .ops_speech import (
+    AutoCaptions,
+    CaptionFix,
+    CutPhrase,
+    KeepPhrase,
+    RemoveFillers,
+    RemoveSilences,
+)
 from .rulebase import Clause, Env, State
 
 
@@ -142,7 +149,7 @@ def _auto_captions(cl: Clause, st: State, env: Env) -> None:
     if kw is None and st.prev_topic == "captions" and st.captions \
             and isinstance(st.captions[-1], AutoCaptions):
         for name in ("word", "bold", "boxed", "clean"):   # "加字幕，黄色高亮"
-            if cl.grab(_re(f"style_{name}")):
+            if cl.grab_all(_re(f"style_{name}")):
                 st.captions[-1] = replace(st.captions[-1], style=name)
                 cl.topic = "captions"
                 return
@@ -157,7 +164,7 @@ def _auto_captions(cl: Clause, st: State, env: Env) -> None:
         return   # an uploaded .srt/.vtt is meant, or no request to add captions
     style = "clean"
     for name in ("word", "bold", "boxed", "clean"):
-        if cl.grab(_re(f"style_{name}")):
+        if cl.grab_all(_re(f"style_{name}")):
             style = name
             break
     cl.grab_all(_re("auto_captions"))

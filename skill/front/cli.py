@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seconds", type=float, default=10.0)
     s.add_argument("--force", action="store_true")
 
+    s = add("transcript", "print (or -o write) what is said in the edit, with times")
+    from .transcript_cmd import add_arguments
+
+    add_arguments(s)
+
     add("chat", "interactive editing session")
     add("doctor", "check the installation and print facts")
 

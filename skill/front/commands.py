@@ -120,6 +120,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return _make(args)
     if cmd == "sample":
         return _sample(args)
+    if cmd == "transcript":
+        from .transcript_cmd import transcript_cmd
+
+        return transcript_cmd(args)
     if cmd == "doctor":
         from .doctor import doctor
 

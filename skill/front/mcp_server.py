@@ -232,6 +232,8 @@ TOOL_DOCS = {
               "(absolute path recommended). `force` overwrites an existing file; `preview` "
               "makes a quick 540p render.",
     "credits": "Show the editing credit balance (the local engine needs none).",
+    "transcript": "What is said in the current edit, with times (local engine): `format` text "
+                  "(default), srt, vtt or json. Made from the clips' speech on this machine.",
 }
 
 
@@ -294,9 +296,23 @@ def build_server(session: McpSession) -> Any:
     async def credits() -> Any:
         return result(await session.run(lambda rt: rt.credits()))
 
+    async def transcript(ctx: Context, format: str = "text") -> Any:
+        from .transcript_cmd import FORMATS, transcript_text
+
+        fmt = format if format in FORMATS else "text"
+        holder: dict[str, str] = {}
+
+        async def work(rt: Runtime) -> None:
+            holder["text"] = await transcript_text(rt, fmt)
+
+        out = await session.run(work, report=reporter(ctx))
+        if out.error or "text" not in holder:
+            return result(out)
+        return result(Outcome(texts=[holder["text"]]), {"format": fmt, "transcript": holder["text"]})
+
     read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
     for fn, hints in ((upload_media, None), (edit, None), (timeline, read_only),
-                      (export, None), (credits, read_only)):
+                      (export, None), (credits, read_only), (transcript, read_only)):
         _resolve_annotations(fn, Context)
         server.add_tool(fn, description=TOOL_DOCS[fn.__name__], annotations=hints,
                         structured_output=False)

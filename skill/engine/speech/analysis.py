@@ -185,7 +185,7 @@ def filler_indices(words: Sequence[Word]) -> list[int]:
     repeated — never inside a phrase ("I like it", "就是这个")."""
     out: list[int] = []
     toks = [norm_token(w.text) for w in words]
-    for i, (w, t) in enumerate(zip(words, toks)):
+    for i, (w, t) in enumerate(zip(words, toks, strict=True)):
         prev_gap = w.start_ms - words[i - 1].end_ms if i else 10_000
         next_gap = words[i + 1].start_ms - w.end_ms if i + 1 < len(words) else 10_000
         apart = prev_gap >= 250 or next_gap >= 250 or w.text.rstrip().endswith((",", "，", "、"))

@@ -95,7 +95,7 @@ def get(src: Path, home: Path, *, progress: Callable[[float], None] | None = Non
     if found is not None:
         return found
     speech_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with FileLock(str(dest.with_suffix(".lock"))):
+    with FileLock(str(dest.with_suffix(".lock")), mode=0o600):
         found = load(dest)   # a builder finished it while we waited for the lock
         if found is not None:
             return found
