@@ -69,13 +69,13 @@ def frame_loudness(samples: np.ndarray, sr: int = SAMPLE_RATE, fps: int = FPS) -
     """RMS level in dBFS of each 1/``fps`` s frame of mono float samples."""
     import numpy as np
 
-    hop = max(1, sr // fps)
-    n = len(samples) // hop + (1 if len(samples) % hop else 0)
+    n = -(-len(samples) * fps // sr)          # frames of exactly 1/fps s (the last may be short)
     if n == 0:
         return []
-    padded = np.zeros(n * hop, dtype=np.float64)
-    padded[: len(samples)] = samples
-    rms = np.sqrt(np.mean(padded.reshape(n, hop) ** 2, axis=1))
+    edges = np.minimum(np.round(np.arange(n + 1) * sr / fps).astype(np.int64), len(samples))
+    sq = np.concatenate([[0.0], np.cumsum(samples.astype(np.float64) ** 2)])
+    counts = np.maximum(edges[1:] - edges[:-1], 1)
+    rms = np.sqrt((sq[edges[1:]] - sq[edges[:-1]]) / counts)
     with np.errstate(divide="ignore"):
         db = 20 * np.log10(np.maximum(rms, 1e-12))
     return [max(SILENCE_DB, float(x)) for x in db]

@@ -99,7 +99,8 @@ def get(src: Path, home: Path, *, progress: Callable[[float], None] | None = Non
         found = load(dest)   # a builder finished it while we waited for the lock
         if found is not None:
             return found
-        analysis = analyse_file(src, progress=progress)
+        # as stored (rounded), so a fresh result equals the cached one
+        analysis = Analysis.from_json(analyse_file(src, progress=progress).to_json())
         save(dest, analysis)
         log.info("speech.analysed", src=src.name, words=len(analysis.words))
         return analysis
