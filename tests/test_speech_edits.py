@@ -7,9 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from skill.engine.draftedit import TEXT, MediaItem, PlanContext, add_media, empty_draft, total_ms, track
+from skill.engine.draftedit import (
+    TEXT,
+    MediaItem,
+    PlanContext,
+    add_media,
+    empty_draft,
+    total_ms,
+    track,
+)
 from skill.engine.ops import CutRange, SetSpeed
-from skill.engine.ops_speech import AutoCaptions, CaptionFix, CutPhrase, KeepPhrase, RemoveFillers, RemoveSilences
+from skill.engine.ops_speech import (
+    AutoCaptions,
+    CaptionFix,
+    CutPhrase,
+    KeepPhrase,
+    RemoveFillers,
+    RemoveSilences,
+)
 from skill.engine.planner import RulePlanner
 from skill.engine.speech.analysis import norm_token
 from skill.engine.speech.formats import EN_CHARS

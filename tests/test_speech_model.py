@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import statistics
 import stat
+import statistics
 from pathlib import Path
 
 import pytest
@@ -40,7 +40,7 @@ def test_english_transcript_accuracy_and_word_starts() -> None:
     assert statistics.median(errs) <= 150
     # voice activity finds the five phrases, split at the known pauses
     assert len(a.speech) == 5
-    for (s, e), pause in zip(a.speech[:-1], truth("talk_en")["pauses"], strict=False):
+    for (_s, e), pause in zip(a.speech[:-1], truth("talk_en")["pauses"], strict=False):
         assert abs(e - pause["start_ms"]) < 250
     assert len(a.loudness) == -(-a.duration_ms * 30 // 1000)
 

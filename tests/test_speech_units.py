@@ -15,7 +15,15 @@ from skill.engine.speech.analysis import (
     snap,
     wer,
 )
-from skill.engine.speech.formats import CJK_CHARS, EN_CHARS, cues, layout_lines, render_transcript, to_srt, to_vtt
+from skill.engine.speech.formats import (
+    CJK_CHARS,
+    EN_CHARS,
+    cues,
+    layout_lines,
+    render_transcript,
+    to_srt,
+    to_vtt,
+)
 from skill.engine.speech.script import script_of, to_script
 from skill.engine.speech.timeline import cuts_map, keep_spans, merge, timeline_cuts, timeline_words
 from skill.engine.textass import TextEvent, build_ass
