@@ -164,6 +164,17 @@ def test_fillers_are_cut_on_word_boundaries(home: Path) -> None:
     assert "um" in op.describe("en")
 
 
+def test_srt_of_bold_captions_has_one_cue_per_caption(home: Path) -> None:
+    from skill.engine.ops_speech import CaptionsSrt
+    from skill.engine.speech.formats import draft_srt
+
+    out = AutoCaptions("bold").apply(_draft(home, "talk_en"), CTX)
+    assert draft_srt(out) is None
+    text = draft_srt(CaptionsSrt().apply(out, CTX))
+    assert text is not None
+    assert text.count(" --> ") == len({s["m"]["text"] for s in track(out, TEXT, "caption")["sg"]})  # type: ignore[index]
+
+
 def test_no_clip_is_a_clear_error() -> None:
     with pytest.raises(InputError):
         RemoveSilences().apply({"t": [], "m": {}}, CTX)
@@ -200,8 +211,12 @@ def test_make_add_auto_captions_burns_them(tmp_path: Path, home: Path) -> None:
     import av
 
     seed(home, "talk_en")
-    out, stdout = _run_make(tmp_path, "talk_en", "去掉静音的部分，加字幕")
+    out, stdout = _run_make(tmp_path, "talk_en", "去掉静音的部分，加字幕，也要srt文件")
     assert "已去掉 6 处停顿" in stdout and "字幕" in stdout
+    srt = out.with_suffix(".srt")
+    assert f"字幕另存为 {srt}" in stdout
+    cues = srt.read_text().split("\n\n")
+    assert cues[0].startswith("1\n00:00:00,") and "Hello everyone" in cues[0]
     def bright(t: float) -> int:
         """Near-white pixels in the frame at ``t`` s (the clip itself is flat blue-grey)."""
         with av.open(str(out)) as f:

@@ -313,3 +313,15 @@ class CaptionFix(Op):
 
     def view(self) -> dict[str, Any]:
         return {**self.args(), **_stats(self)}
+
+
+@dataclass(frozen=True)
+class CaptionsSrt(Op):
+    on: bool = True
+
+    tool = "captions_srt"
+    summary = "Also write the captions as an .srt file beside the exported video."
+    schema = obj_schema({"on": {"type": "boolean"}})
+
+    def _edit(self, draft: Draft, ctx: PlanContext) -> None:
+        draft.setdefault("m", {})["srt"] = bool(self.on)

@@ -20,6 +20,7 @@ import yaml
 from .ops_speech import (
     AutoCaptions,
     CaptionFix,
+    CaptionsSrt,
     CutPhrase,
     KeepPhrase,
     RemoveFillers,
@@ -73,6 +74,9 @@ def ext_speech(cl: Clause, st: State, env: Env) -> None:
     _phrases(cl, st)
     _caption_fix(cl, st)
     _auto_captions(cl, st, env)
+    if cl.grab(_re("srt")):
+        st.captions.append(CaptionsSrt())
+        cl.grab(r"\b(?:too|also|as\s+well)\b|也")
 
 
 def _silences(cl: Clause, st: State) -> None:

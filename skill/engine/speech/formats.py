@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .analysis import Analysis, Word, is_cjk, join_words
 
@@ -140,3 +141,27 @@ def render_transcript(a: Analysis, fmt: str) -> str:
     lines = [c.text.replace("\n", " ") if not is_cjk(c.text) else c.text.replace("\n", "")
              for c in cues(a.words)]
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def draft_srt(draft: dict[str, Any]) -> str | None:
+    """The caption track of a raw draft as SubRip, when the draft asks for one
+    (``m.srt``, set by "also give me the srt"). Word-by-word events of one caption
+    (the bold style) become one cue."""
+    if not (draft.get("m") or {}).get("srt"):
+        return None
+    rows: list[tuple[int, int, str]] = []
+    for t in draft.get("t") or []:
+        if t.get("tt") != 7 or (t.get("m") or {}).get("role") != "caption":   # 7: text track
+            continue
+        for seg in t.get("sg") or []:
+            text = (seg.get("m") or {}).get("text")
+            if not isinstance(text, str) or not text.strip():
+                continue
+            s, d = int(seg.get("s", 0)), int(seg.get("d", 0))
+            if rows and rows[-1][2] == text and s - rows[-1][1] <= 40:
+                rows[-1] = (rows[-1][0], s + d, text)
+            else:
+                rows.append((s, s + d, text))
+    blocks = [f"{i}\n{_stamp(a, ',')} --> {_stamp(b, ',')}\n{t}\n"
+              for i, (a, b, t) in enumerate(sorted(rows), 1)]
+    return "\n".join(blocks)
