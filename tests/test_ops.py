@@ -35,6 +35,15 @@ from skill.engine.ops import (
     op_from_call,
     tool_definitions,
 )
+from skill.engine.ops_speech import (
+    AutoCaptions,
+    CaptionFix,
+    CaptionsSrt,
+    CutPhrase,
+    KeepPhrase,
+    RemoveFillers,
+    RemoveSilences,
+)
 from skill.errors import InputError
 from skill.templates import keys, render
 
@@ -358,6 +367,8 @@ SAMPLES: list[Op] = [
     SetSpeed(1.5), Join("upload"), AddMusic(mood="cinematic", volume_pct=40),
     SetMusic(duck=True), SetOriginalAudio(50), RemoveTrack("title"), AddTitle("Hi", 0, 2_000),
     AddCaptions(("a", "b"), None, None, "top"), CaptionsFromFile("s.srt"),
+    RemoveSilences("tight"), RemoveFillers(), CutPhrase("pasta", True), KeepPhrase("eggs", "from"),
+    AutoCaptions("bold", "top", "t"), CaptionFix("teh", "the"), CaptionsSrt(),
 ]
 
 
