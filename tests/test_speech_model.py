@@ -116,3 +116,23 @@ def test_transcript_command(tmp_path: Path, home: Path) -> None:
     again = igedit("transcript", "--backend", "local", "--format", "srt", "-o", str(srt))
     assert again.returncode != 0 and "--force" in again.stdout + again.stderr
     assert os.path.getsize(srt) > 100 and clip("talk_en").is_file()
+
+
+@pytest.mark.timeout(900)
+def test_upload_starts_the_analysis_in_the_background(tmp_path: Path, home: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from skill.engine.speech.store import cached, start_background
+
+    src = copy_clip("fillers_en", tmp_path)
+    monkeypatch.setenv("IGEDIT_SPEECH", "0")
+    assert start_background([src], home) is None          # turned off
+    monkeypatch.setenv("IGEDIT_SPEECH", "1")
+    # normal priority: on a shared test machine idle time may never come
+    monkeypatch.setenv("IGEDIT_SPEECH_PRIORITY", "normal")
+    proc = start_background([src], home)
+    assert proc is not None
+    assert proc.wait(timeout=600) == 0                     # the builder finished, not a sleep
+    found = cached(src, home)
+    assert found is not None and found.language == "en"
+    assert stat.S_IMODE(cache_path(src, home / "speech").stat().st_mode) == 0o600
+    assert start_background([src], home) is None           # ready: nothing to do

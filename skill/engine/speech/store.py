@@ -30,6 +30,9 @@ from .analysis import Analysis
 log = structlog.get_logger(__name__)
 VERSION = 1
 ENV = "IGEDIT_SPEECH"          # 0/off: no background analysis at upload
+#: "normal": the background analysis runs at normal priority instead of idle (a server
+#: that wants transcripts soon, or a busy machine where idle time never comes)
+PRIORITY_ENV = "IGEDIT_SPEECH_PRIORITY"
 _HASHES: dict[tuple[str, int, int], str] = {}
 
 
@@ -138,7 +141,8 @@ def main(argv: list[str]) -> int:
         return 2
     from ..proxy import _lower_priority
 
-    _lower_priority()
+    if os.environ.get(PRIORITY_ENV, "idle").strip().lower() != "normal":
+        _lower_priority()
     home, failed = Path(argv[0]), 0
     for src in map(Path, argv[1:]):
         try:
