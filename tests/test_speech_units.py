@@ -141,3 +141,13 @@ def test_highlighted_and_boxed_captions_in_ass() -> None:
     assert "{\\1c&H00FFFF&}\\{there\\}{\\1c&HFFFFFF&} you" in doc
     assert "\\b1" in doc.splitlines()[-2]
     assert ",3,10,0,2," in doc and "CaptionBox" in doc.splitlines()[-1]
+
+
+def test_speech_captions_fit_two_lines_in_the_safe_zone() -> None:
+    text = "Today we are making fresh pasta\nat home with my grandmother"
+    doc = build_ass([TextEvent(0, 900, text, "caption", style="bold", highlight=(0, 5))],
+                    1080, 1920, "Sans")
+    body = doc.splitlines()[-1].split(",,", 1)[1]
+    assert body.count("\\N") == 1                   # still the two lines laid out, no wrap
+    size = int(body.split("\\fs")[1].split("}")[0].split("\\")[0])
+    assert 30 <= size <= round(56 * 1.25)

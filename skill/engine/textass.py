@@ -73,6 +73,8 @@ def escape_ass_text(text: str) -> str:
 
 def _char_em(ch: str) -> float:
     """Rough advance width of ``ch`` in em for a bold sans font (errs on the wide side)."""
+    if ch in (_HL_ON, _HL_OFF):
+        return 0.0   # highlight marks become colour tags: no width
     if unicodedata.east_asian_width(ch) in ("W", "F"):
         return 1.0
     if ch == " ":
@@ -160,6 +162,17 @@ def _style(name: str, family: str, size: int, outline: int, shadow: int) -> str:
             f"-1,0,0,0,100,100,0,0,1,{outline},{shadow},2,0,0,0,1")
 
 
+def speech_caption_size(ev: TextEvent, size: int, avail: float) -> int:
+    """Font size of a caption made from speech: bold styles a quarter larger, and small
+    enough that each of its (pre-laid, at most two) lines fits the safe width unwrapped."""
+    base = round(size * 1.25) if ev.style in ("bold", "word") else size
+    widest = max((sum(_char_em(c) for c in line) for line in _BREAKS.sub("\n", ev.text).split("\n")),
+                 default=0.0)
+    if widest * base > avail:
+        base = int(avail / widest)
+    return max(8, base)
+
+
 def build_ass(events: Sequence[TextEvent], width: int, height: int, family: str) -> str:
     """The complete ASS document. Coordinates are canvas pixels (``PlayRes`` = canvas),
     so a half-size preview renders the same layout scaled down."""
@@ -194,6 +207,8 @@ def build_ass(events: Sequence[TextEvent], width: int, height: int, family: str)
         lay = layout(role, ev.position, width, height)
         avail = width - lay.margin_l - lay.margin_r
         text = ev.text
+        if ev.style:
+            size = speech_caption_size(ev, size, avail)
         if ev.highlight and 0 <= ev.highlight[0] < ev.highlight[1] <= len(text):
             a, b = ev.highlight
             text = f"{text[:a]}{_HL_ON}{text[a:b]}{_HL_OFF}{text[b:]}"
@@ -202,8 +217,8 @@ def build_ass(events: Sequence[TextEvent], width: int, height: int, family: str)
         body = "\\N".join(escape_ass_text(w) for w in wrapped)
         body = body.replace(_HL_ON, f"{{\\1c{HIGHLIGHT_COLOUR}}}").replace(_HL_OFF, "{\\1c&HFFFFFF&}")
         tags = f"\\an{lay.align}"
-        if ev.style in ("bold", "word"):
-            tags += f"\\b1\\fs{round(size * 1.25)}"
+        if ev.style:
+            tags += ("\\b1" if ev.style in ("bold", "word") else "") + f"\\fs{size}"
         if ev.size and ev.size == size:
             tags += f"\\fs{size}"
         if ev.y is not None:
