@@ -229,3 +229,15 @@ def test_make_add_auto_captions_burns_them(tmp_path: Path, home: Path) -> None:
 
     assert bright(1.5) > 200            # a caption is on screen while the first words are said
     assert bright(0.0) == 0 or bright(0.0) < bright(1.5)
+
+
+def test_listening_note_only_while_not_analysed(home: Path) -> None:
+    from skill.engine.ops_speech import listening_note
+
+    item = MediaItem(id="m1", src=str(clip("fillers_en")), name="fillers_en.mp4", kind="video",
+                     duration_ms=12_000, width=180, height=320, has_audio=True)
+    draft = add_media(empty_draft(), item)
+    assert listening_note([RemoveSilences()], draft, "en") == "Listening to fillers_en.mp4…"
+    assert listening_note([CutRange(0, 10)], draft, "en") == ""
+    seed(home, "fillers_en")
+    assert listening_note([RemoveSilences()], draft, "zh") == ""

@@ -11,6 +11,7 @@ What was removed is recorded on the op for its reply ("removed 14 pauses, 23.5 s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,29 @@ def analyses(draft: Draft) -> dict[str, Analysis]:
     if not out:
         raise InputError("no video clip to listen to", key="speech_no_clip")
     return out
+
+
+SPEECH_TOOLS = frozenset({"remove_silences", "remove_fillers", "cut_phrase", "keep_phrase",
+                          "auto_captions"})
+
+
+def listening_note(ops: Sequence[Op], draft: Draft, lang: str) -> str:
+    """"Listening to talk.mp4…" when an op is about to transcribe clips that have no
+    analysis yet (the background one not finished); empty otherwise."""
+    if not any(op.tool in SPEECH_TOOLS for op in ops):
+        return ""
+    from ..store import default_home
+    from ..templates import render
+    from .speech.store import cached
+
+    names = []
+    for seg in video_segments(draft):
+        m = seg.get("m") or {}
+        src = Path(str(m.get("src") or ""))
+        if m.get("kind", "video") == "video" and src.is_file() and src.name not in names \
+                and cached(src, default_home()) is None:
+            names.append(src.name)
+    return render("speech_progress", lang, file=", ".join(names)) + "…" if names else ""
 
 
 def _words(draft: Draft, what: str) -> list[Word]:

@@ -140,6 +140,11 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
     calls: list[dict[str, Any]] = [{"id": f"adk-{uuid.uuid4()}", "name": op.tool, "args": op.args()}
                                    for op in plan.ops]
     yield calls_event(inv, calls)
+    from .ops_speech import listening_note
+
+    note = listening_note(plan.ops, session.draft, lang)   # "Listening to talk.mp4…" (not cached yet)
+    if note:
+        yield text_event(inv, note)
 
     try:
         new_draft = await _apply_and_save(ws, sid, plan, ctx, apply_plan)
