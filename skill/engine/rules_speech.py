@@ -157,14 +157,16 @@ def _auto_captions(cl: Clause, st: State, env: Env) -> None:
                 st.captions[-1] = replace(st.captions[-1], style=name)
                 cl.topic = "captions"
                 return
-    if kw is None or cl.slots(("lines", "quote", "title")):
+    if kw is None and not cl.has(_re("style_word")):   # "one word at a time" says it alone
+        return
+    if cl.slots(("lines", "quote", "title")):
         return
     if cl.has(r"\b(?:remove|delete|drop|take\s+(?:out|off|away)|get\s+rid\s+of|no|without|hide|clear)\b"
               r"|去掉|去除|删掉|删除|刪掉|刪除|移除|不要|关掉|關掉|取消|拿掉"):
         return
-    auto = cl.has(_re("auto_captions"))
-    if not auto and (env.captions() or not cl.has(_re("add_captions") + "|" + _re("style_bold")
-                                                    + "|" + _re("style_word") + "|" + _re("style_boxed"))):
+    styled = cl.has("|".join(_re(f"style_{n}") for n in ("bold", "word", "boxed")))
+    if not (cl.has(_re("auto_captions")) or styled) and (
+            env.captions() or not cl.has(_re("add_captions"))):
         return   # an uploaded .srt/.vtt is meant, or no request to add captions
     style = "clean"
     for name in ("word", "bold", "boxed", "clean"):
