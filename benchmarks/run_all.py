@@ -53,6 +53,8 @@ BENCHES = (
           3600),
     Bench("sheet", "bench_sheet.py", ("--rounds", "3"), ("--rounds", "1", "--seconds", "20"),
           1800),
+    Bench("speech", "bench_speech.py", ("--rounds", "2"), ("--rounds", "1", "--seconds", "30"),
+          3600),
 )
 
 
@@ -212,7 +214,28 @@ def figures(results: dict[str, dict[str, Any]]) -> list[Figure]:
         rows.append(_row("Contact sheet vs full render (CPU s)", _num(sh, "cpu_s", "sheet"),
                          _num(sh, "cpu_s", "full"), cpu_fraction, "≤ 0.15× (15 %)",
                          lambda v: v <= 0.15, cpu_fraction, unit=" s"))
+    rows.extend(_speech_figures(results.get("speech", {})))
     return rows
+
+
+def _speech_figures(sp: dict[str, Any]) -> list[Figure]:
+    """Speech analysis (issue 13): bench_speech.py."""
+    ours, direct = _num(sp, "ours_median_s"), _num(sp, "direct_median_s")
+    clip, rtf = _num(sp, "clip_seconds"), _num(sp, "realtime_factor")
+    overhead = _num(sp, "overhead_ratio")
+    vad, vad_frac = _num(sp, "vad_loudness_s"), _num(sp, "vad_fraction_of_clip")
+    jc, jh, jr = (_num(sp, "jumpcut_ours_median_s"), _num(sp, "jumpcut_hand_median_s"),
+                  _num(sp, "jumpcut_ratio"))
+    return [
+        _row("Transcription speed (clip s / wall s)", ours, clip, rtf, "≥ 4× real time",
+             lambda v: v >= 4.0, rtf, unit=" s"),
+        _row("Transcription vs faster-whisper called directly", ours, direct, overhead, "≤ 1.1×",
+             lambda v: v <= 1.1, overhead, unit=" s"),
+        _row("Voice activity + loudness vs clip length", vad, clip, vad_frac, "≤ 0.05×",
+             lambda v: v <= 0.05, vad_frac, unit=" s"),
+        _row("20-cut jump-cut render vs hand-written ffmpeg", jc, jh, jr, "≤ 1.15×",
+             lambda v: v <= 1.15, jr, unit=" s"),
+    ]
 
 
 # ------------------------------------------------------------------ output

@@ -230,6 +230,19 @@ class Exporter:
                                         size=human_size(size), preview=job.preview,
                                         missing=missing),
                             data={"bytes": size}))
+        self._write_srt(draft_raw, saved)
+
+    def _write_srt(self, draft_raw: dict[str, Any] | None, saved: Path) -> None:
+        """"Also give me the srt": the captions as ``<export>.srt`` beside the video."""
+        from .engine.speech.formats import draft_srt
+
+        text = draft_srt(draft_raw or {})
+        if text is None:
+            return
+        srt = saved.with_suffix(".srt")
+        srt.write_text(text, encoding="utf-8")
+        self.rt.emit(Reply(kind="file", file=str(srt), key="speech_srt_written",
+                            text=render("speech_srt_written", self.rt.lang, path=str(srt))))
 
     async def cancel(self) -> None:
         """``igedit export --cancel``: stop every pending export of this backend (its

@@ -62,6 +62,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # No background proxy builders behind every upload in the suite: tests/test_proxy.py
     # turns them on where they are the subject.
     monkeypatch.setenv("IGEDIT_PROXIES", "0")
+    monkeypatch.setenv("IGEDIT_SPEECH", "0")   # no background transcription per upload
     return home
 
 

@@ -30,9 +30,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 #: inside the engine: the top modules use plan, ops and render; plan uses ops; ops and
 #: render use neither plan nor the top (a lower room never reaches up)
 ENGINE_ROOMS: dict[str, tuple[str, ...]] = {
-    "skill.engine.ops": ("skill.engine.ops",),
+    # the speech ops read the clip's speech analysis (made on demand when not cached)
+    "skill.engine.ops": ("skill.engine.ops", "skill.engine.speech"),
+    # speech analysis: pure cores plus a cache and a background builder, which borrows the
+    # proxy builder's process helpers
+    "skill.engine.speech": ("skill.engine.speech", "skill.engine.render.proxy"),
     "skill.engine.render": ("skill.engine.render", "skill.engine.ops"),
-    "skill.engine.plan": ("skill.engine.plan", "skill.engine.ops"),
+    "skill.engine.plan": ("skill.engine.plan", "skill.engine.ops", "skill.engine.speech"),
 }
 #: front doors: each is reached from ``skill.front.cli`` and imports no other
 FRONT_DOORS = {"skill.front.chat", "skill.front.commands", "skill.front.mcp_server",

@@ -31,7 +31,7 @@ from tests.fake_backend import VIDEO_DRAFT, ScriptedBackend
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = {"upload_media", "edit", "apply_edits", "timeline", "preview_sheet", "export",
-         "credits"}
+         "credits", "transcript"}
 INSTRUCTION = "make it a square post with lo-fi music and the title 'Hi'"
 
 

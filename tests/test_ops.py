@@ -37,6 +37,15 @@ from skill.engine.ops import (
     op_from_call,
     tool_definitions,
 )
+from skill.engine.ops.speech import (
+    AutoCaptions,
+    CaptionFix,
+    CaptionsSrt,
+    CutPhrase,
+    KeepPhrase,
+    RemoveFillers,
+    RemoveSilences,
+)
 from skill.errors import InputError
 from skill.templates import keys, render
 
@@ -361,6 +370,8 @@ SAMPLES: list[Op] = [
     SetMusic(duck=True), SetOriginalAudio(50), RemoveTrack("title"), AddTitle("Hi", 0, 2_000),
     AddCaptions(("a", "b"), None, None, "top"), CaptionsFromFile("s.srt"),
     StyleText("captions", 130, "top", "yellow"), SetFps(30), SetAspect("9:16", "crop", "stories"),
+    RemoveSilences("tight"), RemoveFillers(), CutPhrase("pasta", True), KeepPhrase("eggs", "from"),
+    AutoCaptions("bold", "top", "t"), CaptionFix("teh", "the"), CaptionsSrt(),
 ]
 
 

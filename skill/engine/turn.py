@@ -183,6 +183,11 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
     calls: list[dict[str, Any]] = [{"id": f"adk-{uuid.uuid4()}", "name": op.tool, "args": op.args()}
                                    for op in plan.ops]
     yield calls_event(inv, calls)
+    from .ops.speech import listening_note
+
+    note = listening_note(plan.ops, session.draft, lang)   # "Listening to talk.mp4…" (not cached yet)
+    if note:
+        yield text_event(inv, note)
 
     try:
         new_draft = await _apply_and_save(ws, sid, plan, ctx, apply_plan)
@@ -242,7 +247,8 @@ async def _apply_and_save(ws: Workspace, sid: str, plan: Plan, ctx: Any, apply_p
                           ) -> dict[str, Any]:
     for _ in range(_SAVE_ATTEMPTS):
         session = ws.require(sid)
-        new_draft: dict[str, Any] = apply_plan(session.draft, plan, ctx)
+        # off the event loop: an op that listens to the speech may transcribe a clip first
+        new_draft: dict[str, Any] = await asyncio.to_thread(apply_plan, session.draft, plan, ctx)
         if ws.db.save_draft(sid, new_draft, expect_rev=session.rev) >= 0:
             return new_draft
         await asyncio.sleep(0)  # another process saved first: apply to its draft instead

@@ -166,6 +166,10 @@ class Workspace:
         clips = [Path(r.path) for r in rows if r.kind == "video" and Path(r.path).is_file()]
         if clips:
             start_background(clips, self.home / "proxies")
+            from ..store import default_home
+            from .speech.store import start_background as analyse_speech
+
+            analyse_speech(clips, default_home())   # transcripts, like proxies (speech/store.py)
 
     async def _add_to_draft(self, sid: str, rows: Sequence[MediaRow]) -> None:
         from .ops import add_media

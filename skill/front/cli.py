@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seconds", type=float, default=10.0)
     s.add_argument("--force", action="store_true")
 
+    s = add("transcript", "print (or -o write) what is said in the edit, with times")
+    from .transcript_cmd import add_arguments
+
+    add_arguments(s)
+
     add("chat", "interactive editing session")
     add("doctor", "check the installation and print facts")
 
@@ -166,6 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _route(args: argparse.Namespace) -> int:
     """One front door per command; the editing commands are ``commands``."""
+    if args.command == "transcript":
+        from .transcript_cmd import transcript_cmd
+
+        return transcript_cmd(args)
     if args.command == "doctor":
         from .doctor import doctor
 

@@ -62,6 +62,7 @@ def doctor(args: argparse.Namespace) -> int:
         check("font", False, detail or "none found", "doctor_hint_font")
     check("home", *_home_writable(store.home, lang), "doctor_hint_home")
     p.line(f"previews: {_proxies(store.home / 'proxies')}")
+    p.line(f"speech: {_speech()}")
     reachable = cloud_reachable(api_base(), timeout=3.0, headers=m.headers())
     # The cloud being unreachable is not fatal: the local engine works offline.
     check("cloud", reachable, "reachable" if reachable else "unreachable", "doctor_hint_cloud",
@@ -83,6 +84,14 @@ def _home_writable(home: Path, lang: str) -> tuple[bool, str]:
     detail = render("doctor_home_detail", lang, ok=problem is None,
                     reason=reason(problem) if problem else "")
     return problem is None, detail
+def _speech() -> str:
+    """The speech model in use (see ``skill.engine.speech.model``), or what is missing."""
+    from ..engine.speech.model import describe, models_dir
+
+    try:
+        return describe(models_dir())
+    except OSError as exc:
+        return f"unavailable ({exc})"
 
 
 def _proxies(folder: Path) -> str:

@@ -298,6 +298,8 @@ TOOL_DOCS = {
                      "above a waveform of the mixed audio. Every argument is optional: `path` "
                      "to also keep the PNG somewhere (default: the state folder).",
     "credits": "Show the editing credit balance (the local engine needs none).",
+    "transcript": "What is said in the current edit, with times (local engine): `format` text "
+                  "(default), srt, vtt or json. Made from the clips' speech on this machine.",
 }
 
 
@@ -388,10 +390,24 @@ def build_server(session: McpSession) -> Any:
                                       mime_type="image/png"))
         return result(out, dict(out.data) or None, image)
 
+    async def transcript(ctx: Context, format: str = "text") -> Any:
+        from .transcript_cmd import FORMATS, transcript_text
+
+        fmt = format if format in FORMATS else "text"
+        holder: dict[str, str] = {}
+
+        async def work(rt: Runtime) -> None:
+            holder["text"] = await transcript_text(rt, fmt)
+
+        out = await session.run(work, report=reporter(ctx))
+        if out.error or "text" not in holder:
+            return result(out)
+        return result(Outcome(texts=[holder["text"]]), {"format": fmt, "transcript": holder["text"]})
+
     read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
     for fn, hints in ((upload_media, None), (edit, None), (apply_edits, None),
                       (timeline, read_only), (preview_sheet, None), (export, None),
-                      (credits, read_only)):
+                      (credits, read_only), (transcript, read_only)):
         _resolve_annotations(fn, Context)
         server.add_tool(fn, description=TOOL_DOCS[fn.__name__], annotations=hints,
                         structured_output=False)

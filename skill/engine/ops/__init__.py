@@ -28,6 +28,15 @@ from .base import (
     secs,
     tool_definitions,
 )
+from .speech import (
+    AutoCaptions,
+    CaptionFix,
+    CaptionsSrt,
+    CutPhrase,
+    KeepPhrase,
+    RemoveFillers,
+    RemoveSilences,
+)
 from .style import SetFps, StyleText
 from .text import AddCaptions, AddTitle, CaptionsFromFile
 from .timeline import CutEnds, CutRange, Join, SetSpeed, Trim
@@ -39,4 +48,6 @@ __all__ = [
     "Trim", "CutEnds", "CutRange", "SetSpeed", "Join",
     "AddMusic", "SetMusic", "SetOriginalAudio", "RemoveTrack",
     "AddTitle", "AddCaptions", "CaptionsFromFile", "StyleText", "SetFps",
+    "RemoveSilences", "RemoveFillers", "CutPhrase", "KeepPhrase", "AutoCaptions", "CaptionFix",
+    "CaptionsSrt",
 ]

@@ -432,8 +432,14 @@ def _style_rules() -> tuple[Extractor, ...]:
     return ext_text_style, ext_fps
 
 
+def _speech_rules() -> tuple[Extractor, ...]:
+    from .rules_speech import ext_speech  # speech rules run first: see its docstring
+
+    return (ext_speech,)
+
+
 EXTRACTORS: tuple[Extractor, ...] = (
-    ext_text_carry, ext_remove, *_style_rules(), ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
+    *_speech_rules(), ext_text_carry, ext_remove, *_style_rules(), ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
     ext_speed, ext_trim, ext_look, ext_fade, ext_loudnorm, ext_join, ext_title_loose,
     ext_music_carry, ext_percent_carry, ext_overall,
 )

@@ -111,7 +111,7 @@ def _text_events(draft: Draft, total_ms: int) -> list[TextEvent]:
                 str(seg.meta.get("position") or ""),
                 int(size) if isinstance(size, int | float) and not isinstance(size, bool) else None,
                 int(y) if isinstance(y, int | float) and not isinstance(y, bool) else None,
-                text_color(seg.meta.get("color"))))
+                text_color(seg.meta.get("color")), **_speech_style(seg.meta)))
     return events
 
 
@@ -120,6 +120,15 @@ def text_color(name: Any) -> str:
     from ..ops.style import COLORS
 
     return COLORS.get(str(name or "").lower(), "")
+
+
+def _speech_style(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Style and highlighted word of a caption made from speech (``ops_speech``)."""
+    style, hl = meta.get("style"), meta.get("hl")
+    out: dict[str, Any] = {"style": style} if isinstance(style, str) else {}
+    if isinstance(hl, list) and len(hl) == 2 and all(isinstance(x, int) for x in hl):
+        out["highlight"] = (hl[0], hl[1])
+    return out
 
 
 def _probe_for(probes: Mapping[str, Probe], src: str) -> Probe:

@@ -44,6 +44,13 @@ class TextEvent:
     size: int | None = None        # font size in canvas pixels
     y: int | None = None           # explicit bottom position in canvas pixels
     color: str = ""                # RGB hex ("FFE14D"); "" = white
+    style: str = ""                # speech captions: "clean" | "bold" | "boxed" | "word"
+    highlight: tuple[int, int] | None = None   # characters of ``text`` drawn highlighted
+
+#: private-use marks around the highlighted word while wrapping and escaping
+_HL_ON, _HL_OFF = "\ue000", "\ue001"
+#: the current word in the bold style: yellow (ASS colours are &HBBGGRR&)
+HIGHLIGHT_COLOUR = "&H00FFFF&"
 
 
 def escape_ass_text(text: str) -> str:
@@ -96,6 +103,8 @@ def with_fonts(line: str, family: Callable[[str], str | None] | None) -> str:
 
 def _char_em(ch: str) -> float:
     """Rough advance width of ``ch`` in em for a bold sans font (errs on the wide side)."""
+    if ch in (_HL_ON, _HL_OFF):
+        return 0.0   # highlight marks become colour tags: no width
     if unicodedata.east_asian_width(ch) in ("W", "F"):
         return 1.0
     if ch == " ":
@@ -178,6 +187,17 @@ def _style(name: str, family: str, size: int, outline: int, shadow: int) -> str:
             f"-1,0,0,0,100,100,0,0,1,{outline},{shadow},2,0,0,0,1")
 
 
+def speech_caption_size(ev: TextEvent, size: int, avail: float) -> int:
+    """Font size of a caption made from speech: bold styles a quarter larger, and small
+    enough that each of its (pre-laid, at most two) lines fits the safe width unwrapped."""
+    base = round(size * 1.25) if ev.style in ("bold", "word") else size
+    widest = max((sum(_char_em(c) for c in line) for line in _BREAKS.sub("\n", ev.text).split("\n")),
+                 default=0.0)
+    if widest * base > avail:
+        base = int(avail / widest)
+    return max(8, base)
+
+
 def build_ass(events: Sequence[TextEvent], width: int, height: int, family: str,
               fallback: Callable[[str], str | None] | None = None) -> str:
     """The complete ASS document. Coordinates are canvas pixels (``PlayRes`` = canvas),
@@ -199,6 +219,9 @@ def build_ass(events: Sequence[TextEvent], width: int, height: int, family: str,
         "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
         _style("Title", family, default_size("title", width, height), 5, 3),
         _style("Caption", family, default_size("caption", width, height), 4, 2),
+        *([_style("CaptionBox", family, default_size("caption", width, height), 10, 0)
+           .replace(",1,10,0,2,", ",3,10,0,2,").replace("&H00000000,&H96000000", "&H80000000,&H80000000")]
+          if any(ev.style == "boxed" for ev in events) else []),
         "",
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
@@ -210,10 +233,19 @@ def build_ass(events: Sequence[TextEvent], width: int, height: int, family: str,
         size = ev.size if ev.size and 8 <= ev.size <= height else default_size(role, width, height)
         lay = layout(role, ev.position, width, height)
         avail = width - lay.margin_l - lay.margin_r
-        wrapped = [w for para in _BREAKS.sub("\n", ev.text).split("\n")
+        text = ev.text
+        if ev.style:
+            size = speech_caption_size(ev, size, avail)
+        if ev.highlight and 0 <= ev.highlight[0] < ev.highlight[1] <= len(text):
+            a, b = ev.highlight
+            text = f"{text[:a]}{_HL_ON}{text[a:b]}{_HL_OFF}{text[b:]}"
+        wrapped = [w for para in _BREAKS.sub("\n", text).split("\n")
                    for w in wrap_text(para, avail, size)]
         body = "\\N".join(with_fonts(w, fallback) for w in wrapped)
+        body = body.replace(_HL_ON, f"{{\\1c{HIGHLIGHT_COLOUR}}}").replace(_HL_OFF, "{\\1c&HFFFFFF&}")
         tags = f"\\an{lay.align}"
+        if ev.style:
+            tags += ("\\b1" if ev.style in ("bold", "word") else "") + f"\\fs{size}"
         if ev.size and ev.size == size:
             tags += f"\\fs{size}"
         if ev.y is not None:
@@ -222,7 +254,7 @@ def build_ass(events: Sequence[TextEvent], width: int, height: int, family: str,
         if re.fullmatch(r"[0-9A-Fa-f]{6}", ev.color or ""):   # ASS colours are BGR
             bgr = (ev.color[4:6] + ev.color[2:4] + ev.color[0:2]).upper()
             tags += f"\\c&H{bgr}&"
-        style = "Title" if role == "title" else "Caption"
+        style = "Title" if role == "title" else ("CaptionBox" if ev.style == "boxed" else "Caption")
         lines.append(f"Dialogue: {1 if role == 'title' else 0},{_ts(ev.start_ms)},{_ts(ev.end_ms)},"
                      f"{style},,{lay.margin_l},{lay.margin_r},{lay.margin_v},,{{{tags}}}{body}")
     return "\n".join(lines) + "\n"
