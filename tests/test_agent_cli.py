@@ -41,11 +41,10 @@ def lines(stdout: str) -> list[dict[str, Any]]:
 def test_an_edit_with_a_part_not_done_exits_3_and_says_which_words(
         capsys: pytest.CaptureFixture[str], clip: Path) -> None:
     assert run(capsys, "upload", str(clip))[0] == 0
-    code, out, _ = run(capsys, "edit", "make it square and remove the silent parts, actually")
+    code, out, _ = run(capsys, "edit", "make it square and add a glitch effect, actually")
     assert code == 3
     assert "Reframed to 1:1" in out
-    assert ("Not done: “remove the silent parts” — that needs speech analysis, which the local "
-            "engine does not have yet (nothing was muted or cut).") in out
+    assert "Not done: “add a glitch effect” — not supported by the local engine." in out
     assert "actually" not in out and "cloud" not in out
     assert out.count("Not done:") == 1                 # said once, not repeated
 
@@ -53,14 +52,14 @@ def test_an_edit_with_a_part_not_done_exits_3_and_says_which_words(
 def test_json_carries_kind_not_done_with_the_spans(
         capsys: pytest.CaptureFixture[str], clip: Path) -> None:
     run(capsys, "upload", str(clip))
-    code, out, _ = run(capsys, "--json", "edit", "去掉静音的部分")
+    code, out, _ = run(capsys, "--json", "edit", "加一个AI数字人")
     assert code == 3
     [nd] = [obj for obj in lines(out) if obj["kind"] == "not_done"]
     assert nd["exit_code"] == 3
     assert nd["data"]["done"] == []
     assert nd["data"]["not_done"] == [{
-        "text": "去掉静音的部分", "reason": "needs_speech", "cloud": False,
-        "why": "这需要语音分析，本地引擎暂时还没有（没有静音或剪掉任何内容）"}]
+        "text": "加一个AI数字人", "reason": "generative", "cloud": False,
+        "why": "本地引擎不支持"}]
     code, out, _ = run(capsys, "--json", "status")
     assert code == 0 and "Video: clip.mp4" in out        # the sound and footage are all there
 

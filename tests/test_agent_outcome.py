@@ -163,7 +163,7 @@ def test_the_cloud_is_named_only_when_it_is_an_option_and_offers_that_edit() -> 
 
 def test_the_draft_after_an_unclear_request_is_the_draft_before() -> None:
     draft, ctx = rich_draft("en")
-    plan = RulePlanner().plan("remove the silent parts", draft, ctx)
+    plan = RulePlanner().plan("add a glitch effect", draft, ctx)
     settled = settle_plan(plan.ops, plan.not_understood, draft, ctx)
     assert apply_plan(draft, PlanT(settled.ops), ctx) == apply_plan(draft, PlanT(()), ctx)
     assert decode_draft(draft).ready

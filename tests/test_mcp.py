@@ -92,7 +92,7 @@ def stdio_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             rec["tools"] = await s.list_tools()
             rec["resources"] = await s.list_resources()
             rec["upload"] = await s.call_tool("upload_media", {"sources": [str(clip)]})
-            rec["impossible"] = await s.call_tool("edit", {"instruction": "去掉静音的部分"})
+            rec["impossible"] = await s.call_tool("edit", {"instruction": "导出4K画质"})
             rec["edit"] = await s.call_tool("edit", {"instruction": INSTRUCTION})
             rec["ops_bad"] = await s.call_tool("apply_edits", {"edits": [
                 {"op": "set_look", "args": {"look": "warm"}}, {"op": "add_title", "args": {}}]})
@@ -161,7 +161,7 @@ def test_stdio_an_impossible_edit_is_an_error_with_not_done(stdio_run: dict[str,
     assert r.is_error                                   # nothing at all was done
     assert r.structured_content["done"] == []
     [nd] = r.structured_content["not_done"]
-    assert nd["text"] == "去掉静音的部分" and nd["reason"] == "needs_speech"
+    assert nd["text"] == "导出4K画质" and nd["reason"] == "above_1080"
     assert "未完成" in _text(r)                          # the call's words set the language
 
 
