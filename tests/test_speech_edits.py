@@ -201,7 +201,13 @@ def test_make_remove_the_silences_leaves_no_long_pause_and_every_word(tmp_path: 
     assert "Removed 6 pauses" in stdout
     again = analyse_file(out)
     before = [norm_token(w.text) for w in analysis("talk_en").words]
-    assert wer(before, [norm_token(w.text) for w in again.words]) == 0
+    after = [norm_token(w.text) for w in again.words]
+    # Nothing clipped: every word is still heard, and the cut video is recognised at least
+    # as well as the original against what was spoken (Whisper may hear "a table" in one
+    # encoding and "the table" in another, so the two transcripts need not be identical).
+    spoken = truth("talk_en")["text"].split()
+    assert len(after) == len(before)
+    assert wer(spoken, after) <= wer(spoken, before) + 1e-9
     gaps = [b[0] - a[1] for a, b in zip(again.speech, again.speech[1:], strict=False)]
     assert gaps and max(gaps) <= 500
     assert again.duration_ms < truth("talk_en")["duration_ms"] - 5000
