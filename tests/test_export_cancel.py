@@ -64,7 +64,7 @@ def test_export_cancel_stops_a_render_running_elsewhere(home: Path, tmp_path: Pa
         stdout + stderr
     assert "Traceback" not in stdout + stderr
     assert not out.exists()
-    wait_for(lambda: not ffmpeg_children(job), timeout=15)
+    wait_for(lambda: not ffmpeg_children(job), timeout=60)
     row = EngineDB(home / "engine.sqlite").get_job(job)
     assert row is not None and row.status == "cancelled"
     capsys.readouterr()

@@ -231,7 +231,7 @@ def test_one_render_per_session_a_small_queue_and_cancel(base: str, tmp_path: Pa
         assert r.json() == {"code": 0, "message": "ok",
                             "data": {"id": "render_a1", "taskId": "render_a1",
                                      "status": "cancelled"}}
-        wait_for(lambda: not ffmpeg_children("render_a1"), timeout=15)
+        wait_for(lambda: not ffmpeg_children("render_a1"), timeout=60)
         status = a.get("/api/render/proxy/lambda/render_a1").json()
         assert (status["status"], status["error"]) == ("cancelled", "the render was cancelled")
         assert a.get("/api/render/proxy/render_a1/download").status_code == 409
@@ -243,14 +243,14 @@ def test_one_render_per_session_a_small_queue_and_cancel(base: str, tmp_path: Pa
         assert cc.post("/api/render/proxy/lambda/render_c1/cancel").json()["data"]["status"] \
             == "cancelled"
         wait_for(lambda: not ffmpeg_children("render_b1") and not ffmpeg_children("render_c1"),
-                 timeout=15)
+                 timeout=60)
         assert submit(a, sid_a, draft_a, "render_a3").json()["code"] == 0  # a may render again
         assert a.post("/api/render/proxy/lambda/render_a3/cancel").json()["data"]["status"] \
             == "cancelled"
         # a finished job is left as it is
         again = a.post("/api/render/proxy/lambda/render_a1/cancel").json()
         assert again["data"]["status"] == "cancelled"
-    wait_for(lambda: not ffmpeg_children("render_a3"), timeout=15)
+    wait_for(lambda: not ffmpeg_children("render_a3"), timeout=60)
     renders = home / "renders"
     assert not any(p.name.startswith("render_") for p in renders.glob("*.mp4"))
 
@@ -272,7 +272,7 @@ def test_with_default_limits_a_sessions_renders_wait_their_turn(home: Path,
         for i in range(3):
             assert c.post(f"/api/render/proxy/lambda/render_s{i}/cancel").json()["data"][
                 "status"] == "cancelled"
-    wait_for(lambda: not any(ffmpeg_children(f"render_s{i}") for i in range(3)), timeout=15)
+    wait_for(lambda: not any(ffmpeg_children(f"render_s{i}") for i in range(3)), timeout=60)
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find ffmpeg")
@@ -300,11 +300,13 @@ def test_the_cloud_client_cancels_a_render_on_serve(tmp_path: Path, home: Path) 
             stopped = await cloud.cancel_render(job)
             unknown = await cloud.cancel_render(RenderJob("render_404", "", "cloud"))
             status = await cloud.render_status(job)
-            await asyncio.to_thread(wait_for, lambda: not ffmpeg_children(job.id), 15)
+            await asyncio.to_thread(wait_for, lambda: not ffmpeg_children(job.id), 60)
             return stopped, unknown, status.status
         finally:
             await cloud.aclose()
 
     with serve_in_thread(create_app(tmp_path / "server-home")) as base:
         stopped, unknown, status = asyncio.run(go(base))
-    assert (stopped, unknown, status) == (True, False, "cancelled")
+    assert stopped is True, "the running render was not reported cancelled"
+    assert unknown is False, "an unknown job was reported cancelled"
+    assert status == "cancelled"
