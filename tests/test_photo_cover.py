@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from skill.engine.ops import MediaItem, PlanContext, Trim, initial_draft
 from skill.engine.render.probe import probe
 from tests import media
@@ -66,3 +68,20 @@ def test_cover_path_printed_is_the_file_next_to_the_export(tmp_path: Path) -> No
     assert cover == out.with_suffix(".jpg")
     assert cover.read_bytes()[:3] == b"\xff\xd8\xff"
     assert not list(tmp_path.glob(".igedit-export-*"))   # no staging folder left behind
+
+
+@pytest.mark.parametrize(("said", "lang", "ms"), [
+    ("Reel from this photo, 8 seconds long", "en", 8000),
+    ("make a 6 second reel", "en", 6000),
+    ("an 8-second video from this photo", "en", 8000),
+    ("这张照片做成8秒的视频", "zh", 8000),
+    ("做一个10秒的Reel", "zh", 10000),
+    ("add a 3 second fade in", "en", 3000),      # a fade's length is not the video's
+])
+def test_ways_of_asking_for_a_photos_length(said: str, lang: str, ms: int) -> None:
+    from skill.engine.planner import RulePlanner, apply_plan
+
+    draft, ctx = _draft_with("image")
+    ctx = PlanContext(media=ctx.media, lang=lang)
+    plan = RulePlanner().plan(said, draft, ctx)
+    assert _durations(apply_plan(draft, plan, ctx)) == [ms]

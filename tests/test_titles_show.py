@@ -119,3 +119,13 @@ def test_export_with_a_missing_character_is_not_ready_to_post(tmp_path: Path) ->
     assert "will not show" in said and "(U+2" in said
     assert said.index("will not show") < said.index("Saved")     # before the render
     assert "ready to post" not in said and "do not show" in said and out.is_file()
+
+
+def test_missing_characters_of_a_draft() -> None:
+    lost = _uncovered_han()
+    draft = {"t": [{"tt": 7, "m": {"name": "Title"},
+                    "sg": [{"s": 0, "d": 1000, "m": {"text": f"城市 🎉 {lost}{lost}"}}]}]}
+    assert glyphs.missing_in_draft(draft) == lost
+    assert glyphs.describe(lost) == f"{lost} (U+{ord(lost):04X})"
+    assert glyphs.missing_in_draft({"t": []}) == ""
+    assert not glyphs.needs_glyph("\ufe0f") and not glyphs.needs_glyph("\u200d")

@@ -227,6 +227,14 @@ def _keep_en(cl: Clause, st: State, env: Env) -> None:
         m = cl.grab(rf"(?P<t>{T})\s+(?:long|max(?:imum)?)\b")
     if m and (ms := time_ms(m.group("t"))):
         _keep_first(st, ms)
+    # "a 6 second reel", "an 8-second video from this photo" (the length of what is made)
+    # — after "make"/"create" also at the end, where "reel" was already taken as the ratio
+    m = cl.grab(r"(?P<v>\b(?:make|create|turn\s+(?:it|this)\s+into|give\s+me)\s+(?:it\s+|me\s+)?)?"
+                r"\b(?:an?|one)\s+(?P<n>\d+(?:\.\d+)?)[- ]?(?:seconds?|secs?|s)(?:[- ]long)?"
+                r"(?:(?=\s*(?:reels?|videos?|clips?|posts?|stor(?:y|ies)|from|out\s+of))"
+                r"|(?(v)(?=\W*$)|(?!)))")
+    if m:
+        _keep_first(st, round(float(m.group("n")) * 1000))
     # "keep up to 0:20", "end at 20 seconds", "cut everything after 20 s"
     m = cl.grab(rf"\b(?:keep\s+(?:it\s+)?(?:up\s+)?(?:to|until|till)|(?:end|stop|finish)\s+(?:it\s+|the\s+video\s+)?(?:at|after)"
                 rf"|(?:cut|remove|drop|delete)\s+(?:off\s+)?(?:everything|anything|all)\s+(?:after|past|beyond))"
@@ -273,6 +281,8 @@ def _keep_zh(cl: Clause, st: State, env: Env) -> None:
         cl.take(m)
         st.trims.append(Trim(*span))
     m = cl.grab(rf"(?:剪到|剪成|缩短到|縮短到|缩短为|縮短為|控制在|截到|裁到|剪短到|时长|時長)\s*(?P<t>{T})(?:以内|以內)?")
+    if m is None:   # 做成8秒的视频, 一个10秒的Reel
+        m = cl.grab(rf"(?:做成|弄成|变成|變成|一个|一個)\s*(?P<t>{T})(?:长|長)?(?:的)?")
     if m and (ms := time_ms(m.group("t"))):
         _keep_first(st, ms)
 
