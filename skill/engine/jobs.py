@@ -37,7 +37,7 @@ from typing import Any
 import structlog
 
 from ..backend import ProgressCb, Sleeper
-from ..errors import InputError, SkillError
+from ..errors import InputError, SkillError, StoreError
 from ..fsfaults import is_disk_full
 from ..leftovers import alive, process_tag
 from .db import EngineDB, JobRow
@@ -271,23 +271,34 @@ class JobRunner:
                 # 100 is written only with "completed", after the self-check
                 self._progress[row.id] = round(max(0.0, min(99.0, 100.0 * done / total)), 1)
 
+        def settle(record: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+            # The database may refuse the write (disk full): the task must still end
+            # quietly — the waiter meets the same error and reports it — never with
+            # "Task exception was never retrieved" on the user's terminal.
+            try:
+                record(*args, **kwargs)
+            except StoreError as exc:
+                log.warning("render.unrecorded", job=row.id, error=str(exc))
+
         try:
             async with self._slot():
                 output, cover = await self._render(row, tmp, final, work, on_progress)
         except asyncio.CancelledError:
-            self.db.release_job(row.id, me)
+            settle(self.db.release_job, row.id, me)
             raise
         except SkillError as exc:
             log.warning("render.failed", job=row.id, error=str(exc))
-            self.db.finish_job(row.id, me, status="failed", error=_detail(exc))
+            settle(self.db.finish_job, row.id, me, status="failed", error=_detail(exc))
         except Exception as exc:  # never leave a job "processing" behind a crash
             log.exception("render.crashed", job=row.id)
-            self.db.finish_job(row.id, me, status="failed", error=f"{type(exc).__name__}: {exc}")
+            settle(self.db.finish_job, row.id, me, status="failed",
+                   error=f"{type(exc).__name__}: {exc}")
         else:
-            self.db.finish_job(row.id, me, status="completed", output=output, cover=cover)
+            settle(self.db.finish_job, row.id, me, status="completed", output=output,
+                   cover=cover)
         finally:
             beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, StoreError):
                 await beat
             self._progress.pop(row.id, None)
             with contextlib.suppress(OSError):
@@ -328,7 +339,12 @@ class JobRunner:
             progress = self._progress.get(job_id, 0.0)
             if progress == written and now - last_write < self.heartbeat_s:
                 continue
-            if not self.db.job_heartbeat(job_id, me, progress):
+            try:
+                mine = self.db.job_heartbeat(job_id, me, progress)
+            except StoreError as exc:  # cannot write (disk full): keep rendering, try again
+                log.warning("render.heartbeat_failed", job=job_id, error=str(exc))
+                continue
+            if not mine:
                 log.warning("render.taken_over", job=job_id)
                 if render_task is not None:
                     render_task.cancel()
