@@ -79,7 +79,7 @@ def test_cover_path_printed_is_the_file_next_to_the_export(tmp_path: Path) -> No
     ("add a 3 second fade in", "en", 3000),      # a fade's length is not the video's
 ])
 def test_ways_of_asking_for_a_photos_length(said: str, lang: str, ms: int) -> None:
-    from skill.engine.planner import RulePlanner, apply_plan
+    from skill.engine.plan.planner import RulePlanner, apply_plan
 
     draft, ctx = _draft_with("image")
     ctx = PlanContext(media=ctx.media, lang=lang)
