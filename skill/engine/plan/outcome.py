@@ -138,7 +138,9 @@ def settle_plan(ops: tuple[Op, ...], unknown: tuple[str, ...], draft: Draft, ctx
         try:
             current = fitted.apply(current, ctx)
         except SkillError as exc:
-            missing.append(NotDone(asked(op, lang), "failed", render(exc.key, lang, **exc.ctx)))
+            # the reason is a clause of the "Not done: … — <why>." line: no sentence end
+            why = render(exc.key, lang, **exc.ctx).strip().rstrip(".。")
+            missing.append(NotDone(asked(op, lang), "failed", why))
             continue
         if note:
             notes.append(render(note, lang, total=secs(total), asked=asked(op, lang)))
