@@ -117,8 +117,8 @@ class Store:
         except OSError as exc:
             raise home_error(exc, self.home, str(path)) from exc
         try:
-            os.fchmod(fd, FILE_MODE)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                os.fchmod(fd, FILE_MODE)
                 fh.write(payload)
                 fh.flush()
                 os.fsync(fh.fileno())
