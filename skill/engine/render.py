@@ -29,6 +29,8 @@ from .music import MOODS, music_cache_name, synth_music
 from .probe import Probe, probe
 from .selfcheck import check_probe, expected_output
 from .textass import TextEvent, build_ass
+from .vision.camera import camera_x
+from .vision.reframe import follow_subjects
 
 #: seconds of source read past a segment's end, so rounding never starves the trim
 _SPAN_MARGIN_S = 0.25
@@ -167,7 +169,8 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         idx = len(pairs) // 2
         graph += fg.video_segment(n_inputs, f"v{idx}", frames, speed, fit, width, height,
                                   sar=pr.sar, image=image, fast=options.preview,
-                                  to709=pr.needs_709, full_range=pr.full_range)
+                                  to709=pr.needs_709, full_range=pr.full_range,
+                                  crop_x=camera_x(seg.meta, speed))
         audio_in = n_inputs if (pr.has_audio and not image and volume > 0) else None
         has_sound = has_sound or audio_in is not None
         graph.append(fg.audio_segment(audio_in, f"a{idx}", frames, speed, volume))
@@ -323,6 +326,7 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
             raise InputError(f"{Path(src).name}: no such file", key="file_missing",
                              file=Path(src).name)
     probes = await asyncio.to_thread(lambda: {s: probe(Path(s)) for s in _sources(d)})
+    draft = await asyncio.to_thread(follow_subjects, draft, probes)
     missing: list[str] = []
     if options.preview and proxy_dir is not None:
         draft, probes, missing, waited = await _use_proxies(
