@@ -42,6 +42,7 @@ __all__ = [
     "Trim", "CutEnds", "CutRange", "SetSpeed", "Join",
     "AddMusic", "SetMusic", "SetOriginalAudio", "RemoveTrack",
     "AddTitle", "AddCaptions", "CaptionsFromFile",
+    "SetReframe", "AddTransitions", "MakeHighlight", "CutToBeat", "RemoveScene",
 ]
 
 MOODS: dict[str, str] = {"lofi": "Lo-fi", "chill": "Chill", "upbeat": "Upbeat",
@@ -258,3 +259,4 @@ class SetCover(Op):
 from .ops_audio import AddMusic, RemoveTrack, SetMusic, SetOriginalAudio  # noqa: E402
 from .ops_text import AddCaptions, AddTitle, CaptionsFromFile  # noqa: E402
 from .ops_timeline import CutEnds, CutRange, Join, SetSpeed, Trim  # noqa: E402
+from .ops_vision import AddTransitions, CutToBeat, MakeHighlight, RemoveScene, SetReframe  # noqa: E402

@@ -215,3 +215,14 @@ def analyse(src: Path, *, faces: bool = True) -> Analysis:
     log.info("vision.analysed", file=src.name, frames=len(scanner.diffs), cuts=len(cuts))
     return Analysis(round(duration, 3), dw, info.height, cuts, detect.per_second(activity),
                     loud, scanner.subjects)
+
+
+def analyse_for_upload(src: Path, proxy: Path | None = None) -> Analysis | None:
+    """The upload-time analysis (run by the detached, idle proxy builder right after the
+    clip's proxy): read from the proxy when there is one; None when it failed."""
+    try:
+        read_from = proxy if proxy is not None and proxy.is_file() else None
+        return analyse_cached(Path(src), read_from=read_from)
+    except Exception as exc:   # a detached process: log it, never a traceback on a terminal
+        log.warning("vision.failed", src=Path(src).name, error=str(exc))
+        return None

@@ -157,9 +157,10 @@ def crop_x_expr(keys: Sequence[Keyframe], *, offset_s: float = 0.0, speed: float
     return f"({centre})*iw-ow/2"
 
 
-def camera_x(meta: object, speed: float = 1.0) -> str | None:
+def camera_x(meta: object, speed: float = 1.0, start_ms: int | None = None) -> str | None:
     """The crop x expression of a video segment whose meta carries a camera path
-    (``m.cam``: keyframes in source seconds; ``m.in``: where the segment starts, ms),
+    (``m.cam``: keyframes in source seconds; ``start_ms``, else ``m.in``: where the
+    segment's first frame is in the source),
     or None for a centre crop."""
     if not isinstance(meta, dict):
         return None
@@ -172,6 +173,6 @@ def camera_x(meta: object, speed: float = 1.0) -> str | None:
         return None
     if not all(0.0 <= x <= 1.0 and t == t for t, x in keys):
         return None
-    start = meta.get("in")
+    start = meta.get("in") if start_ms is None else start_ms
     offset = max(0.0, float(start) / 1000) if isinstance(start, int | float) else 0.0
     return crop_x_expr(keys, offset_s=offset, speed=speed or 1.0)
