@@ -238,6 +238,7 @@ class State:
     captions: list[Op] = field(default_factory=list)
     cover: int | None = None
     prev_topic: str | None = None
+    vision: dict[str, Any] = field(default_factory=dict)   # see rules_vision
 
     def fade(self, target: str, which: str, ms: int) -> None:
         self.fades.setdefault(target, {})[which] = ms
@@ -271,6 +272,9 @@ class State:
         out.extend(self.captions)
         if self.cover is not None:
             out.append(SetCover(self.cover))
+        from .rules_vision import finish
+
+        out.extend(finish(self, env))
         return out
 
     def _overall(self, env: Env) -> None:

@@ -24,6 +24,7 @@ from .rules import (
     fade_duration,
     find_range,
 )
+from .rules_vision import ext_vision
 
 _RM = (r"(?:remove|delete|drop|take\s+(?:out|off|away)|get\s+rid\s+of|lose|kill|turn\s+off|switch\s+off|"
        r"disable|hide|mute|clear|no|without|don'?t\s+(?:want|need|add|use)|skip)")
@@ -417,7 +418,7 @@ def ext_overall(cl: Clause, st: State, env: Env) -> None:
 
 
 EXTRACTORS: tuple[Extractor, ...] = (
-    ext_text_carry, ext_remove, ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
+    ext_vision, ext_text_carry, ext_remove, ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
     ext_speed, ext_trim, ext_look, ext_fade, ext_loudnorm, ext_join, ext_title_loose,
     ext_music_carry, ext_percent_carry, ext_overall,
 )
