@@ -60,10 +60,23 @@ def track_beats(pcm: np.ndarray, rate: int) -> tuple[float, list[float]]:
     # prefer tempi near 120 BPM a little (a log-normal weight), as beat trackers do
     weight = np.exp(-0.5 * (np.log2(60 * fps / lags / 120.0) / 1.0) ** 2)
     lag = int(lags[np.argmax(ac[lo: hi + 1] * weight)])
-    phases = [float(env[p::lag].sum()) for p in range(lag)]
-    phase = int(np.argmax(phases))
-    beats = [float(i / fps) for i in range(phase, env.size, lag)]
-    return 60 * fps / lag, beats
+    period = float(lag)
+    if 0 < lag < ac.size - 1:   # a fractional period: parabolic peak of the autocorrelation
+        a, b, c = ac[lag - 1], ac[lag], ac[lag + 1]
+        denom = a - 2 * b + c
+        if denom < 0:
+            period += float(0.5 * (a - c) / denom)
+    count = int((env.size - 1) / period) + 1
+    best, phase = -1.0, 0.0
+    for p in np.arange(0.0, period, 0.5):
+        idx = np.round(p + period * np.arange(count)).astype(int)
+        score = float(env[idx[idx < env.size]].sum())
+        if score > best:
+            best, phase = score, float(p)
+    centre = WIN / 2 / rate   # an envelope value describes its window's middle
+    beats = [round(float((phase + k * period) / fps + centre), 4) for k in range(count)
+             if phase + k * period < env.size]
+    return 60 * fps / period, beats
 
 
 def snap_cuts(bounds: Sequence[int], beats: Sequence[int], *,
