@@ -50,6 +50,8 @@ BENCHES = (
     Bench("plan", "bench_plan.py", (), (), 300),
     Bench("render", "bench_render.py", ("--rounds", "3"), ("--rounds", "1", "--seconds", "20"),
           3600),
+    Bench("vision", "bench_vision.py", ("--rounds", "2"),
+          ("--rounds", "1", "--render-seconds", "10"), 2400),
 )
 
 
@@ -189,9 +191,32 @@ def figures(results: dict[str, dict[str, Any]]) -> list[Figure]:
     rows.append(_row("Plan + apply + argv per instruction (p95)", p95, _num(p, "cold_ms"),
                      None if not mean else 1000.0 / mean, "< 50 ms", lambda v: v < 50.0, p95,
                      unit=" ms", ratio_unit=" /s"))
+    rows += vision_figures(results.get("vision", {}))
     build = _num(g, "build_render_ms_median")
     rows.append(_row("build_render alone (argv, pure)", build, None, None, "< 50 ms",
                      lambda v: v < 50.0, build, unit=" ms"))
+    return rows
+
+
+def vision_figures(v: dict[str, Any]) -> list[Figure]:
+    """Rows of ``bench_vision.py``: analysis speed, tracked reframe cost, highlight time."""
+    clip = _num(v, "clip_seconds")
+    rows = [_row("Vision analysis of a 60 s 1080p clip, from its proxy (share of its length)",
+                 _num(v, "analysis_proxy_s"), clip, _num(v, "analysis_fraction_proxy"),
+                 "≤ 0.3×", lambda r: r <= 0.3, _num(v, "analysis_fraction_proxy"), unit=" s"),
+            _row("Vision analysis from the original 1080p (share of its length)",
+                 _num(v, "analysis_original_s"), clip, _num(v, "analysis_fraction_original"),
+                 "info", lambda _r: True, None, unit=" s")]
+    tracked = v.get("tracked_render_s") if isinstance(v.get("tracked_render_s"), list) else None
+    static = v.get("static_render_s") if isinstance(v.get("static_render_s"), list) else None
+    ratio = _num(v, "tracked_vs_static")
+    rows.append(_row("Subject-tracked reframe render vs static crop",
+                     statistics.median(tracked) if tracked else None,
+                     statistics.median(static) if static else None, ratio, "≤ 1.15×",
+                     lambda r: r <= 1.15, ratio, unit=" s"))
+    pick = _num(v, "highlight_pick_s_median")
+    rows.append(_row("Highlight selection with the analysis cached", pick, None, None, "≤ 1 s",
+                     lambda r: r <= 1.0, pick, unit=" s", digits=3))
     return rows
 
 

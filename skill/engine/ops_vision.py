@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from .draftedit import (
@@ -27,9 +27,10 @@ from .draftedit import (
 )
 from .ops import Op, need_video, obj_schema, secs
 from .ops_timeline import _keep
-from .vision.analysis import Analysis
+if TYPE_CHECKING:
+    from .vision.analysis import Analysis
 
-Analyser = Callable[[Path], Analysis | None]
+Analyser = Callable[[Path], "Analysis | None"]
 
 TRANSITIONS = ("crossfade", "black", "white", "wipe", "slide", "zoom")
 DEFAULT_TRANSITION_MS = 400
