@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-#: analysis grid: every frame for cuts and activity; subjects 5 times a second
+#: analysis grid: every frame for cuts and activity; subjects 3 times a second (the
+#: face detector is most of the analysis time)
 FPS = 30
-SUBJECT_EVERY = 6
+SUBJECT_EVERY = 10
 #: a frame-to-frame difference (0–255, mean over Y/U/V) this large is a cut candidate
 CUT_MIN = 28.0
 #: … and it must be this many times the typical difference around it
@@ -138,7 +139,7 @@ class FrameScanner:
             self._motion = moved if self._motion is None else (self._motion | moved)
         self._prev, self._prev_small = ys, small
         if self._n % SUBJECT_EVERY == 0:
-            self.subjects.append((self._n / FPS, self._subjects(y)))
+            self.subjects.append((round(self._n / FPS, 3), self._subjects(y)))
             self._motion = None
         self._n += 1
 
