@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from skill.engine.draftedit import PlanContext, settle  # noqa: E402
 from skill.engine.ffmpeg import ffmpeg_exe  # noqa: E402
-from skill.engine.ops import MakeHighlight  # noqa: E402
+from skill.engine.ops_vision import MakeHighlight  # noqa: E402
 from skill.engine.probe import probe  # noqa: E402
 from skill.engine.proxy import build  # noqa: E402
 from skill.engine.render import RenderOptions, render  # noqa: E402

@@ -42,7 +42,6 @@ __all__ = [
     "Trim", "CutEnds", "CutRange", "SetSpeed", "Join",
     "AddMusic", "SetMusic", "SetOriginalAudio", "RemoveTrack",
     "AddTitle", "AddCaptions", "CaptionsFromFile",
-    "SetReframe", "AddTransitions", "MakeHighlight", "CutToBeat", "RemoveScene",
 ]
 
 MOODS: dict[str, str] = {"lofi": "Lo-fi", "chill": "Chill", "upbeat": "Upbeat",
@@ -256,7 +255,8 @@ class SetCover(Op):
 
 
 # The op classes live in small modules by concept; importing them registers them in OPS.
+# (the vision ops import this module: a module import, so either may be imported first)
+from . import ops_vision  # noqa: E402,F401
 from .ops_audio import AddMusic, RemoveTrack, SetMusic, SetOriginalAudio  # noqa: E402
 from .ops_text import AddCaptions, AddTitle, CaptionsFromFile  # noqa: E402
 from .ops_timeline import CutEnds, CutRange, Join, SetSpeed, Trim  # noqa: E402
-from .ops_vision import AddTransitions, CutToBeat, MakeHighlight, RemoveScene, SetReframe  # noqa: E402

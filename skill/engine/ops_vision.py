@@ -27,6 +27,7 @@ from .draftedit import (
 )
 from .ops import Op, need_video, obj_schema, secs
 from .ops_timeline import _keep
+
 if TYPE_CHECKING:
     from .vision.analysis import Analysis
 
