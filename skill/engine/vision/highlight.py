@@ -22,6 +22,8 @@ MIN_SCENES = 3
 SCENE_SHARE_MS = 4000
 MIN_PIECE_MS = 1000
 STEP_MS = 100
+#: a piece keeps this far from its scene's cuts when the scene is long enough
+EDGE_MS = 300
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,13 @@ def pick_highlight(scenes: Sequence[Scene], target_ms: int) -> list[tuple[int, i
         chosen = ranked[:len(chosen) + 1]     # the chosen scenes are too short: one more
     spans = []
     for scene, length in zip(chosen, lengths, strict=False):
-        start = _best_window(scene, length)
-        start = min(start, scene.end_ms - length)
+        # keep clear of the scene's edges where it can, so a transition's handles
+        # (footage just outside the piece) never show a frame of the next scene
+        margin = min(EDGE_MS, (scene.dur - length) // 2)
+        inner = Scene(scene.start_ms + margin, scene.end_ms - margin,
+                      scene.score[margin // STEP_MS: len(scene.score) - margin // STEP_MS])
+        start = _best_window(inner, length)
+        start = max(inner.start_ms, min(start, inner.end_ms - length))
         spans.append((start, start + length))
     return sorted(spans)
 
