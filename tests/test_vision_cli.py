@@ -70,3 +70,32 @@ def test_make_it_a_reel_follows_the_subject(clips: Path, tmp_path: Path) -> None
     assert "follows the subject" in done.stdout
     p = probe(out)
     assert (p.width, p.height) == (1080, 1920)
+
+
+def test_a_highlight_on_the_beat_through_igedit_serve(clips: Path, home: Path) -> None:
+    import httpx
+
+    from skill.serve import create_app
+    from tests.servers import serve_in_thread
+    from tests.test_serve_api import APP, authed, new_session, sse_events
+
+    words = "make a 12 second highlight with transitions and upbeat music, cut to the beat"
+    with serve_in_thread(create_app(home, max_upload_bytes=50_000_000)) as url, \
+            authed(url) as c:
+        sid = new_session(c)
+        with (clips / "scenes.mp4").open("rb") as f:
+            up = c.post(f"/api/upload-video/{APP}/me/{sid}",
+                        files=[("files", ("scenes.mp4", f, "video/mp4"))], timeout=120)
+        assert up.json()["code"] == 0, up.text
+        body = {"app_name": APP, "user_id": "me", "session_id": sid,
+                "new_message": {"parts": [{"text": words}]}}
+        events = sse_events(c.post("/run_sse", json=body, timeout=httpx.Timeout(300)).text)
+    calls = [p["functionCall"]["name"] for ev in events for p in ev["content"]["parts"]
+             if "functionCall" in p]
+    assert calls == ["add_music", "make_highlight", "cut_to_beat", "add_transitions"]
+    draft = next(ev["actions"]["stateDelta"]["draft"] for ev in events
+                 if ev.get("actions", {}).get("stateDelta", {}).get("draft"))
+    video = next(t for t in draft["t"] if t["tt"] == 0)
+    total = sum(s["d"] for s in video["sg"])
+    assert abs(total - 12_000) <= 500 and len(video["sg"]) >= 3
+    assert draft["m"]["transition"] == {"style": "crossfade", "ms": 400}
