@@ -40,13 +40,16 @@ def landscape(w: int, h: int) -> np.ndarray:
 
 
 def _encode(path: Path, w: int, h: int, fps: int, frames: int,
-            draw: Callable[[int], np.ndarray], tone: Callable[[float], float] | None) -> Path:
+            draw: Callable[[int], np.ndarray], tone: Callable[[float], float] | None,
+            grain: bool = False) -> Path:
     seconds = frames / fps
     args = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps),
             "-i", "pipe:0"]
     if tone is not None:
         args += ["-f", "lavfi", "-i", f"sine=f=330:r=48000:d={seconds}"]
+    if grain:   # sensor noise that changes every frame, as in real footage
+        args += ["-vf", "noise=alls=6:allf=t+u"]
     args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
     if tone is not None:
         args += ["-af", f"volume='{tone_expr(tone, seconds)}':eval=frame", "-c:a", "aac",
@@ -73,7 +76,7 @@ def tone_expr(level: Callable[[float], float], seconds: float) -> str:
 
 def face_walk(path: Path, *, seconds: float = 6.0, size: tuple[int, int] = (1280, 720),
               fps: int = 30, still: bool = False, start: float = 0.15,
-              end: float = 0.85) -> Path:
+              end: float = 0.85, grain: bool = False) -> Path:
     """The face moving from ``start`` to ``end`` (share of the width, its centre) at a
     steady pace, or standing at ``start`` (``still``)."""
     if path.exists():
@@ -92,7 +95,7 @@ def face_walk(path: Path, *, seconds: float = 6.0, size: tuple[int, int] = (1280
         img[y: y + fh, x: x + fw] = face
         return img
 
-    return _encode(path, w, h, fps, frames, draw, None)
+    return _encode(path, w, h, fps, frames, draw, None, grain)
 
 
 def face_centre_x(i: int, frames: int, w: int, *, start: float = 0.15, end: float = 0.85,
