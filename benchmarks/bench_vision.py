@@ -97,7 +97,8 @@ def main() -> int:
         ms = args.render_seconds * 1000
         opts = RenderOptions()
         for i in range(args.rounds):
-            for mode, bucket in (("subject", tracked), ("center", static)):
+            order = [("subject", tracked), ("center", static)]
+            for mode, bucket in order if i % 2 == 0 else order[::-1]:   # neither always first
                 t0, c0 = time.perf_counter(), cpu_s()
                 rep = asyncio.run(render(reel(src, ms, mode), tmp / f"{mode}{i}.mp4",
                                          work_dir=tmp / "work", music_dir=tmp / "music",
