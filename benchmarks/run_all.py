@@ -50,7 +50,7 @@ BENCHES = (
     Bench("plan", "bench_plan.py", (), (), 300),
     Bench("render", "bench_render.py", ("--rounds", "3"), ("--rounds", "1", "--seconds", "20"),
           3600),
-    Bench("vision", "bench_vision.py", ("--rounds", "2"),
+    Bench("vision", "bench_vision.py", ("--rounds", "3"),
           ("--rounds", "1", "--render-seconds", "10"), 2400),
 )
 
@@ -214,6 +214,14 @@ def vision_figures(v: dict[str, Any]) -> list[Figure]:
                      statistics.median(tracked) if tracked else None,
                      statistics.median(static) if static else None, ratio, "≤ 1.15×",
                      lambda r: r <= 1.15, ratio, unit=" s"))
+    tcpu = v.get("tracked_cpu_s") if isinstance(v.get("tracked_cpu_s"), list) else None
+    scpu = v.get("static_cpu_s") if isinstance(v.get("static_cpu_s"), list) else None
+    cratio = _num(v, "tracked_vs_static_cpu")
+    if cratio is not None:
+        rows.append(_row("Subject-tracked reframe render vs static crop (CPU s)",
+                         statistics.median(tcpu) if tcpu else None,
+                         statistics.median(scpu) if scpu else None, cratio, "≤ 1.15×",
+                         lambda r: r <= 1.15, cratio, unit=" s"))
     pick = _num(v, "highlight_pick_s_median")
     rows.append(_row("Highlight selection with the analysis cached", pick, None, None, "≤ 1 s",
                      lambda r: r <= 1.0, pick, unit=" s", digits=3))
