@@ -55,6 +55,8 @@ BENCHES = (
           1800),
     Bench("speech", "bench_speech.py", ("--rounds", "2"), ("--rounds", "1", "--seconds", "30"),
           3600),
+    Bench("vision", "bench_vision.py", ("--rounds", "3"),
+          ("--rounds", "1", "--render-seconds", "10"), 2400),
 )
 
 
@@ -201,6 +203,7 @@ def figures(results: dict[str, dict[str, Any]]) -> list[Figure]:
     rows.append(_row("Plan + apply + argv per instruction (p95)", p95, _num(p, "cold_ms"),
                      None if not mean else 1000.0 / mean, "< 50 ms", lambda v: v < 50.0, p95,
                      unit=" ms", ratio_unit=" /s"))
+    rows += vision_figures(results.get("vision", {}))
     build = _num(g, "build_render_ms_median")
     rows.append(_row("build_render alone (argv, pure)", build, None, None, "< 50 ms",
                      lambda v: v < 50.0, build, unit=" ms"))
@@ -236,6 +239,36 @@ def _speech_figures(sp: dict[str, Any]) -> list[Figure]:
         _row("20-cut jump-cut render vs hand-written ffmpeg", jc, jh, jr, "≤ 1.15×",
              lambda v: v <= 1.15, jr, unit=" s"),
     ]
+
+
+def vision_figures(v: dict[str, Any]) -> list[Figure]:
+    """Rows of ``bench_vision.py``: analysis speed, tracked reframe cost, highlight time."""
+    clip = _num(v, "clip_seconds")
+    rows = [_row("Vision analysis of a 60 s 1080p clip, from its proxy (share of its length)",
+                 _num(v, "analysis_proxy_s"), clip, _num(v, "analysis_fraction_proxy"),
+                 "≤ 0.3×", lambda r: r <= 0.3, _num(v, "analysis_fraction_proxy"), unit=" s"),
+            _row("Vision analysis from the original 1080p (share of its length)",
+                 _num(v, "analysis_original_s"), clip, _num(v, "analysis_fraction_original"),
+                 "info", lambda _r: True, None, unit=" s")]
+    tracked = v.get("tracked_render_s") if isinstance(v.get("tracked_render_s"), list) else None
+    static = v.get("static_render_s") if isinstance(v.get("static_render_s"), list) else None
+    ratio = _num(v, "tracked_vs_static")
+    rows.append(_row("Subject-tracked reframe render vs static crop",
+                     statistics.median(tracked) if tracked else None,
+                     statistics.median(static) if static else None, ratio, "≤ 1.15×",
+                     lambda r: r <= 1.15, ratio, unit=" s"))
+    tcpu = v.get("tracked_cpu_s") if isinstance(v.get("tracked_cpu_s"), list) else None
+    scpu = v.get("static_cpu_s") if isinstance(v.get("static_cpu_s"), list) else None
+    cratio = _num(v, "tracked_vs_static_cpu")
+    if cratio is not None:
+        rows.append(_row("Subject-tracked reframe render vs static crop (CPU s)",
+                         statistics.median(tcpu) if tcpu else None,
+                         statistics.median(scpu) if scpu else None, cratio, "≤ 1.15×",
+                         lambda r: r <= 1.15, cratio, unit=" s"))
+    pick = _num(v, "highlight_pick_s_median")
+    rows.append(_row("Highlight selection with the analysis cached", pick, None, None, "≤ 1 s",
+                     lambda r: r <= 1.0, pick, unit=" s", digits=3))
+    return rows
 
 
 # ------------------------------------------------------------------ output

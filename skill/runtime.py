@@ -243,7 +243,7 @@ class Runtime:
                          data={"tracks": len(st.draft.tracks),
                                "timeline": timeline_view(st.draft, st.media)}))
         if st.media:
-            self.say_key("media_list", kind="text", items=[_media_line(m) for m in st.media])
+            self.say_key("media_list", kind="text", items=[_media_line(m, self.lang) for m in st.media])
         elif not st.draft.tracks:
             self.say_key("timeline_empty", kind="text")
 
@@ -370,12 +370,16 @@ class Runtime:
         await Exporter(self).run(out, force=force, resume=resume, preview=preview)
 
 
-def _media_line(m: Any) -> str:
+def _media_line(m: Any, lang: str = "en") -> str:
     bits = []
     if m.width and m.height:
         bits.append(f"{m.width}×{m.height}")
     if m.duration:
         bits.append(f"{m.duration:.1f}s")
+    from .engine.vision.status import scene_count
+
+    if (scenes := scene_count(m)) is not None:
+        bits.append(render("status_scene_count", lang, count=scenes))
     return f"{m.name} ({', '.join(bits)})" if bits else str(m.name)
 
 

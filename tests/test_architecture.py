@@ -30,12 +30,18 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 #: inside the engine: the top modules use plan, ops and render; plan uses ops; ops and
 #: render use neither plan nor the top (a lower room never reaches up)
 ENGINE_ROOMS: dict[str, tuple[str, ...]] = {
-    # the speech ops read the clip's speech analysis (made on demand when not cached)
-    "skill.engine.ops": ("skill.engine.ops", "skill.engine.speech"),
-    # speech analysis: pure cores plus a cache and a background builder, which borrows the
-    # proxy builder's process helpers
+    # ops edit the draft; the speech and vision ops read their clip's analysis (made on
+    # demand when not cached), and cut_to_beat reads the built-in music's beat grid
+    "skill.engine.ops": ("skill.engine.ops", "skill.engine.speech", "skill.engine.vision",
+                         "skill.engine.render.music"),
+    # speech analysis: pure cores, a cache and a background builder that borrows the proxy
+    # builder's process helpers
     "skill.engine.speech": ("skill.engine.speech", "skill.engine.render.proxy"),
-    "skill.engine.render": ("skill.engine.render", "skill.engine.ops"),
+    # vision analysis decodes with the render room's ffmpeg, probe and filter helpers
+    "skill.engine.vision": ("skill.engine.vision", "skill.engine.render.ffmpeg",
+                            "skill.engine.render.probe", "skill.engine.render.filtergraph"),
+    # the renderer draws the subject-following crop the vision room plans
+    "skill.engine.render": ("skill.engine.render", "skill.engine.ops", "skill.engine.vision"),
     "skill.engine.plan": ("skill.engine.plan", "skill.engine.ops", "skill.engine.speech"),
 }
 #: front doors: each is reached from ``skill.front.cli`` and imports no other

@@ -46,6 +46,13 @@ from skill.engine.ops.speech import (
     RemoveFillers,
     RemoveSilences,
 )
+from skill.engine.ops.vision import (
+    AddTransitions,
+    CutToBeat,
+    MakeHighlight,
+    RemoveScene,
+    SetReframe,
+)
 from skill.errors import InputError
 from skill.templates import keys, render
 
@@ -372,6 +379,8 @@ SAMPLES: list[Op] = [
     StyleText("captions", 130, "top", "yellow"), SetFps(30), SetAspect("9:16", "crop", "stories"),
     RemoveSilences("tight"), RemoveFillers(), CutPhrase("pasta", True), KeepPhrase("eggs", "from"),
     AutoCaptions("bold", "top", "t"), CaptionFix("teh", "the"), CaptionsSrt(),
+    SetReframe("center"), AddTransitions("wipe", 300), MakeHighlight(15), CutToBeat(),
+    RemoveScene(2),
 ]
 
 

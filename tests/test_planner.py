@@ -195,7 +195,9 @@ def test_reply_lists_exactly_what_was_applied_and_what_was_not() -> None:
         "- Reframed to 1:1 (1080×1080), centre-cropped to fill.\n"
         "- Added the built-in Lo-fi track at 35%.\n"
         "- Added the title “Urban Dreams” (0–3 s, centre).\n"
-        "Not done: “add confetti” — not supported by the local engine.")
+        "Not done: “add confetti” — not supported by the local engine.\n"
+        "The crop follows the subject (faces first, then the main movement); say “keep it "
+        "centred” for a fixed centre crop.")
 
 
 def test_reply_in_chinese() -> None:
@@ -205,7 +207,9 @@ def test_reply_in_chinese() -> None:
         "- 画面改为 1:1（1080×1080），居中裁剪填满。\n"
         "- 已添加内置的轻松音乐。\n"
         "- 已添加标题“城市之梦”（0–3 秒，居中）。\n"
-        "未完成：“加个转场”——本地引擎不支持。")
+        "- 已在片段之间添加交叉淡化转场（0.4 秒），声音随之交叉淡化。\n"
+        "The crop follows the subject (faces first, then the main movement); say “keep it "
+        "centred” for a fixed centre crop.")
 
 
 def test_single_op_reply() -> None:

@@ -40,6 +40,7 @@ from .speech import (
 from .style import SetFps, StyleText
 from .text import AddCaptions, AddTitle, CaptionsFromFile
 from .timeline import CutEnds, CutRange, Join, SetSpeed, Trim
+from .vision import AddTransitions, CutToBeat, MakeHighlight, RemoveScene, SetReframe
 
 __all__ = [
     "OPS", "MOODS", "TARGET_RATIOS", "MediaItem", "PlanContext", "Op", "add_media", "initial_draft",
@@ -49,5 +50,5 @@ __all__ = [
     "AddMusic", "SetMusic", "SetOriginalAudio", "RemoveTrack",
     "AddTitle", "AddCaptions", "CaptionsFromFile", "StyleText", "SetFps",
     "RemoveSilences", "RemoveFillers", "CutPhrase", "KeepPhrase", "AutoCaptions", "CaptionFix",
-    "CaptionsSrt",
+    "CaptionsSrt", "SetReframe", "AddTransitions", "MakeHighlight", "CutToBeat", "RemoveScene",
 ]

@@ -249,6 +249,7 @@ class State:
     styles: dict[str, dict[str, Any]] = field(default_factory=dict)   # style_text by what
     fps: int | None = None
     prev_topic: str | None = None
+    vision: dict[str, Any] = field(default_factory=dict)   # see rules_vision
 
     def fade(self, target: str, which: str, ms: int) -> None:
         self.fades.setdefault(target, {})[which] = ms

@@ -24,6 +24,7 @@ from .rules import (
     fade_duration,
     find_range,
 )
+from .rules_vision import ext_vision
 
 # word groups of skill/data/planner.yaml (``groups:``)
 _RM = vocab().group("remove")
@@ -439,7 +440,8 @@ def _speech_rules() -> tuple[Extractor, ...]:
 
 
 EXTRACTORS: tuple[Extractor, ...] = (
-    *_speech_rules(), ext_text_carry, ext_remove, *_style_rules(), ext_aspect, ext_cover, ext_title, ext_captions, ext_music, ext_original,
+    *_speech_rules(), ext_vision, ext_text_carry, ext_remove, *_style_rules(), ext_aspect,
+    ext_cover, ext_title, ext_captions, ext_music, ext_original,
     ext_speed, ext_trim, ext_look, ext_fade, ext_loudnorm, ext_join, ext_title_loose,
     ext_music_carry, ext_percent_carry, ext_overall,
 )

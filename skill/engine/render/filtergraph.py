@@ -120,7 +120,7 @@ def look_filters(look: Any) -> list[str]:
 
 def geometry(fit: str, width: int, height: int, label: str, *, sar: float = 1.0,
              image: bool = False, fast: bool = False, to709: bool = False,
-             full_range: bool = False) -> list[str]:
+             full_range: bool = False, crop_x: str | None = None) -> list[str]:
     """Filters turning any frame into exactly ``width``×``height`` (square pixels).
 
     ``crop``: centre-crop to the canvas's aspect, then scale. ``blur``: the whole frame fitted inside,
@@ -156,6 +156,8 @@ def geometry(fit: str, width: int, height: int, label: str, *, sar: float = 1.0,
     # reads fewer pixels, and is skipped entirely when the crop is already canvas-sized
     crop = (f"crop=w='min(iw,trunc(ih*{width}/{height}))'"
             f":h='min(ih,trunc(iw*{height}/{width}))'")
+    if crop_x:   # subject-aware reframe: x follows the camera path, per frame
+        crop += f":x='{crop_x}'"
     chain = [*pre, crop, f"scale={width}:{height}{color}", "setsar=1", "format=yuv420p"]
     return [f"[{label}in]{','.join(chain)}[{label}]"]
 
@@ -163,7 +165,7 @@ def geometry(fit: str, width: int, height: int, label: str, *, sar: float = 1.0,
 def video_segment(inp: int, label: str, frames: int, speed: float, fit: str,
                   width: int, height: int, *, sar: float = 1.0, image: bool = False,
                   fast: bool = False, to709: bool = False,
-                  full_range: bool = False) -> list[str]:
+                  full_range: bool = False, crop_x: str | None = None) -> list[str]:
     """Statements producing ``[label]``: exactly ``frames`` frames at 30 fps CFR."""
     pts = "PTS-STARTPTS" if speed == 1.0 else f"(PTS-STARTPTS)/{number(speed)}"
     head = f"[{inp}:v:0]setpts={pts},fps={FPS}[{label}gin]"
@@ -171,7 +173,7 @@ def video_segment(inp: int, label: str, frames: int, speed: float, fit: str,
     tail = (f"[{label}g]tpad=stop_mode=clone:stop=-1,trim=end_frame={frames},"
             f"setpts=PTS-STARTPTS[{label}]")
     return [head, *geometry(fit, width, height, f"{label}g", sar=sar, image=image, fast=fast,
-                            to709=to709, full_range=full_range), tail]
+                            to709=to709, full_range=full_range, crop_x=crop_x), tail]
 
 
 def audio_segment(inp: int | None, label: str, frames: int, speed: float,

@@ -22,8 +22,11 @@ from typing import Any
 from ...backend import ProgressCb
 from ...draft import AUDIO, TEXT, Draft, decode_draft, track_label
 from ...errors import ConfigError, InputError
+from ..vision.camera import camera_x
+from ..vision.reframe import follow_subjects
 from . import filtergraph as fg
 from . import glyphs, loudness
+from . import transitions as tx
 from .cache import MUSIC_CACHE_BYTES, prune, touch
 from .ffmpeg import ffmpeg_exe, run_ffmpeg
 from .fonts import Font, find_font, read_font
@@ -162,12 +165,17 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     n_inputs = 0
     elapsed_ms = 0
     has_sound = False
+    lengths: list[int] = []
+    trans, cuts = tx.plan(d, fg.video_track_segments(d))
     for seg in fg.video_track_segments(d):
         start_f, end_f = fg.frame_at(elapsed_ms), fg.frame_at(elapsed_ms + seg.dur_ms)
         elapsed_ms += seg.dur_ms
         frames = end_f - start_f
         if frames <= 0:
             continue
+        head, tail = tx.handles(len(lengths), cuts, trans[1]) if trans else (0, 0)
+        frames += head + tail
+        lengths.append(frames)
         src = _src(seg.meta)
         pr = _probe_for(probes, src)
         if not pr.has_video:
@@ -185,7 +193,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         if image:
             inputs += ["-loop", "1", "-framerate", str(fg.FPS), "-t", span, "-i", src]
         else:
-            in_ms = _ms(seg.meta.get("in"))
+            in_ms = max(0, _ms(seg.meta.get("in")) - int(head * 1000 * speed) // fg.FPS)
             if pr.duration > 0:   # never seek past the end: there must be a frame to show
                 in_ms = min(in_ms, max(0, int(pr.duration * 1000) - 100))
             if in_ms:
@@ -196,7 +204,8 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         idx = len(pairs) // 2
         graph += fg.video_segment(n_inputs, f"v{idx}", frames, speed, fit, width, height,
                                   sar=pr.sar, image=image, fast=options.preview,
-                                  to709=pr.needs_709, full_range=pr.full_range)
+                                  to709=pr.needs_709, full_range=pr.full_range,
+                                  crop_x=camera_x(seg.meta, speed, in_ms if not image else 0))
         audio_in = n_inputs if (pr.has_audio and not image and volume > 0) else None
         has_sound = has_sound or audio_in is not None
         graph.append(fg.audio_segment(audio_in, f"a{idx}", frames, speed, volume, lead))
@@ -209,7 +218,9 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     total_samples = total_frames * fg.SAMPLES_PER_FRAME
     total_ms = total_frames * 1000 // fg.FPS
     n = len(pairs) // 2
-    if n > 1:
+    if trans and n > 1:
+        graph += tx.join(lengths, *trans)
+    elif n > 1:
         graph.append(f"{''.join(pairs)}concat=n={n}:v=1:a=1[vcat][acat]")
         agraph.append(f"{''.join(pairs[1::2])}concat=n={n}:v=0:a=1[acat]")
     else:
@@ -369,6 +380,7 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
             raise InputError(f"{Path(src).name}: no such file", key="file_missing",
                              file=Path(src).name)
     probes = await asyncio.to_thread(lambda: {s: probe(Path(s)) for s in _sources(d)})
+    draft = await asyncio.to_thread(follow_subjects, draft, probes)
     missing: list[str] = []
     if options.preview and proxy_dir is not None:
         draft, probes, missing, waited = await _use_proxies(

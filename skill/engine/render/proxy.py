@@ -383,6 +383,9 @@ def main(argv: list[str]) -> int:
             p = probe(src)
             if wants_proxy(p):
                 asyncio.run(build(src, p, proxy_dir))
+                from ..vision.analysis import analyse_for_upload
+
+                analyse_for_upload(src, proxy_path(src, proxy_dir))
         except Exception as exc:  # a detached process: log it, never a traceback on a terminal
             log.warning("proxy.failed", src=src.name, error=str(exc))
             failed += 1

@@ -1,0 +1,140 @@
+"""Vision: analysis speed, tracked-reframe render cost, highlight selection time.
+
+Clip: 60 s 1920×1080 30 fps H.264, a real face (fixtures/vision/face.jpg) walking across
+a landscape, with sensor-like grain that changes every frame (made once, cached). Without
+grain a static crop of the still landscape costs the encoder almost nothing while a
+panning one does not, which measures the content, not the pipeline: the crop filter
+itself costs the same either way (2.83 vs 2.81 CPU-s for 20 s, ``-f null``).
+
+* analysis (scenes + subjects + activity + loudness) of the clip's preview proxy — what
+  the background builder does after an upload — and of the original, each as a share
+  of the clip's length. Target: ≤ 0.3× (proxy).
+* render of a 9:16 reframe of the first ``--render-seconds`` with the crop following the
+  subject vs the same render with a static centre crop, alternating, ``--rounds`` each,
+  in wall and in CPU seconds (ours + ffmpeg; steadier on a shared machine).
+  Target: ≤ 1.15×.
+* highlight selection (``make_highlight`` 15 s applied to the draft) with the analysis
+  cached. Target: ≤ 1 s.
+
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from skill.engine.ops.draftedit import PlanContext, settle  # noqa: E402
+from skill.engine.ops.vision import MakeHighlight  # noqa: E402
+from skill.engine.render.ffmpeg import ffmpeg_exe  # noqa: E402
+from skill.engine.render.pipeline import RenderOptions, render  # noqa: E402
+from skill.engine.render.probe import probe  # noqa: E402
+from skill.engine.render.proxy import build  # noqa: E402
+from skill.engine.vision import analysis  # noqa: E402
+from skill.front.logs import configure as configure_logging  # noqa: E402
+from tests.vision_media import face_walk  # noqa: E402
+
+
+def cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("igedit")) / "bench"
+
+
+def reel(src: Path, ms: int, mode: str) -> dict[str, object]:
+    return settle({"t": [{"tt": 0, "sg": [{"s": 0, "d": ms, "m": {"src": str(src),
+                                                                     "name": src.name}}]}],
+                   "m": {"ratio": "9:16", "fit": "crop", "reframe": mode}})
+
+
+def cpu_s() -> float:
+    """CPU seconds of this process and its finished children (ffmpeg): steadier than wall
+    time on a shared machine."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=60)
+    ap.add_argument("--render-seconds", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=2)
+    args = ap.parse_args()
+    configure_logging(verbose=False)
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    src = face_walk(folder / f"vision-{args.seconds}s-1080p-grain.mp4",
+                    seconds=float(args.seconds), size=(1920, 1080), grain=True)
+    ffmpeg_exe()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        os.environ["IGEDIT_HOME"] = str(tmp / "home")
+        proxy = asyncio.run(build(src, probe(src), tmp / "proxies"))
+        assert proxy is not None
+        t0 = time.perf_counter()
+        found = analysis.analyse(proxy)
+        proxy_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        analysis.analyse(src)
+        original_s = time.perf_counter() - t0
+        analysis.save(src, found)
+
+        tracked: list[float] = []
+        static: list[float] = []
+        cpu: dict[str, list[float]] = {"subject": [], "center": []}
+        ms = args.render_seconds * 1000
+        opts = RenderOptions()
+        for i in range(args.rounds):
+            order = [("subject", tracked), ("center", static)]
+            for mode, bucket in order if i % 2 == 0 else order[::-1]:   # neither always first
+                t0, c0 = time.perf_counter(), cpu_s()
+                rep = asyncio.run(render(reel(src, ms, mode), tmp / f"{mode}{i}.mp4",
+                                         work_dir=tmp / "work", music_dir=tmp / "music",
+                                         options=opts))
+                bucket.append(time.perf_counter() - t0)
+                cpu[mode].append(cpu_s() - c0)
+                assert rep.ok, rep.violations
+                assert (":x='" in " ".join(rep.argv)) == (mode == "subject")
+
+        draft = reel(src, args.seconds * 1000, "subject")
+        picks: list[float] = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            MakeHighlight(15).apply(draft, PlanContext())
+            picks.append(time.perf_counter() - t0)
+    out = {
+        "clip_seconds": args.seconds,
+        "analysis_proxy_s": round(proxy_s, 2),
+        "analysis_original_s": round(original_s, 2),
+        "analysis_fraction_proxy": round(proxy_s / args.seconds, 3),
+        "analysis_fraction_original": round(original_s / args.seconds, 3),
+        "subject_samples_with_face": sum(1 for _, b in found.subjects if b),
+        "subject_samples": len(found.subjects),
+        "render_seconds": args.render_seconds,
+        "tracked_render_s": [round(x, 2) for x in tracked],
+        "static_render_s": [round(x, 2) for x in static],
+        "tracked_vs_static": round(statistics.median(tracked) / statistics.median(static), 3),
+        "tracked_cpu_s": [round(x, 2) for x in cpu["subject"]],
+        "static_cpu_s": [round(x, 2) for x in cpu["center"]],
+        "tracked_vs_static_cpu": round(statistics.median(cpu["subject"])
+                                       / statistics.median(cpu["center"]), 3),
+        "highlight_pick_s_median": round(statistics.median(picks), 4),
+    }
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
