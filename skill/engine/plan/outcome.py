@@ -30,7 +30,7 @@ from typing import Any
 from ...errors import SkillError
 from ...templates import render
 from ..ops import AddCaptions, AddTitle, CutEnds, CutRange, Op, SetCover, Trim, secs
-from ..ops.draftedit import MIN_TEXT_MS, Draft, PlanContext, total_ms
+from ..ops.draftedit import MIN_TEXT_MS, Draft, PlanContext, total_ms, video_segments
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "notdone.yaml"
 #: the state-delta key that carries a turn's outcome next to the draft (ADK clients
@@ -85,13 +85,14 @@ def not_understood(words: str, lang: str, *, cloud_option: bool = False) -> NotD
                    cloud and cloud_option)
 
 
-def _clamp(op: Op, total: int) -> tuple[Op | None, str]:
+def _clamp(op: Op, total: int, stills: bool = False) -> tuple[Op | None, str]:
     """``op`` fitted to a timeline of ``total`` ms: (op or None when nothing is left,
-    the part the user asked for beyond the end, as a template key or "")."""
+    the part the user asked for beyond the end, as a template key or ""). With photos on
+    the timeline (``stills``) a longer trim is a length: the photos are held longer."""
     if isinstance(op, Trim):
         if op.start_ms >= total - MIN_TEXT_MS:
             return None, ""
-        if op.end_ms is not None and op.end_ms > total:
+        if op.end_ms is not None and op.end_ms > total and not (stills and op.start_ms == 0):
             return replace(op, end_ms=total), "notdone_note_clamped"
     elif isinstance(op, CutRange):
         if op.start_ms >= total:
@@ -130,7 +131,8 @@ def settle_plan(ops: tuple[Op, ...], unknown: tuple[str, ...], draft: Draft, ctx
     current = copy.deepcopy(draft)
     for op in ops:
         total = total_ms(current)
-        fitted, note = _clamp(op, total) if total > 0 else (op, "")
+        stills = any((seg.get("m") or {}).get("kind") == "image" for seg in video_segments(current))
+        fitted, note = _clamp(op, total, stills) if total > 0 else (op, "")
         if fitted is None:
             missing.append(NotDone(asked(op, lang), "clip_short",
                                    render("notdone_clip_short", lang, total=secs(total))))

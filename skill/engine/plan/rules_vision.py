@@ -26,7 +26,7 @@ from ..ops.vision import (
 from .phrases import NUM, parse_num
 from .rulebase import Clause, Env, State, words
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "vision.yaml"
+DATA = Path(__file__).resolve().parents[2] / "data" / "vision.yaml"
 DEFAULT_HIGHLIGHT_S = 15
 _SECONDS = r"(?:seconds?|secs?|sec|s|秒钟|秒鐘|秒)(?![a-z])"
 _MINUTES = r"(?:minutes?|mins?|min|分钟|分鐘)(?![a-z])"

@@ -219,7 +219,10 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     total_ms = total_frames * 1000 // fg.FPS
     n = len(pairs) // 2
     if trans and n > 1:
-        graph += tx.join(lengths, *trans)
+        joined = tx.join(lengths, *trans)
+        graph += joined
+        # the measuring pass hears the same crossfaded sound as the render
+        agraph += [line for line in joined if "acrossfade=" in line]
     elif n > 1:
         graph.append(f"{''.join(pairs)}concat=n={n}:v=1:a=1[vcat][acat]")
         agraph.append(f"{''.join(pairs[1::2])}concat=n={n}:v=0:a=1[acat]")
