@@ -39,7 +39,7 @@ import structlog
 from ..backend import ProgressCb, Sleeper
 from ..errors import InputError, SkillError, StoreError
 from ..fsfaults import is_disk_full
-from ..leftovers import alive, process_tag
+from ..leftovers import alive, pid_alive, process_tag
 from .db import EngineDB, JobRow
 
 log = structlog.get_logger(__name__)
@@ -90,20 +90,6 @@ def is_partial_of(name: str, job_id: str) -> bool:
         return False
     worker = name[len(prefix):-len(suffix)]
     return bool(worker) and "." not in worker
-
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    except OSError:
-        return False
-    return True
 
 
 def new_job_id() -> str:
