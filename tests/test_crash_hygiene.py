@@ -140,8 +140,10 @@ def test_kill_9_takes_ffmpeg_down_and_the_next_start_sweeps_the_leftovers(
         home: Path, tmp_path: Path, clip_cache: Path) -> None:
     clip = make_clip(tmp_path / "clip.mp4", seconds=3.0, cache_dir=clip_cache)
     # the real ffmpeg, reading its input at a tenth of real time: the render would take 30 s
+    # (the loudness measuring pass before it, which writes no file, runs at full speed)
     slow = tmp_path / "ffmpeg-slow"
-    slow.write_text(f"#!/bin/sh\nexec '{ffmpeg_exe()}' -readrate 0.1 \"$@\"\n")
+    slow.write_text(f"#!/bin/sh\ncase \" $* \" in *' -f null '*) exec '{ffmpeg_exe()}' \"$@\";; esac\n"
+                    f"exec '{ffmpeg_exe()}' -readrate 0.1 \"$@\"\n")
     slow.chmod(0o755)
     local = ("--backend", "local")
     assert igedit(*local, "upload", str(clip), cwd=tmp_path).returncode == 0
@@ -156,10 +158,11 @@ def test_kill_9_takes_ffmpeg_down_and_the_next_start_sweeps_the_leftovers(
         def running() -> list[int]:
             return [c for c in children(export.pid) if not gone(c) and _exe(c) == real]
 
+        renders = home / "renders"
+        wait_for(lambda: renders.is_dir() and any(p.name.startswith(".")
+                                                  for p in renders.iterdir()), "a partial")
         wait_for(running, "ffmpeg to start")
         ffmpeg = running()[0]
-        renders = home / "renders"
-        wait_for(lambda: any(p.name.startswith(".") for p in renders.iterdir()), "a partial")
         export.send_signal(signal.SIGKILL)
         export.wait(timeout=30)
         wait_for(lambda: gone(ffmpeg), "ffmpeg to die with its parent", timeout=10)
