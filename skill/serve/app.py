@@ -33,6 +33,7 @@ Safe on a desktop (see ``docs/reliability.md``, "igedit serve under attack"):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -469,8 +470,15 @@ def create_app(home: Path, *, token_ttl_s: int = DEFAULT_TTL_S,
     guard: dict[str, Any] = {"allowed_hosts": allowed_hosts}
     if body_idle_s is not None:
         guard["body_idle_s"] = body_idle_s
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        # renders are tasks of this server's event loop: stop them (their ffmpeg too) and
+        # hand their jobs back before the loop goes, rather than leave them to the collector
+        await s.ws.jobs.aclose()
+
     app = Starlette(routes=routes, middleware=[Middleware(Guard, **guard)],
-                    exception_handlers={BodyTooLarge: _body_too_large})
+                    exception_handlers={BodyTooLarge: _body_too_large}, lifespan=lifespan)
     app.state.server = s
     return app
 

@@ -110,6 +110,16 @@ async def _pump_stderr(stream: asyncio.StreamReader, tail: deque[str]) -> None:
         tail.append(raw.decode("utf-8", "replace").rstrip())
 
 
+async def _drain(proc: asyncio.subprocess.Process) -> None:
+    """Read a stopped ffmpeg's pipes to their end, so their transports close now: a
+    cancelled pump leaves them open until garbage collection, which then warns about an
+    unclosed transport in whatever code happens to be running."""
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(stream.read(), TERMINATE_GRACE_S)
+
+
 async def _stop(proc: asyncio.subprocess.Process) -> None:
     """Terminate ffmpeg, then kill it if it does not exit in time."""
     if proc.returncode is not None:
@@ -144,14 +154,23 @@ async def run_ffmpeg(argv: list[str], *, duration_s: float | None = None,
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     from .childproc import child_options
 
+    # Starting is shielded: a cancel that lands while the process is being created would
+    # otherwise leave it running, unowned (and its pipes open) — it is stopped instead.
+    starting = asyncio.ensure_future(asyncio.create_subprocess_exec(
+        *full, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        **child_options(private=private)))
     try:
-        proc = await asyncio.create_subprocess_exec(
-            *full, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            **child_options(private=private))
+        proc = await asyncio.shield(starting)
     except OSError as exc:
         raise EngineError(f"cannot start {full[0]}: {exc.strerror or exc}", cmd=full,
                           returncode=None, stderr_tail="") from exc
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            started = await starting
+            await _stop(started)
+            await _drain(started)
+        raise
     assert proc.stdout is not None and proc.stderr is not None
     pumps = asyncio.gather(_pump_progress(proc.stdout, duration_s, progress, label),
                            _pump_stderr(proc.stderr, tail))
@@ -163,6 +182,7 @@ async def run_ffmpeg(argv: list[str], *, duration_s: float | None = None,
         # an orphaned encoder running.
         pumps.cancel()
         await _stop(proc)
+        await _drain(proc)
         raise
     if returncode != 0:
         stderr_tail = "\n".join(tail)
