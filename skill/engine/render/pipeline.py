@@ -126,7 +126,7 @@ def text_color(name: Any) -> str:
 
 
 def _speech_style(meta: Mapping[str, Any]) -> dict[str, Any]:
-    """Style and highlighted word of a caption made from speech (``ops_speech``)."""
+    """Style and highlighted word of a caption made from speech (``ops.speech``)."""
     style, hl = meta.get("style"), meta.get("hl")
     out: dict[str, Any] = {"style": style} if isinstance(style, str) else {}
     if isinstance(hl, list) and len(hl) == 2 and all(isinstance(x, int) for x in hl):
