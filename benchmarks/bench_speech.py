@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_render import cache_dir, make_source  # noqa: E402
+from bench_render import HAND_DELIVERY, cache_dir, make_source  # noqa: E402
 
 from skill.engine.render.ffmpeg import ffmpeg_exe  # noqa: E402
 from skill.front.logs import configure as configure_logging  # noqa: E402
@@ -73,11 +73,7 @@ def handwritten_argv(src: Path, kept: list[tuple[int, int]], out: Path) -> list[
     graph.append(f"{joined}concat=n={len(kept)}:v=1:a=1[v][ac];"
                  f"[ac]loudnorm=I=-14:TP=-1:LRA=11,aresample=48000[a]")
     return argv + ["-filter_complex", ";".join(graph), "-map", "[v]", "-map", "[a]",
-                   "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-maxrate", "10M",
-                   "-bufsize", "20M", "-profile:v", "high", "-pix_fmt", "yuv420p", "-r", "30",
-                   "-g", "60", "-keyint_min", "60", "-sc_threshold", "0",
-                   "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2",
-                   "-movflags", "+faststart", str(out)]
+                   *HAND_DELIVERY, str(out)]
 
 
 def main() -> dict[str, Any]:
