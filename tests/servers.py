@@ -39,7 +39,7 @@ def serve_in_thread(app: Any, port: int | None = None, *,
         conf = config(app, "127.0.0.1", port, timeout_graceful_shutdown=1)
     else:
         conf = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                              lifespan="off", timeout_graceful_shutdown=1)
+                              lifespan="auto", timeout_graceful_shutdown=1)
     server = _Server(conf)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

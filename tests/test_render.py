@@ -327,6 +327,35 @@ def test_cancel_stops_ffmpeg_and_leaves_no_partial_file(
     assert not os.path.exists(str(out) + ".partial")
 
 
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_a_second_cancel_during_the_stop_still_reaps_the_encoder(tmp_path: Path) -> None:
+    # A user's cancel, then the server's shutdown cancelling the same render while the
+    # encoder is being stopped: the process must still be stopped and reaped before the
+    # task ends (else the loop can close first and the transport leaks, running).
+    pid_file = tmp_path / "pid"
+    stubborn = tmp_path / "stubborn-encoder"
+    stubborn.write_text(f"#!/bin/sh\ntrap '' TERM\necho $$ > {pid_file}\n"
+                        "while :; do sleep 0.1; done\n")
+    stubborn.chmod(0o755)
+
+    async def main() -> int:
+        task = asyncio.create_task(run_ffmpeg([str(stubborn)], private=False))
+        for _ in range(500):
+            if pid_file.exists() and pid_file.read_text().strip():
+                break
+            await asyncio.sleep(0.01)
+        pid = int(pid_file.read_text())
+        task.cancel()
+        await asyncio.sleep(0.3)        # inside the stop's grace: SIGTERM is ignored
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return pid
+
+    pid = asyncio.run(main())
+    assert not Path(f"/proc/{pid}").exists(), "the encoder outlived its cancelled task"
+
+
 def test_bright_look_lifts_dark_footage_and_keeps_its_colour(run: Renderer,
                                                              clips: dict[str, Path]) -> None:
     plain = {"t": [{"tt": 0, "m": {}, "sg": [vseg(clips["dark"], 0, 1000)]}], "m": {"ratio": "9:16"}}

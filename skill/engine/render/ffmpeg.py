@@ -15,9 +15,12 @@ import shutil
 from collections import deque
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from ...backend import ProgressCb
 from ...errors import ConfigError, EngineError
+
+T = TypeVar("T")
 
 #: how many stderr lines an EngineError keeps
 STDERR_TAIL_LINES = 40
@@ -134,6 +137,30 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
+async def _uncancellable(fut: asyncio.Future[T]) -> T:
+    """Await ``fut`` to its end even when the awaiting task is cancelled again meanwhile
+    (e.g. a cancel from the user, then the server's shutdown cancelling the same render)."""
+    while True:
+        try:
+            return await asyncio.shield(fut)
+        except asyncio.CancelledError:
+            if fut.cancelled():
+                raise
+            continue
+
+
+async def _finish(proc: asyncio.subprocess.Process) -> None:
+    """Stop ffmpeg and drain its pipes, all the way: a second cancel arriving during the
+    stop would otherwise leave the process unreaped and its transport open, and the loop
+    could close before the child's exit is seen."""
+    await _uncancellable(asyncio.ensure_future(_stop_and_drain(proc)))
+
+
+async def _stop_and_drain(proc: asyncio.subprocess.Process) -> None:
+    await _stop(proc)
+    await _drain(proc)
+
+
 async def run_ffmpeg(argv: list[str], *, duration_s: float | None = None,
                      progress: ProgressCb | None = None, label: str = "render",
                      private: bool = True,
@@ -167,9 +194,7 @@ async def run_ffmpeg(argv: list[str], *, duration_s: float | None = None,
                           returncode=None, stderr_tail="") from exc
     except asyncio.CancelledError:
         with contextlib.suppress(Exception):
-            started = await starting
-            await _stop(started)
-            await _drain(started)
+            await _finish(await _uncancellable(starting))
         raise
     assert proc.stdout is not None and proc.stderr is not None
     pumps = asyncio.gather(_pump_progress(proc.stdout, duration_s, progress, label),
@@ -181,8 +206,7 @@ async def run_ffmpeg(argv: list[str], *, duration_s: float | None = None,
         # CancelledError (Ctrl-C, timeouts) or a failing progress callback: never leave
         # an orphaned encoder running.
         pumps.cancel()
-        await _stop(proc)
-        await _drain(proc)
+        await _finish(proc)
         raise
     if returncode != 0:
         stderr_tail = "\n".join(tail)
