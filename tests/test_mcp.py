@@ -91,7 +91,12 @@ def stdio_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             await s.initialize()
             rec["tools"] = await s.list_tools()
             rec["resources"] = await s.list_resources()
+            # before any upload: messages the engine writes, told in tool terms
+            rec["empty_edit"] = await s.call_tool("edit", {"instruction": "make it square"})
+            rec["no_pending"] = await s.call_tool("export", {"path": str(out_mp4),
+                                                             "resume": True})
             rec["upload"] = await s.call_tool("upload_media", {"sources": [str(clip)]})
+            rec["no_song"] = await s.call_tool("edit", {"instruction": "add music song.mp3"})
             rec["impossible"] = await s.call_tool("edit", {"instruction": "导出4K画质"})
             rec["edit"] = await s.call_tool("edit", {"instruction": INSTRUCTION})
             rec["ops_bad"] = await s.call_tool("apply_edits", {"edits": [
@@ -223,6 +228,20 @@ def test_stdio_export_reports_progress_and_writes_a_square_mp4(stdio_run: dict[s
         assert (video.codec_context.width, video.codec_context.height) == (1080, 1080)
         assert video.codec_context.name == "h264"
         assert container.streams.audio, "the export has no audio"
+
+
+def test_stdio_messages_name_tools_and_parameters_not_cli_commands(
+        stdio_run: dict[str, Any]) -> None:
+    import re
+
+    said = {name: _text(stdio_run[name]) for name in ("empty_edit", "no_pending", "no_song",
+                                                       "exists")}
+    assert "Upload a clip first (the upload_media tool)" in said["empty_edit"]
+    assert "Start one with the export tool" in said["no_pending"]
+    assert "Upload it first (the upload_media tool)" in said["no_song"]
+    assert "force=true" in said["exists"]
+    for name, text in said.items():
+        assert not re.search(r"igedit [a-z]|(?<![\w-])--?[a-z]", text), (name, text)
 
 
 def test_stdio_export_to_an_existing_file_is_a_clear_tool_error(

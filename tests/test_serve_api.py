@@ -187,7 +187,9 @@ def test_run_sse_on_an_empty_timeline_streams_adk_text(base: str) -> None:
     ev = whole[0]
     assert ev["author"] == "nemo_agent" and ev["invocationId"].startswith("e-")
     assert ev["content"]["role"] == "model"
-    assert "Upload a clip first" in ev["content"]["parts"][0]["text"]
+    said = ev["content"]["parts"][0]["text"]
+    # a program on the HTTP API is pointed at the endpoint, not at a CLI command
+    assert "Upload a clip first (POST /api/upload-video/" in said and "igedit " not in said
     assert ev["actions"]["stateDelta"] == {}
     assert [p["partial"] for p in parts] == [True] * (len(parts) - 1) + [False]
     assert len(parts) >= 3
