@@ -106,3 +106,46 @@ def test_a_30fps_clip_stays_30fps_and_the_reply_says_why(
     assert [n["text"] for n in spans] == ["60 fps"] and says in spans[0]["why"]
     p = probe(out, exhaustive=True)
     assert (p.fps, p.frame_count) == (30.0, 60)
+
+
+def test_typed_set_fps_60_on_a_30fps_clip_names_the_op_and_why() -> None:
+    from skill.engine.ops import MediaItem, PlanContext, initial_draft
+    from skill.engine.typed_ops import apply_all, parse_edits
+    from skill.errors import InputError
+
+    for rate, ok in ((29.97, False), (59.94, True)):
+        ctx = PlanContext((MediaItem("v1", "/v/a.mp4", "a.mp4", "video", 2000, 1920, 1080, True,
+                                     rate),))
+        ops = parse_edits([{"op": "set_fps", "args": {"fps": 60}}])
+        if ok:
+            assert apply_all(initial_draft(ctx), ops, ctx)["m"]["fps"] == 60
+        else:
+            with pytest.raises(InputError) as info:
+                apply_all(initial_draft(ctx), ops, ctx)
+            assert "the source is 30 fps, so the video stays at 30 fps" in info.value.ctx["problem"]
+    with pytest.raises(InputError):
+        parse_edits([{"op": "set_fps", "args": {"fps": 24}}])
+
+
+def test_a_home_from_before_frame_rates_learns_them(clips: dict[int, Path], tmp_path: Path) -> None:
+    import sqlite3
+
+    from skill.engine.workspace import Workspace
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with sqlite3.connect(home / "engine.sqlite") as conn:   # the media table as it was
+        conn.execute("CREATE TABLE media (id TEXT PRIMARY KEY, path TEXT NOT NULL, name TEXT"
+                     " NOT NULL, kind TEXT NOT NULL, size INTEGER NOT NULL, duration_ms INTEGER,"
+                     " width INTEGER, height INTEGER, has_audio INTEGER NOT NULL DEFAULT 0,"
+                     " created REAL NOT NULL)")
+        conn.execute("INSERT INTO media VALUES ('m1', ?, 'sync60.mp4', 'video', 1, 2000, 64, 64,"
+                     " 1, 0)", (str(clips[60]),))
+        conn.execute("PRAGMA user_version=1")
+    ws = Workspace(home)
+    sid = ws.create_session().id
+    ws.db.attach_media(sid, "m1", "sync60.mp4")
+    assert ws.db.get_media("m1").fps is None                 # the column is there, empty
+    [item] = ws.context(sid, "en").media
+    assert item.fps == 60.0
+    assert ws.db.get_media("m1").fps == 60.0                  # probed once, then kept
