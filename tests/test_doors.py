@@ -87,7 +87,7 @@ def test_the_door_reaches_tasks_and_threads_started_inside_it() -> None:
 
 
 def test_the_cli_still_names_commands(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--backend", "local", "edit", "make it square"]) == 0
+    assert main(["--backend", "local", "edit", "make it square"]) == 3    # nothing was done
     assert main(["--backend", "local", "export", "--resume"]) == 0
     said = capsys.readouterr().out
     assert "Upload a clip first (igedit upload <file>)" in said

@@ -238,6 +238,10 @@ def test_stdio_messages_name_tools_and_parameters_not_cli_commands(
     said = {name: _text(stdio_run[name]) for name in ("empty_edit", "no_pending", "no_song",
                                                        "exists")}
     assert "Upload a clip first (the upload_media tool)" in said["empty_edit"]
+    empty = stdio_run["empty_edit"]            # nothing of the edit was done, and why
+    assert empty.is_error and empty.structured_content["done"] == []
+    assert [(n["text"], n["reason"]) for n in empty.structured_content["not_done"]] == [
+        ("make it square", "no_media")]
     assert "Start one with the export tool" in said["no_pending"]
     assert "Upload it first (the upload_media tool)" in said["no_song"]
     assert "force=true" in said["exists"]

@@ -183,8 +183,11 @@ def test_run_sse_on_an_empty_timeline_streams_adk_text(base: str) -> None:
         camel = {"appName": APP, "userId": "me", "sessionId": sid, "streaming": True,
                  "newMessage": {"role": "user", "parts": [{"text": "make it square"}]}}
         parts = sse_events(c.post("/run_sse", json=camel).text)
-    assert len(whole) == 1
-    ev = whole[0]
+    assert len(whole) == 2          # the reply, then the outcome: nothing of it was done
+    ev, outcome = whole
+    assert outcome["actions"]["stateDelta"]["igedit_outcome"]["not_done"][0]["reason"] == \
+        "no_media"
+    parts = [p for p in parts if p.get("content")]
     assert ev["author"] == "nemo_agent" and ev["invocationId"].startswith("e-")
     assert ev["content"]["role"] == "model"
     said = ev["content"]["parts"][0]["text"]
