@@ -421,10 +421,14 @@ def build_server(session: McpSession) -> Any:
     check_arguments_first(server, session, CallToolResult, TextContent)
 
     async def timeline_resource() -> str:
-        try:
-            data = await session.snapshot()
-        except SkillError as exc:
-            raise ResourceError(mask_secrets(error_reply(exc, session.lang, "mcp").text)) from exc
+        from ..templates import at_door
+
+        with at_door("mcp"):
+            try:
+                data = await session.snapshot()
+            except SkillError as exc:
+                raise ResourceError(mask_secrets(error_reply(exc, session.lang, "mcp").text)
+                                    ) from exc
         return mask_secrets(json.dumps(data, ensure_ascii=False))
 
     server.resource(TIMELINE_URI, name="timeline", title="Timeline",
