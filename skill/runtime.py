@@ -23,7 +23,7 @@ from .errors import SkillError, StreamDropped, StreamError
 from .lang import LangPolicy
 from .replies import OUTCOME_KEY, Reply
 from .store import Store
-from .templates import render
+from .templates import DOOR, render
 from .turntext import TurnText
 
 log = structlog.get_logger(__name__)
@@ -114,6 +114,7 @@ class Runtime:
         self._queue = queue
 
         async def runner() -> None:
+            DOOR.set(self.door)   # this task's messages, the engine's too, follow the door
             try:
                 self._store_warnings()
                 await work()
@@ -394,10 +395,9 @@ def _clean_detail(text: str, code: str) -> str:
 
 def door_key(key: str, door: str, lang: str) -> str:
     """The front door's variant of a message key when the templates have one."""
-    from .templates import keys
+    from .templates import door_key as variant
 
-    variant = f"{door}_{key}" if door else ""
-    return variant if variant and variant in keys(lang) else key
+    return variant(key, lang, door)
 
 
 def error_reply(exc: SkillError, lang: str, door: str = "") -> Reply:

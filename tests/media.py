@@ -108,11 +108,11 @@ def still_image(path: Path, *, size: str = "300x400") -> Path:
     return path
 
 
-def sync_clip(path: Path, *, seconds: float = 3.0) -> Path:
+def sync_clip(path: Path, *, seconds: float = 3.0, rate: int = 30) -> Path:
     """Flash + beep every 0.5 s (first 0.1 s of each half second): white frames and a
     1 kHz tone at exactly the same instants, to measure A/V sync after cuts."""
     if not path.exists():
-        run("-f", "lavfi", "-i", f"color=c=black:s=64x64:r=30:d={seconds}",
+        run("-f", "lavfi", "-i", f"color=c=black:s=64x64:r={rate}:d={seconds}",
             "-f", "lavfi", "-i",
             f"aevalsrc='if(lt(mod(t\\,0.5)\\,0.1)\\,0.5*sin(2*PI*1000*t)\\,0)':s=48000:d={seconds}",
             "-vf", "geq=lum='if(lt(mod(T\\,0.5)\\,0.1)\\,235\\,16)':cb=128:cr=128",

@@ -115,7 +115,8 @@ def test_restyling_text_that_does_not_exist_is_not_done() -> None:
 @pytest.mark.parametrize(("text", "done", "reason"), [
     ("make it 30 fps", ["set_fps"], None),
     ("帧率改成30", ["set_fps"], None),
-    ("make it 60fps", [], "fps60"),
+    ("make it 60fps", [], "failed"),      # the clip is not 60 fps: said, and it stays 30
+    ("make it 120 fps", [], "fps60"),
     ("export in 4K", [], "above_1080"),
     ("make it 1440p", [], "above_1080"),
     ("做成4K", [], "above_1080"),

@@ -60,8 +60,8 @@ def test_export_cancel_stops_a_render_running_elsewhere(home: Path, tmp_path: Pa
     assert ("Cancelled 1 pending export and stopped 1 running render. Nothing was saved to "
             f"{out}") in said.out + said.err
     assert exporting.returncode == 1
-    assert "The render was cancelled (igedit export --cancel), so nothing was saved." in \
-        stdout + stderr
+    assert "The render was cancelled, so nothing was saved. Start again with `igedit export`." \
+        in stdout + stderr
     assert "Traceback" not in stdout + stderr
     assert not out.exists()
     wait_for(lambda: not ffmpeg_children(job), timeout=60)

@@ -67,8 +67,11 @@ def test_empty_timeline_asks_for_an_upload(home: Path) -> None:
         return await collect(LocalEngine(home), "make it square")
 
     events = asyncio.run(go())
-    assert [e.kind for e in events] == ["text"]
+    assert [e.kind for e in events] == ["text", "state"]
     assert events[0].text.startswith("The timeline is empty. Upload a clip first")
+    # hosts read that nothing of it was done, and why
+    [missing] = events[1].state_delta["igedit_outcome"]["not_done"]
+    assert (missing["text"], missing["reason"]) == ("make it square", "no_media")
 
 
 def test_what_is_not_understood_is_said_plainly_and_nothing_changes(

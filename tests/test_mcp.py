@@ -91,7 +91,12 @@ def stdio_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             await s.initialize()
             rec["tools"] = await s.list_tools()
             rec["resources"] = await s.list_resources()
+            # before any upload: messages the engine writes, told in tool terms
+            rec["empty_edit"] = await s.call_tool("edit", {"instruction": "make it square"})
+            rec["no_pending"] = await s.call_tool("export", {"path": str(out_mp4),
+                                                             "resume": True})
             rec["upload"] = await s.call_tool("upload_media", {"sources": [str(clip)]})
+            rec["no_song"] = await s.call_tool("edit", {"instruction": "add music song.mp3"})
             rec["impossible"] = await s.call_tool("edit", {"instruction": "导出4K画质"})
             rec["edit"] = await s.call_tool("edit", {"instruction": INSTRUCTION})
             rec["ops_bad"] = await s.call_tool("apply_edits", {"edits": [
@@ -121,7 +126,7 @@ def test_stdio_lists_the_tools_and_the_timeline_resource(stdio_run: dict[str, An
     assert set(tools) == TOOLS
     export_schema = tools["export"].input_schema
     assert export_schema["required"] == ["path"]
-    assert set(export_schema["properties"]) == {"path", "force", "preview", "lang"}
+    assert set(export_schema["properties"]) == {"path", "force", "preview", "resume", "lang"}
     assert tools["upload_media"].input_schema["properties"]["sources"]["type"] == "array"
     assert [str(r.uri) for r in stdio_run["resources"].resources] == ["igedit://timeline"]
     assert stdio_run["stream_errors"] == []  # nothing but protocol on stdout
@@ -202,7 +207,8 @@ def test_stdio_preview_sheet_returns_the_png_as_image_content(stdio_run: dict[st
 def test_stdio_a_wrong_argument_name_is_a_clear_message(stdio_run: dict[str, Any]) -> None:
     r = stdio_run["wrong_arg"]
     assert r.is_error
-    assert _text(r) == ("Unknown parameter `file`. This tool takes: path, force, preview, lang.")
+    assert _text(r) == ("Unknown parameter `file`. This tool takes: path, force, preview, resume, "
+                        "lang.")
 
 
 def test_stdio_export_reports_progress_and_writes_a_square_mp4(stdio_run: dict[str, Any]) -> None:
@@ -223,6 +229,24 @@ def test_stdio_export_reports_progress_and_writes_a_square_mp4(stdio_run: dict[s
         assert (video.codec_context.width, video.codec_context.height) == (1080, 1080)
         assert video.codec_context.name == "h264"
         assert container.streams.audio, "the export has no audio"
+
+
+def test_stdio_messages_name_tools_and_parameters_not_cli_commands(
+        stdio_run: dict[str, Any]) -> None:
+    import re
+
+    said = {name: _text(stdio_run[name]) for name in ("empty_edit", "no_pending", "no_song",
+                                                       "exists")}
+    assert "Upload a clip first (the upload_media tool)" in said["empty_edit"]
+    empty = stdio_run["empty_edit"]            # nothing of the edit was done, and why
+    assert empty.is_error and empty.structured_content["done"] == []
+    assert [(n["text"], n["reason"]) for n in empty.structured_content["not_done"]] == [
+        ("make it square", "no_media")]
+    assert "Start one with the export tool" in said["no_pending"]
+    assert "Upload it first (the upload_media tool)" in said["no_song"]
+    assert "force=true" in said["exists"]
+    for name, text in said.items():
+        assert not re.search(r"igedit [a-z]|(?<![\w-])--?[a-z]", text), (name, text)
 
 
 def test_stdio_export_to_an_existing_file_is_a_clear_tool_error(

@@ -301,7 +301,7 @@ def test_status_of_an_empty_session_says_what_to_do(tmp_path: Path) -> None:
     replies = run(rt, lambda: rt.status())
     assert [r.text for r in replies] == [
         "Timeline (0 tracks): empty",
-        "The timeline is empty. Upload a clip first: igedit upload <file>."]
+        "The timeline is empty. Upload a clip first (igedit upload <file>)."]
 
 
 def test_a_state_file_found_corrupt_mid_command_is_reported(tmp_path: Path, home: Path) -> None:

@@ -183,11 +183,16 @@ def test_run_sse_on_an_empty_timeline_streams_adk_text(base: str) -> None:
         camel = {"appName": APP, "userId": "me", "sessionId": sid, "streaming": True,
                  "newMessage": {"role": "user", "parts": [{"text": "make it square"}]}}
         parts = sse_events(c.post("/run_sse", json=camel).text)
-    assert len(whole) == 1
-    ev = whole[0]
+    assert len(whole) == 2          # the reply, then the outcome: nothing of it was done
+    ev, outcome = whole
+    assert outcome["actions"]["stateDelta"]["igedit_outcome"]["not_done"][0]["reason"] == \
+        "no_media"
+    parts = [p for p in parts if p.get("content")]
     assert ev["author"] == "nemo_agent" and ev["invocationId"].startswith("e-")
     assert ev["content"]["role"] == "model"
-    assert "Upload a clip first" in ev["content"]["parts"][0]["text"]
+    said = ev["content"]["parts"][0]["text"]
+    # a program on the HTTP API is pointed at the endpoint, not at a CLI command
+    assert "Upload a clip first (POST /api/upload-video/" in said and "igedit " not in said
     assert ev["actions"]["stateDelta"] == {}
     assert [p["partial"] for p in parts] == [True] * (len(parts) - 1) + [False]
     assert len(parts) >= 3

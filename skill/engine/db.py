@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS media (
     width       INTEGER,
     height      INTEGER,
     has_audio   INTEGER NOT NULL DEFAULT 0,
-    created     REAL NOT NULL
+    created     REAL NOT NULL,
+    fps         REAL                       -- video frame rate (NULL: not probed yet)
 );
 CREATE TABLE IF NOT EXISTS hash_cache (   -- avoids re-hashing an unchanged file
     path     TEXT PRIMARY KEY,
@@ -139,6 +140,7 @@ class MediaRow:
     width: int | None = None
     height: int | None = None
     has_audio: bool = False
+    fps: float | None = None       # a video's frame rate; None for rows made before it was kept
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,18 @@ class TokenRow:
     expires: float
 
 
+#: columns added after a table was first shipped: (table, column, type). A home made by
+#: an older igedit gets them on open; older code ignores them (it names its columns).
+_ADDED = (("media", "fps", "REAL"),)
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    for table, column, kind in _ADDED:
+        have = {str(r[1]) for r in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 def _session(r: sqlite3.Row) -> SessionRow:
     return SessionRow(r["id"], r["owner"], r["task_id"], r["lang"], _json(r["draft"]),
                       r["rev"], r["created"], r["updated"])
@@ -177,7 +191,8 @@ def _session(r: sqlite3.Row) -> SessionRow:
 
 def _media(r: sqlite3.Row, name: str | None = None) -> MediaRow:
     return MediaRow(r["id"], r["path"], name or r["name"], r["kind"], r["size"],
-                    r["duration_ms"], r["width"], r["height"], bool(r["has_audio"]))
+                    r["duration_ms"], r["width"], r["height"], bool(r["has_audio"]),
+                    r["fps"])
 
 
 def _job(r: sqlite3.Row) -> JobRow:
@@ -289,6 +304,7 @@ class EngineDB:
                     raise sqlite3.DatabaseError("quick_check: " + "; ".join(verdict)[:300])
                 self._checked()
             conn.executescript(_SCHEMA)
+            _add_columns(conn)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # -- plumbing ---------------------------------------------------------------
@@ -407,13 +423,13 @@ class EngineDB:
         with self._tx(write=True) as c:
             c.execute(
                 "INSERT INTO media (id, path, name, kind, size, duration_ms, width, height,"
-                " has_audio, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " has_audio, created, fps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(id) DO UPDATE SET path = excluded.path, kind = excluded.kind,"
                 " size = excluded.size, duration_ms = excluded.duration_ms,"
                 " width = excluded.width, height = excluded.height,"
-                " has_audio = excluded.has_audio",
+                " has_audio = excluded.has_audio, fps = COALESCE(excluded.fps, fps)",
                 (m.id, m.path, m.name, m.kind, m.size, m.duration_ms, m.width, m.height,
-                 int(m.has_audio), time.time()))
+                 int(m.has_audio), time.time(), m.fps))
 
     def attach_media(self, sid: str, media_id: str, name: str) -> bool:
         """Add media to a session (in order); False when it was already there."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import os
 import secrets
@@ -99,6 +100,7 @@ async def describe(path: Path, kind: str, sha: str, name: str) -> MediaRow:
         duration_ms=int(round(float(duration) * 1000)) if duration else None,
         width=int(width) if width else None, height=int(height) if height else None,
         has_audio=bool(getattr(facts, "has_audio", False)),
+        fps=round(float(getattr(facts, "fps", 0.0) or 0.0), 3) if kind == "video" else None,
     )
 
 
@@ -155,8 +157,7 @@ async def ingest_stored(db: EngineDB, tmp: Path, *, name: str, sha: str, media_d
             final = media_dir / f"{sha}.{ext}"
             os.replace(tmp, final)
             path = str(final)
-        row = MediaRow(row.id, path, row.name, row.kind, row.size, row.duration_ms,
-                       row.width, row.height, row.has_audio)
+        row = dataclasses.replace(row, path=path)
         db.put_media(row)
         return row
     finally:

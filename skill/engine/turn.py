@@ -160,7 +160,12 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
             yield event
         return
     if not decode_draft(session.draft).ready:
+        from .plan.outcome import NotDone, Settled
+
         yield text_event(inv, render("local_upload_first", lang))
+        # nothing of it was done: hosts read why (exit code 3, MCP isError)
+        missing = NotDone(text.strip(), "no_media", render("notdone_no_media", lang))
+        yield outcome_event(inv, Settled((), (missing,)), lang)
         return
     from .plan.outcome import outcome_data, settle_plan
     from .plan.planner import Plan, apply_plan

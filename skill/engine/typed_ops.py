@@ -71,7 +71,8 @@ def parse_edits(edits: Any) -> list[Op]:
             raise _bad(i, extra[0], "unknown key (use \"op\" and \"args\")")
         name = item.get("op")
         if not isinstance(name, str) or name not in OPS:
-            raise _bad(i, "op", f"unknown operation {name!r}; see `igedit ops`", str(name or ""))
+            # the message around it says where the list of ops is, for each front door
+            raise _bad(i, "op", f"unknown operation {name!r}", str(name or ""))
         args = item.get("args", {})
         if args is None:
             args = {}

@@ -44,7 +44,7 @@ def media_item(row: MediaRow) -> MediaItem:
 
     return MediaItem(id=row.id, src=row.path, name=row.name, kind=row.kind,
                      duration_ms=row.duration_ms or 0, width=row.width or 0,
-                     height=row.height or 0, has_audio=row.has_audio)
+                     height=row.height or 0, has_audio=row.has_audio, fps=row.fps or 0.0)
 
 
 def media_info(row: MediaRow) -> MediaInfo:
@@ -120,8 +120,25 @@ class Workspace:
     def context(self, sid: str, lang: str) -> PlanContext:
         from .ops import PlanContext
 
-        return PlanContext(media=tuple(media_item(m) for m in self.db.session_media(sid)),
-                           lang=lang)
+        rows = [self._with_fps(m) for m in self.db.session_media(sid)]
+        return PlanContext(media=tuple(media_item(m) for m in rows), lang=lang)
+
+    def _with_fps(self, row: MediaRow) -> MediaRow:
+        """``row`` with its frame rate: a video uploaded by an igedit that did not keep
+        it is probed once and the rate stored."""
+        if row.kind != "video" or row.fps is not None or not Path(row.path).is_file():
+            return row
+        import dataclasses
+
+        from .render.probe import probe
+
+        try:
+            fps = round(probe(Path(row.path)).fps, 3)
+        except InputError:
+            return row
+        row = dataclasses.replace(row, fps=fps)
+        self.db.put_media(row)
+        return row
 
     def media(self, sid: str) -> list[MediaRow]:
         return self.db.session_media(sid)

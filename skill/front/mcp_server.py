@@ -179,8 +179,11 @@ class McpSession:
     async def run(self, work: Work, *, report: Report | None = None, text: str = "",
                   lang: str | None = None) -> Outcome:
         """Run ``work`` through ``Runtime.stream``; collect texts, send progress."""
+        from ..templates import at_door
+
         async with self._lock:
-            return await self._run(work, report, text, lang)
+            with at_door("mcp"):   # messages name tools and parameters, not CLI flags
+                return await self._run(work, report, text, lang)
 
     async def _run(self, work: Work, report: Report | None, text: str,
                    lang_arg: str | None = None) -> Outcome:
@@ -291,7 +294,8 @@ TOOL_DOCS = {
                 "music) plus a one-line summary (text).",
     "export": "Render the timeline and save an Instagram-ready 1080p H.264 MP4 at `path` "
               "(absolute path recommended). `force` overwrites an existing file; `preview` "
-              "makes a quick 540p render.",
+              "makes a quick 540p render; `resume` saves an interrupted export (one whose "
+              "render finished or is still running) to `path` instead of rendering again.",
     "preview_sheet": "Look at the edit before exporting: one PNG (image content) with "
                      "`frames` frames (default 6) spread over the edit as they will be rendered "
                      "(crop, look, titles, captions burned in), each stamped with its time, "
@@ -371,8 +375,9 @@ def build_server(session: McpSession) -> Any:
         return result(out, holder.get("data"))
 
     async def export(path: str, ctx: Context, force: bool = False, preview: bool = False,
-                     lang: str | None = None) -> Any:
-        out = await session.run(lambda rt: rt.export(path, force=force, preview=preview),
+                     resume: bool = False, lang: str | None = None) -> Any:
+        out = await session.run(lambda rt: rt.export(path, force=force, preview=preview,
+                                                      resume=resume),
                                 report=reporter(ctx), lang=lang)
         return result(out, {"file": out.files[-1]} if out.files else None)
 
@@ -416,10 +421,14 @@ def build_server(session: McpSession) -> Any:
     check_arguments_first(server, session, CallToolResult, TextContent)
 
     async def timeline_resource() -> str:
-        try:
-            data = await session.snapshot()
-        except SkillError as exc:
-            raise ResourceError(mask_secrets(error_reply(exc, session.lang, "mcp").text)) from exc
+        from ..templates import at_door
+
+        with at_door("mcp"):
+            try:
+                data = await session.snapshot()
+            except SkillError as exc:
+                raise ResourceError(mask_secrets(error_reply(exc, session.lang, "mcp").text)
+                                    ) from exc
         return mask_secrets(json.dumps(data, ensure_ascii=False))
 
     server.resource(TIMELINE_URI, name="timeline", title="Timeline",

@@ -61,7 +61,7 @@ from ..engine.workspace import Workspace, media_info, resolve_media
 from ..errors import InputError, NetworkError, SkillError
 from ..lang import normalize_lang
 from ..media import human_size, is_url
-from ..templates import render
+from ..templates import at_door, render
 from .guard import Guard
 from .multipart import MultipartError, TooMuch, discard, receive_files
 from .sse import adk_messages, sse_line
@@ -477,10 +477,23 @@ def create_app(home: Path, *, token_ttl_s: int = DEFAULT_TTL_S,
         # hand their jobs back before the loop goes, rather than leave them to the collector
         await s.ws.jobs.aclose()
 
-    app = Starlette(routes=routes, middleware=[Middleware(Guard, **guard)],
+    app = Starlette(routes=routes, middleware=[Middleware(HttpDoor), Middleware(Guard, **guard)],
                     exception_handlers={BodyTooLarge: _body_too_large}, lifespan=lifespan)
     app.state.server = s
     return app
+
+
+class HttpDoor:
+    """ASGI middleware: every message written while answering a request (the engine's
+    too) is for a program speaking HTTP: it names endpoints, not CLI commands or MCP
+    tools (:func:`skill.templates.at_door`)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        with at_door("http"):
+            await self.app(scope, receive, send)
 
 
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}

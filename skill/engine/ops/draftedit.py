@@ -47,6 +47,7 @@ class MediaItem:
     width: int = 0
     height: int = 0
     has_audio: bool = False
+    fps: float = 0.0            # a video's frame rate (0: unknown)
 
 
 @dataclass(frozen=True)

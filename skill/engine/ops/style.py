@@ -8,7 +8,7 @@ from typing import Any
 
 from ...errors import InputError
 from .base import POSITION_ARG, Op, obj_schema
-from .draftedit import TEXT, Draft, PlanContext
+from .draftedit import TEXT, Draft, PlanContext, video_segments
 
 #: colour names a title or caption may have (``m.color``) → RGB hex
 COLORS: dict[str, str] = {
@@ -77,18 +77,48 @@ class StyleText(Op):
         return self.args()
 
 
+#: a clip "has" 60 fps from this rate on (59.94 fps phone footage counts)
+HIGH_FPS_MIN = 59.0
+
+
+def source_rates(draft: Draft, ctx: PlanContext) -> list[tuple[str, float]]:
+    """(name, frame rate) of each video clip on the timeline (photos have none)."""
+    out: list[tuple[str, float]] = []
+    for seg in video_segments(draft):
+        meta = seg.get("m") or {}
+        if meta.get("kind") == "image":
+            continue
+        item = next((m for m in ctx.media if m.id == meta.get("media")), None)
+        out.append((str(meta.get("name") or ""), item.fps if item else 0.0))
+    return out
+
+
 @dataclass(frozen=True)
 class SetFps(Op):
     fps: int
 
     tool = "set_fps"
-    summary = ("Output frame rate. The local engine renders 30 fps constant (Instagram's safe "
-               "default); 60 fps is not available locally.")
-    schema = obj_schema({"fps": {"type": "integer", "minimum": 30,
-                                 "maximum": 30}}, "fps")
+    summary = ("Output frame rate: 30 (Instagram's safe default) or 60. 60 only when every "
+               "video clip on the timeline was shot at 60 fps; otherwise the edit is refused "
+               "and the video stays 30 fps.")
+    schema = obj_schema({"fps": {"type": "integer", "enum": [30, 60]}}, "fps")
+
+    def validate(self) -> None:
+        if self.fps not in (30, 60):
+            raise InputError("fps must be 30 or 60", key="plan_bad_call", field="fps",
+                             problem="must be 30 or 60")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
+        if self.fps == 60:
+            rates = source_rates(draft, ctx)
+            slow = [(name, fps) for name, fps in rates if fps < HIGH_FPS_MIN]
+            if not rates or slow:
+                found = slow[0][1] if slow else 0.0
+                raise InputError("the source is not 60 fps", key="plan_fps_source",
+                                 found=f"{found:.3g}" if found else "", fps=self.fps,
+                                 file=slow[0][0] if slow and len(rates) > 1 else "",
+                                 clips=len(rates))
         draft["m"]["fps"] = self.fps
 
 
-__all__ = ["COLORS", "SetFps", "StyleText"]
+__all__ = ["COLORS", "HIGH_FPS_MIN", "SetFps", "StyleText", "source_rates"]

@@ -44,7 +44,7 @@ class NotDone:
 
     text: str
     reason: str                  # unclear | needs_speech | above_1080 | generative | effects
-    #                              | clip_short | failed
+    #                              | clip_short | failed | no_media
     why: str = ""                # the reason in the reply language
     cloud: bool = False          # the cloud backend can do it and is reachable
 

@@ -1,8 +1,9 @@
 """Pieces of the one ``-filter_complex`` graph a render runs (pure string building).
 
-The timeline is quantised to the output frame grid (30 fps): a segment covers a whole
-number of frames and its audio exactly ``frames × 1600`` samples (48 kHz / 30), so audio
-and video are cut at the same instants and cannot drift apart however many cuts there are.
+The timeline is quantised to the output frame grid (30 fps, or 60 when the draft asks
+for it: :func:`output_fps`): a segment covers a whole number of frames and its audio
+exactly ``frames × 1600`` samples (48 kHz / 30; 800 at 60 fps), so audio and video are
+cut at the same instants and cannot drift apart however many cuts there are.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from ...draft import CANVAS, MAX_SPEED, MIN_SPEED
 from .loudness import METER, master_filters
 
 FPS = 30
+#: output frame rates a draft may ask for (``m.fps``); Instagram takes 23–60 fps and 30
+#: is its safe default. Both divide 48 kHz, so a frame is a whole number of samples.
+RATES = (30, 60)
 SAMPLE_RATE = 48000
 SAMPLES_PER_FRAME = SAMPLE_RATE // FPS
 SPEED_RANGE = (MIN_SPEED, MAX_SPEED)
@@ -51,9 +55,20 @@ def escape_filter_value(value: str) -> str:
     return _LEVEL2.sub(r"\\\1", _LEVEL1.sub(r"\\\1", value))
 
 
-def frame_at(ms: int) -> int:
+def output_fps(meta: Mapping[str, Any]) -> int:
+    """The draft's output frame rate: ``m.fps`` when it is one of :data:`RATES`, else 30."""
+    fps = meta.get("fps")
+    return fps if isinstance(fps, int) and not isinstance(fps, bool) and fps in RATES else FPS
+
+
+def samples_per_frame(fps: int = FPS) -> int:
+    """Audio samples in one output frame (48 kHz: 1600 at 30 fps, 800 at 60)."""
+    return SAMPLE_RATE // fps
+
+
+def frame_at(ms: int, fps: int = FPS) -> int:
     """Index of the output frame at timeline time ``ms`` (nearest; exact integer math)."""
-    return (max(0, int(ms)) * FPS + 500) // 1000
+    return (max(0, int(ms)) * fps + 500) // 1000
 
 
 def number(value: float) -> str:
@@ -165,10 +180,11 @@ def geometry(fit: str, width: int, height: int, label: str, *, sar: float = 1.0,
 def video_segment(inp: int, label: str, frames: int, speed: float, fit: str,
                   width: int, height: int, *, sar: float = 1.0, image: bool = False,
                   fast: bool = False, to709: bool = False,
-                  full_range: bool = False, crop_x: str | None = None) -> list[str]:
-    """Statements producing ``[label]``: exactly ``frames`` frames at 30 fps CFR."""
+                  full_range: bool = False, crop_x: str | None = None,
+                  fps: int = FPS) -> list[str]:
+    """Statements producing ``[label]``: exactly ``frames`` frames at ``fps`` CFR."""
     pts = "PTS-STARTPTS" if speed == 1.0 else f"(PTS-STARTPTS)/{number(speed)}"
-    head = f"[{inp}:v:0]setpts={pts},fps={FPS}[{label}gin]"
+    head = f"[{inp}:v:0]setpts={pts},fps={fps}[{label}gin]"
     # tpad clones the last frame if the source runs out early; trim makes the count exact
     tail = (f"[{label}g]tpad=stop_mode=clone:stop=-1,trim=end_frame={frames},"
             f"setpts=PTS-STARTPTS[{label}]")
@@ -177,12 +193,13 @@ def video_segment(inp: int, label: str, frames: int, speed: float, fit: str,
 
 
 def audio_segment(inp: int | None, label: str, frames: int, speed: float,
-                  volume: float, lead_s: float = 0.0) -> str:
-    """Statement producing ``[label]``: exactly ``frames × 1600`` samples, 48 kHz stereo.
+                  volume: float, lead_s: float = 0.0, fps: int = FPS) -> str:
+    """Statement producing ``[label]``: exactly ``frames × 1600`` samples (at 30 ``fps``;
+    800 a frame at 60), 48 kHz stereo.
     ``inp`` None (no audio track, muted, still image) gives generated silence. ``lead_s``:
     how much later the sound starts than the picture (output seconds; negative: earlier),
     so a clip whose tracks start apart (edit lists, phones) stays in sync."""
-    samples = frames * SAMPLES_PER_FRAME
+    samples = frames * samples_per_frame(fps)
     fmt = f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
     if inp is None:
         return f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=end_sample={samples},{fmt}[{label}]"
@@ -298,5 +315,6 @@ def video_track_segments(draft: Any) -> list[Any]:
 
 
 def timeline_frames(draft: Any) -> int:
-    """Output frame count of a decoded draft: its video segments back to back."""
-    return frame_at(sum(s.dur_ms for s in video_track_segments(draft)))
+    """Output frame count of a decoded draft: its video segments back to back, on its
+    frame grid (:func:`output_fps`)."""
+    return frame_at(sum(s.dur_ms for s in video_track_segments(draft)), output_fps(draft.meta))

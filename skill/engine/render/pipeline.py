@@ -62,6 +62,7 @@ class RenderPlan:
     ass_path: Path | None
     music: list[tuple[str, float, Path]]      # (mood, seconds, WAV path to synthesise)
     frames: int = 0
+    fps: int = fg.FPS                         # output frame rate (the draft's m.fps)
     width: int = 0
     height: int = 0
     font_path: Path | None = None
@@ -158,6 +159,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     width, height = fg.canvas(d.meta, options.preview)
     full_w, full_h = fg.canvas(d.meta, False)
     fit = "blur" if str(d.meta.get("fit") or "").lower() == "blur" else "crop"
+    fps = fg.output_fps(d.meta)    # the frame grid: 30, or 60 when the draft asks for it
     inputs: list[str] = []
     graph: list[str] = []
     agraph: list[str] = []     # the audio half alone: the loudness measuring pass
@@ -168,7 +170,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     lengths: list[int] = []
     trans, cuts = tx.plan(d, fg.video_track_segments(d))
     for seg in fg.video_track_segments(d):
-        start_f, end_f = fg.frame_at(elapsed_ms), fg.frame_at(elapsed_ms + seg.dur_ms)
+        start_f, end_f = fg.frame_at(elapsed_ms, fps), fg.frame_at(elapsed_ms + seg.dur_ms, fps)
         elapsed_ms += seg.dur_ms
         frames = end_f - start_f
         if frames <= 0:
@@ -185,15 +187,16 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         lead = 0.0    # the tracks' start apart, where the clip is read from its start
         speed = 1.0 if image else fg.clamp_speed(seg.meta.get("speed", 1.0))
         volume = fg.gain(seg.meta.get("volume"), 1.0)
-        span = fg.number(frames / fg.FPS * speed + _SPAN_MARGIN_S)
+        span = fg.number(frames / fps * speed + _SPAN_MARGIN_S)
         if options.preview and not image:
             # Decoding is most of a preview's cost: skip the deblocking filter and the
-            # frames nothing references (fps=30 repeats the previous frame in their place).
+            # frames nothing references (the fps filter repeats the previous frame in
+            # their place).
             inputs += ["-skip_loop_filter", "all", "-skip_frame:v", "noref"]
         if image:
-            inputs += ["-loop", "1", "-framerate", str(fg.FPS), "-t", span, "-i", src]
+            inputs += ["-loop", "1", "-framerate", str(fps), "-t", span, "-i", src]
         else:
-            in_ms = max(0, _ms(seg.meta.get("in")) - int(head * 1000 * speed) // fg.FPS)
+            in_ms = max(0, _ms(seg.meta.get("in")) - int(head * 1000 * speed) // fps)
             if pr.duration > 0:   # never seek past the end: there must be a frame to show
                 in_ms = min(in_ms, max(0, int(pr.duration * 1000) - 100))
             if in_ms:
@@ -205,21 +208,22 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         graph += fg.video_segment(n_inputs, f"v{idx}", frames, speed, fit, width, height,
                                   sar=pr.sar, image=image, fast=options.preview,
                                   to709=pr.needs_709, full_range=pr.full_range,
-                                  crop_x=camera_x(seg.meta, speed, in_ms if not image else 0))
+                                  crop_x=camera_x(seg.meta, speed, in_ms if not image else 0),
+                                  fps=fps)
         audio_in = n_inputs if (pr.has_audio and not image and volume > 0) else None
         has_sound = has_sound or audio_in is not None
-        graph.append(fg.audio_segment(audio_in, f"a{idx}", frames, speed, volume, lead))
+        graph.append(fg.audio_segment(audio_in, f"a{idx}", frames, speed, volume, lead, fps))
         agraph.append(graph[-1])
         pairs += [f"[v{idx}]", f"[a{idx}]"]
         n_inputs += 1
     if not pairs:
         raise InputError("the timeline has no video", key="timeline_empty")
-    total_frames = fg.frame_at(elapsed_ms)
-    total_samples = total_frames * fg.SAMPLES_PER_FRAME
-    total_ms = total_frames * 1000 // fg.FPS
+    total_frames = fg.frame_at(elapsed_ms, fps)
+    total_samples = total_frames * fg.samples_per_frame(fps)
+    total_ms = total_frames * 1000 // fps
     n = len(pairs) // 2
     if trans and n > 1:
-        joined = tx.join(lengths, *trans)
+        joined = tx.join(lengths, *trans, fps=fps)
         graph += joined
         # the measuring pass hears the same crossfaded sound as the render
         agraph += [line for line in joined if "acrossfade=" in line]
@@ -244,7 +248,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         fonts_dir = work_dir / "fonts"
         post.append(f"ass=filename={fg.escape_filter_value(str(ass_path))}"
                     f":fontsdir={fg.escape_filter_value(str(fonts_dir))}")
-    duration = total_frames / fg.FPS
+    duration = total_frames / fps
     vin, vout = _ms(d.meta.get("vfade_in")) / 1000, _ms(d.meta.get("vfade_out")) / 1000
     if vin > 0:
         post.append(f"fade=t=in:st=0:d={fg.number(min(vin, duration))}")
@@ -308,8 +312,8 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
             "-filter_complex", ";".join(graph), "-map", "[vout]", "-map", "[aout]",
             "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
             "-maxrate", options.maxrate, "-bufsize", options.bufsize,
-            "-profile:v", "high", "-pix_fmt", "yuv420p", "-r", str(fg.FPS), "-fps_mode", "cfr",
-            "-g", str(2 * fg.FPS), "-keyint_min", str(2 * fg.FPS), "-sc_threshold", "0",
+            "-profile:v", "high", "-pix_fmt", "yuv420p", "-r", str(fps), "-fps_mode", "cfr",
+            "-g", str(2 * fps), "-keyint_min", str(2 * fps), "-sc_threshold", "0",
             "-flags", "+cgop", "-x264-params", "open-gop=0",
             "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
             "-color_range", "tv",
@@ -317,7 +321,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
             "-ar", str(fg.SAMPLE_RATE), "-ac", "2",
             "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", str(out)]
     return RenderPlan(argv=argv, duration_s=duration, ass_text=ass_text, ass_path=ass_path,
-                      music=music, frames=total_frames, width=width, height=height,
+                      music=music, frames=total_frames, fps=fps, width=width, height=height,
                       font_path=font.path if (font and events) else None, fonts_dir=fonts_dir,
                       fallback_paths=tuple(f.path for f in fallbacks) if events else (),
                       analysis_argv=analysis)
@@ -502,9 +506,9 @@ async def _use_proxies(draft: dict[str, Any], probes: dict[str, Probe], proxy_di
 def cover_time_ms(draft: dict[str, Any]) -> int:
     """Timeline time of the cover frame: ``m.cover_ms``, else 1 s, else the middle."""
     d = decode_draft(draft)
-    frames = fg.timeline_frames(d)
-    total_ms = frames * 1000 // fg.FPS
-    last = max(0, (frames - 1) * 1000 // fg.FPS)   # start of the last frame
+    frames, fps = fg.timeline_frames(d), fg.output_fps(d.meta)
+    total_ms = frames * 1000 // fps
+    last = max(0, (frames - 1) * 1000 // fps)   # start of the last frame
     wanted = d.meta.get("cover_ms")
     if isinstance(wanted, int | float) and not isinstance(wanted, bool):
         return min(max(0, int(wanted)), last)

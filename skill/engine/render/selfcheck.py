@@ -1,7 +1,7 @@
 """Self-check: does a rendered MP4 meet the Instagram delivery spec and its draft?
 
 Checked after every render (and usable on any file): canvas, H.264 High, yuv420p,
-30 fps constant, AAC-LC 48 kHz stereo audio present, duration within one frame of the
+the draft's frame rate constant (30, or 60 when asked), AAC-LC 48 kHz stereo audio present, duration within one frame of the
 draft, audio as long as the video, ``moov`` before ``mdat``, and for exports the
 loudness (−14 ± 1 LUFS integrated, true peak ≤ −1 dBTP, silence still silent; see
 :mod:`.loudness`). Each violation is one sentence for the user.
@@ -22,8 +22,8 @@ from .probe import Probe, probe
 
 #: slack on top of "one frame" for container timestamp rounding
 _EPS = 0.002
-#: audio may run up to one AAC frame (1024 samples) past the video
-_AUDIO_SLACK = 1 / fg.FPS + 1024 / fg.SAMPLE_RATE
+#: audio may run up to one video frame and one AAC frame (1024 samples) past the video
+_AAC_FRAME_S = 1024 / fg.SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,17 @@ class Expected:
     preview: bool = False
     loudness: bool = False     # −14 LUFS / −1 dBTP applies (measured with the file)
     silent: bool = False       # … except that the mix was silence, which must stay silent
+    fps: int = fg.FPS          # constant output frame rate (the draft's m.fps)
 
     @property
     def duration(self) -> float:
-        return self.frames / fg.FPS
+        return self.frames / self.fps
 
 
 def expected_output(draft: dict[str, Any], *, preview: bool = False) -> Expected:
     d = decode_draft(draft)
     width, height = fg.canvas(d.meta, preview)
-    return Expected(width, height, fg.timeline_frames(d), preview)
+    return Expected(width, height, fg.timeline_frames(d), preview, fps=fg.output_fps(d.meta))
 
 
 def check_probe(p: Probe, exp: Expected, *, lang: str = "en",
@@ -65,9 +66,10 @@ def check_probe(p: Probe, exp: Expected, *, lang: str = "en",
             found.append(("check_profile", {"found": p.profile or "unknown"}))
         if p.pix_fmt != "yuv420p":
             found.append(("check_pix_fmt", {"found": p.pix_fmt}))
-        if abs(p.fps - fg.FPS) > 0.01 or p.vfr:
-            found.append(("check_fps", {"found": f"{p.fps:.3g}", "vfr": p.vfr}))
-        if exp.frames and abs(p.video_duration - exp.duration) > 1 / fg.FPS + _EPS:
+        if abs(p.fps - exp.fps) > 0.01 or p.vfr:
+            found.append(("check_fps", {"found": f"{p.fps:.3g}", "vfr": p.vfr,
+                                        "expected": exp.fps}))
+        if exp.frames and abs(p.video_duration - exp.duration) > 1 / exp.fps + _EPS:
             found.append(("check_duration", {"found": f"{p.video_duration:.3f}",
                                              "expected": f"{exp.duration:.3f}"}))
     if not p.has_audio:
@@ -78,7 +80,7 @@ def check_probe(p: Probe, exp: Expected, *, lang: str = "en",
         if p.sample_rate != fg.SAMPLE_RATE or p.channels != 2:
             found.append(("check_audio_format", {"rate": p.sample_rate, "channels": p.channels}))
         if p.has_video and p.audio_duration and \
-                abs(p.audio_duration - p.video_duration) > _AUDIO_SLACK + _EPS:
+                abs(p.audio_duration - p.video_duration) > 1 / exp.fps + _AAC_FRAME_S + _EPS:
             found.append(("check_audio_length", {"audio": f"{p.audio_duration:.3f}",
                                                  "video": f"{p.video_duration:.3f}"}))
         if exp.loudness:

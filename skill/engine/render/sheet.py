@@ -46,10 +46,11 @@ class SheetLayout:
     height: int
     wave_h: int
     times_ms: tuple[int, ...]
+    fps: int = fg.FPS        # the edit's frame rate: frame numbers count frames of it
 
     @property
     def frame_numbers(self) -> tuple[int, ...]:
-        return tuple(fg.frame_at(t) for t in self.times_ms)
+        return tuple(fg.frame_at(t, self.fps) for t in self.times_ms)
 
 
 @dataclass(frozen=True)
@@ -67,22 +68,24 @@ def check_frames(frames: int) -> int:
     return frames
 
 
-def sheet_layout(canvas_w: int, canvas_h: int, duration_ms: int, frames: int) -> SheetLayout:
-    """Thumbnails of the canvas' shape, at the middle of N equal slices of the edit."""
+def sheet_layout(canvas_w: int, canvas_h: int, duration_ms: int, frames: int,
+                 fps: int = fg.FPS) -> SheetLayout:
+    """Thumbnails of the canvas' shape, at the middle of N equal slices of the edit
+    (``fps``: the edit's frame rate)."""
     check_frames(frames)
     thumb_w = THUMB_W
     thumb_h = max(2, round(thumb_w * canvas_h / canvas_w / 2) * 2)
     width = frames * thumb_w + (frames + 1) * PAD
-    last = max(0, fg.frame_at(duration_ms) - 1)
+    last = max(0, fg.frame_at(duration_ms, fps) - 1)
     times: list[int] = []
     for i in range(frames):
         t = round((i + 0.5) * duration_ms / frames)
-        t = min(t, last * 1000 // fg.FPS)
+        t = min(t, last * 1000 // fps)
         if times and t <= times[-1]:   # very short edits: one frame per slot, in order
-            t = times[-1] + 1000 // fg.FPS + 1
+            t = times[-1] + 1000 // fps + 1
         times.append(t)
     return SheetLayout(frames, thumb_w, thumb_h, width, thumb_h + 2 * PAD + WAVE_H + PAD,
-                       WAVE_H, tuple(times))
+                       WAVE_H, tuple(times), fps)
 
 
 def _stamp(font_path: Path | None, thumb_h: int) -> str:
@@ -157,7 +160,8 @@ async def make_sheet(draft: dict[str, Any], out_png: Path, *, frames: int = DEFA
         plan.ass_path.write_text(plan.ass_text, encoding="utf-8")
         if plan.font_path is not None and plan.fonts_dir is not None:
             await asyncio.to_thread(_stage_font, plan.font_path, plan.fonts_dir)
-    layout = sheet_layout(plan.width, plan.height, round(plan.duration_s * 1000), frames)
+    layout = sheet_layout(plan.width, plan.height, round(plan.duration_s * 1000), frames,
+                          plan.fps)
     argv = sheet_argv(plan.argv, part, layout, font.path)
     try:
         await run_ffmpeg(argv, duration_s=plan.duration_s, progress=progress, label="preview")

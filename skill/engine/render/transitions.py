@@ -21,7 +21,8 @@ MIN_FRAMES = 3
 
 
 def spec(meta: Mapping[str, Any]) -> tuple[str, int] | None:
-    """(xfade transition, length in frames) from the draft's ``m.transition``, or None."""
+    """(xfade transition, length in frames of the draft's frame rate) from the draft's
+    ``m.transition``, or None."""
     raw = meta.get("transition")
     if not isinstance(raw, dict):
         return None
@@ -29,7 +30,7 @@ def spec(meta: Mapping[str, Any]) -> tuple[str, int] | None:
     ms = raw.get("ms")
     if style is None or isinstance(ms, bool) or not isinstance(ms, int | float):
         return None
-    frames = max(MIN_FRAMES, fg.frame_at(int(ms)))
+    frames = max(MIN_FRAMES, fg.frame_at(int(ms), fg.output_fps(meta)))
     return style, frames - frames % 2      # even: half before the cut, half after
 
 
@@ -42,7 +43,8 @@ def fit(frames: int, shortest: int) -> int:
 def plan(draft: Any, segments: list[Any]) -> tuple[tuple[str, int] | None, int]:
     """The draft's transition (xfade name, frames fitted to its segments) or None, and
     how many segments the render joins."""
-    durations = [fg.frame_at(s.dur_ms) for s in segments if s.dur_ms > 0]
+    fps = fg.output_fps(draft.meta)
+    durations = [fg.frame_at(s.dur_ms, fps) for s in segments if s.dur_ms > 0]
     wanted = spec(draft.meta)
     if wanted is None or len(durations) < 2:
         return None, len(durations)
@@ -56,21 +58,21 @@ def handles(index: int, count: int, frames: int) -> tuple[int, int]:
     return (half if index > 0 else 0), (half if index < count - 1 else 0)
 
 
-def join(lengths: list[int], style: str, frames: int) -> list[str]:
-    """Statements joining ``[v0]…[vN-1]``/``[a0]…`` (``lengths`` in frames, handles
-    included) into ``[vcat]``/``[acat]`` with one transition of ``frames`` per cut."""
+def join(lengths: list[int], style: str, frames: int, fps: int = fg.FPS) -> list[str]:
+    """Statements joining ``[v0]…[vN-1]``/``[a0]…`` (``lengths`` in frames at ``fps``,
+    handles included) into ``[vcat]``/``[acat]`` with one transition of ``frames`` per cut."""
     if len(lengths) == 1:
         return ["[v0]null[vcat]", "[a0]anull[acat]"]
     out: list[str] = []
     vprev, aprev, done = "v0", "a0", lengths[0]
-    dur = fg.number(frames / fg.FPS)
+    dur = fg.number(frames / fps)
     for k in range(1, len(lengths)):
         last = k == len(lengths) - 1
         vnext, anext = ("vcat", "acat") if last else (f"vx{k}", f"ax{k}")
-        offset = fg.number((done - frames) / fg.FPS)
+        offset = fg.number((done - frames) / fps)
         out.append(f"[{vprev}][v{k}]xfade=transition={style}:duration={dur}:offset={offset}"
                    f"[{vnext}]")
-        out.append(f"[{aprev}][a{k}]acrossfade=ns={frames * fg.SAMPLES_PER_FRAME}"
+        out.append(f"[{aprev}][a{k}]acrossfade=ns={frames * fg.samples_per_frame(fps)}"
                    f":c1=tri:c2=tri[{anext}]")
         done += lengths[k] - frames
         vprev, aprev = vnext, anext
