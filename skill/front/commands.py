@@ -48,8 +48,9 @@ def dispatch(args: argparse.Namespace) -> int:
         async def export(rt: Runtime) -> None:
             if args.target and not await rt.retarget(args.target):
                 return
+            clip = "each" if getattr(args, "each", False) else getattr(args, "clip", None)
             await rt.export(args.output, force=args.force, resume=args.resume,
-                            preview=args.preview)
+                            preview=args.preview, clip=clip)
 
         return run_work(args, "", export)
     if cmd == "preview":
