@@ -2,7 +2,7 @@
 the second clip" / ``igedit export --clip 2`` (that one), and a plain export while the
 clips are edited separately (one file each). See :mod:`skill.clipset` for the drafts.
 
-File names: one clip chosen and ``-o`` given → exactly that file; otherwise each file is
+File names: one clip chosen (or previewed) and ``-o`` given → exactly that file; otherwise each file is
 ``<output stem>-<clip stem>.mp4`` beside the requested output (or, without ``-o``, in the
 working directory with the default descriptive stem). Every destination is checked
 before the first render, and an existing file is never replaced without ``--force``
@@ -116,8 +116,7 @@ async def export_clips(exporter: Exporter, state: SessionState, choice: Choice,
     if len(clips) < 2:
         raise InputError("one clip only", key="export_clip_single")
     chosen = choose(clips, choice, preview=preview, focus=clipset.focus(raw))
-    single = len(chosen) == 1 and choice is not None and choice != "each"
-    dests = destinations(out, chosen, exporter.rt.cwd, force=force, single=single)
+    dests = destinations(out, chosen, exporter.rt.cwd, force=force, single=len(chosen) == 1)
     rt = exporter.rt
     rt.say_key("export_clips_started", count=len(chosen), names=[c.name for c in chosen])
     lines: list[str] = []
