@@ -274,3 +274,35 @@ def test_typed_ops_address_a_clip(capsys: pytest.CaptureFixture[str],
     ops.write_text(json.dumps([{"op": "set_look", "args": {"look": "warm"}, "clip": 3}]))
     code, out = run(capsys, "edit", "--ops", str(ops))
     assert code != 0 and "there is no clip 3 (this session has 2)" in out
+
+
+# ------------------------------------------------------------------ MCP export tool
+
+def test_mcp_export_takes_clip_and_each(tmp_path: Path) -> None:
+    from tests.fake_backend import ScriptedBackend
+    from tests.test_mcp import _session, _with_client
+
+    seg = {"kind": "video", "in": 0, "speed": 1.0, "volume": 1.0}
+    draft = {"t": [{"tt": 0, "m": {"name": "Video"}, "sg": [
+        {"s": 0, "d": 2000, "m": {"media": "r", "name": "red.mp4", **seg}},
+        {"s": 2000, "d": 3000, "m": {"media": "b", "name": "blue.mp4", **seg}}]}],
+        "m": {"ratio": "9:16", "w": 1080, "h": 1920}}
+    got: dict[str, Any] = {}
+
+    async def body(client: Any) -> None:
+        got["one"] = await client.call_tool("export", {"path": str(tmp_path / "one.mp4"),
+                                                       "clip": "blue"})
+        got["each"] = await client.call_tool("export", {"path": str(tmp_path / "all.mp4"),
+                                                        "each": True})
+        got["bad"] = await client.call_tool("export", {"path": str(tmp_path / "x.mp4"),
+                                                       "clip": "7"})
+
+    _with_client(_session(ScriptedBackend, tmp_path, draft=draft), body)
+    assert got["one"].structured_content == {"file": str(tmp_path / "one.mp4")}
+    assert got["each"].structured_content["files"] == [str(tmp_path / "all-red.mp4"),
+                                                      str(tmp_path / "all-blue.mp4")]
+    assert got["bad"].is_error
+    text = " ".join(c.text for c in got["bad"].content)
+    assert "There is no clip “7”" in text and "each=true" in text
+    assert sorted(p.name for p in tmp_path.glob("*.mp4")) == ["all-blue.mp4", "all-red.mp4",
+                                                              "one.mp4"]

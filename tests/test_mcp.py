@@ -121,7 +121,7 @@ def test_stdio_lists_the_tools_and_the_timeline_resource(stdio_run: dict[str, An
     assert set(tools) == TOOLS
     export_schema = tools["export"].input_schema
     assert export_schema["required"] == ["path"]
-    assert set(export_schema["properties"]) == {"path", "force", "preview", "lang"}
+    assert set(export_schema["properties"]) == {"path", "force", "preview", "lang", "clip", "each"}
     assert tools["upload_media"].input_schema["properties"]["sources"]["type"] == "array"
     assert [str(r.uri) for r in stdio_run["resources"].resources] == ["igedit://timeline"]
     assert stdio_run["stream_errors"] == []  # nothing but protocol on stdout
