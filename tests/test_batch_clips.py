@@ -306,3 +306,18 @@ def test_mcp_export_takes_clip_and_each(tmp_path: Path) -> None:
     assert "There is no clip “7”" in text and "each=true" in text
     assert sorted(p.name for p in tmp_path.glob("*.mp4")) == ["all-blue.mp4", "all-red.mp4",
                                                               "one.mp4"]
+
+
+def test_all_the_clips_on_joined_clips_is_the_whole_timeline(
+        capsys: pytest.CaptureFixture[str], clips: tuple[Path, Path]) -> None:
+    run(capsys, "upload", *map(str, clips))
+    code, out = run(capsys, "say", "mute all the clips")
+    assert code == 0 and "Clip 1" not in out, out
+    tl = status_json(capsys)
+    assert tl["batch"] is None and [c["volume_pct"] for c in tl["clips"]] == [0, 0]
+    code, out = run(capsys, "say", "每个视频都加上音乐")          # "each video": separately
+    assert "第 1 个片段（red.mp4）" in out and "第 2 个片段（blue.mp4）" in out
+    tl = status_json(capsys)
+    assert tl["batch"]["mode"] == "each"
+    assert [c["timeline"]["music"]["mood"] for c in tl["batch"]["clips"]] == ["lofi", "lofi"]
+    assert [c["timeline"]["clips"][0]["volume_pct"] for c in tl["batch"]["clips"]] == [0, 0]

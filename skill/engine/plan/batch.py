@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from ... import clipset
-from ...cliprefs import ALL, filler, parts
+from ...cliprefs import ALL, filler, parts, separate_asked
 from ...templates import render
 from ..ops.base import Op
 from ..ops.draftedit import Draft, PlanContext
@@ -69,7 +69,9 @@ async def batch_turn(plan: PlanFn, text: str, draft: Draft, ctx: PlanContext, *,
     order = [m.id for m in ctx.media]
     names = [name for _, name in clipset.visual_media(draft, order)]
     cut = parts(text, names)
-    named = any(p.targets is not None for p in cut)
+    # a clip named, or "each clip" / "separately"; "both" / "all the clips" alone is about
+    # the joined timeline while the clips are joined
+    named = any(p.targets not in (None, ALL) for p in cut) or separate_asked(text, names)
     lang = ctx.lang
     if clipset.mode(draft) == clipset.JOIN:
         if not named:
