@@ -125,9 +125,8 @@ async def export_clips(exporter: Exporter, state: SessionState, choice: Choice,
         path = await exporter.render_to(clip.draft, dest, force=force, preview=preview,
                                         announce=False)
         size = human_size(os.path.getsize(path)) if path.exists() else "0 B"
-        label = render("batch_clip_label", rt.lang, number=clip.index + 1, name=clip.name)
-        line = render("export_clip_done", rt.lang, label=label, path=str(path), size=size,
-                      preview=preview)
+        line = render("export_clip_done", rt.lang, number=clip.index + 1, name=clip.name,
+                      path=str(path), size=size, preview=preview)
         rt.emit(Reply(kind="file", file=str(path), key="export_clip_done", text=line,
                       data={"bytes": path.stat().st_size if path.exists() else 0,
                             "clip": clip.index + 1, "name": clip.name}))

@@ -207,6 +207,8 @@ class Runtime:
         from . import clipset
         from .cliprefs import export_choice
 
+        if self.backend.name != "local":   # the cloud's agent reads clip words itself
+            return None
         st = await self.backend.state()
         order = [m.id for m in st.media if getattr(m, "id", None)]
         names = [name for _, name in clipset.visual_media(st.draft_raw, order)]
@@ -398,7 +400,9 @@ class Runtime:
 
         await self.ready()
         exporter = Exporter(self)
-        if not resume:
+        # only the local engine separates clips by itself; a clip named explicitly is cut
+        # from any backend's joined draft (clipset.split)
+        if not resume and (clip is not None or self.backend.name == "local"):
             from .clipexport import export_clips, wants_clips
 
             st = await self.backend.state()

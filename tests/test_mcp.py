@@ -202,7 +202,8 @@ def test_stdio_preview_sheet_returns_the_png_as_image_content(stdio_run: dict[st
 def test_stdio_a_wrong_argument_name_is_a_clear_message(stdio_run: dict[str, Any]) -> None:
     r = stdio_run["wrong_arg"]
     assert r.is_error
-    assert _text(r) == ("Unknown parameter `file`. This tool takes: path, force, preview, lang.")
+    assert _text(r) == ("Unknown parameter `file`. This tool takes: path, force, preview, lang, "
+                          "clip, each.")
 
 
 def test_stdio_export_reports_progress_and_writes_a_square_mp4(stdio_run: dict[str, Any]) -> None:

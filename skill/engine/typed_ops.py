@@ -175,8 +175,7 @@ async def ops_turn(ws: Workspace, sid: str, edits: Any, *, lang: str,
         from .. import clipset
 
         names = [c.name for c in clipset.stored(new_draft)]
-        done = [render("batch_clip_reply", lang, body=d,
-                       label=render("batch_clip_label", lang, number=c + 1, name=names[c]))
+        done = [render("batch_clip_reply", lang, body=d, number=c + 1, name=names[c])
                 if c is not None else d for d, c in zip(done, clips, strict=True)]
     responses = [{"id": c["id"], "name": c["name"], "response": {"status": "success", **c["args"]}}
                  for c in calls]

@@ -118,7 +118,7 @@ async def batch_turn(plan: PlanFn, text: str, draft: Draft, ctx: PlanContext, *,
             items[i] = clipset.Clip(i, clip.media, clip.name, new)
             turn.calls += [(i, op) for op in settled.ops]
             label = _label(clip, lang)
-            lines.append(render("batch_clip_reply", lang, label=label,
+            lines.append(render("batch_clip_reply", lang, number=i + 1, name=clip.name,
                                 body=describe(settled, lang, planned.notes).strip()))
             done += [f"{label}: {op.describe(lang)}" for op in settled.ops]
             not_done += [n.data() for n in settled.not_done]
