@@ -321,3 +321,21 @@ def test_all_the_clips_on_joined_clips_is_the_whole_timeline(
     assert tl["batch"]["mode"] == "each"
     assert [c["timeline"]["music"]["mood"] for c in tl["batch"]["clips"]] == ["lofi", "lofi"]
     assert [c["timeline"]["clips"][0]["volume_pct"] for c in tl["batch"]["clips"]] == [0, 0]
+
+
+def test_a_clip_uploaded_while_separate_gets_its_own_draft(
+        capsys: pytest.CaptureFixture[str], clips: tuple[Path, Path], tmp_path: Path) -> None:
+    green = solid_clip(tmp_path / "green.mp4", color="green", seconds=1.0, size="320x568")
+    run(capsys, "upload", *map(str, clips))
+    run(capsys, "say", "make the first clip square")
+    code, out = run(capsys, "upload", str(green))
+    assert "The 3 clips are edited separately" in out
+    tl = status_json(capsys)
+    assert [(c["name"], c["timeline"]["canvas"]["ratio"], c["timeline"]["duration_ms"])
+            for c in tl["batch"]["clips"]] == [("red.mp4", "1:1", 2000), ("blue.mp4", "9:16", 3000),
+                                               ("green.mp4", "9:16", 1000)]
+    assert tl["duration_ms"] == 6000                  # the joined timeline has it too
+    code, out = run(capsys, "say", "make clip 4 warm")
+    assert code == 3
+    assert ("There is no clip 4: this session has 3 clips (1. red.mp4, 2. blue.mp4, "
+            "3. green.mp4).") in out
