@@ -214,6 +214,14 @@ def test_join_mode_is_the_default_and_comes_back(capsys: pytest.CaptureFixture[s
     assert facts(joined) == (1080, 1920, 5.0)          # the first clip's shape, 2 s + 3 s
     assert colour(joined, 1.0) == "red" and colour(joined, 3.5) == "blue"
 
+    # one clip of the joined timeline: cut from it, with the joined canvas
+    code, out = run(capsys, "say", "export the first clip")
+    assert code == 0, out
+    [first] = [p for p in tmp_path.glob("*.mp4") if p != joined]
+    assert first.name.endswith("-red.mp4") and facts(first) == (1080, 1920, 2.0)
+    assert colour(first, 1.0) == "red" and colour(first, 1.9) == "red"
+    first.unlink()
+
     run(capsys, "say", "make the first clip square")
     code, out = run(capsys, "say", "join them")
     assert "Joined: the 2 clips play one after another" in out
@@ -339,3 +347,15 @@ def test_a_clip_uploaded_while_separate_gets_its_own_draft(
     assert code == 3
     assert ("There is no clip 4: this session has 3 clips (1. red.mp4, 2. blue.mp4, "
             "3. green.mp4).") in out
+
+
+def test_make_one_shot_with_one_edit_per_clip(capsys: pytest.CaptureFixture[str],
+                                              clips: tuple[Path, Path], tmp_path: Path) -> None:
+    code, out = run(capsys, "make", *map(str, clips),
+                    "make the first clip square and the second one a Reel",
+                    "-o", str(tmp_path / "post.mp4"))
+    assert code == 0, out
+    assert sorted(p.name for p in tmp_path.glob("*.mp4")) == ["post-blue.mp4", "post-red.mp4"]
+    assert facts(tmp_path / "post-red.mp4") == (1080, 1080, 2.0)
+    assert facts(tmp_path / "post-blue.mp4") == (1080, 1920, 3.0)
+    assert colour(tmp_path / "post-blue.mp4", 2.5) == "blue"
