@@ -359,3 +359,32 @@ def test_make_one_shot_with_one_edit_per_clip(capsys: pytest.CaptureFixture[str]
     assert facts(tmp_path / "post-red.mp4") == (1080, 1080, 2.0)
     assert facts(tmp_path / "post-blue.mp4") == (1080, 1920, 3.0)
     assert colour(tmp_path / "post-blue.mp4", 2.5) == "blue"
+
+
+def _reds_and_blues(png: Path) -> tuple[int, int]:
+    import av
+
+    with av.open(str(png)) as container:
+        px = next(container.decode(video=0)).to_ndarray(format="rgb24").astype(int)
+    r, g, b = px[..., 0], px[..., 1], px[..., 2]
+    return (int(((r > 180) & (g < 60) & (b < 60)).sum()),
+            int(((b > 180) & (r < 60) & (g < 60)).sum()))
+
+
+def test_the_contact_sheet_shows_the_clip_worked_on(capsys: pytest.CaptureFixture[str],
+                                                    clips: tuple[Path, Path],
+                                                    tmp_path: Path) -> None:
+    run(capsys, "upload", *map(str, clips))
+    run(capsys, "say", "make the first clip square")
+    code, out = run(capsys, "preview", "--sheet", "-o", str(tmp_path / "one.png"), "--frames", "3")
+    assert code == 0, out
+    red, blue = _reds_and_blues(tmp_path / "one.png")
+    assert red > 10_000 and blue == 0
+    run(capsys, "say", "第二个视频做成方形")
+    code, out = run(capsys, "--json", "preview", "--sheet", "-o", str(tmp_path / "two.png"),
+                    "--frames", "3")
+    assert code == 0, out
+    [sheet] = [o for o in map(json.loads, out.splitlines()) if o.get("kind") == "file"]
+    assert max(sheet["data"]["times_ms"]) < 3000          # clip 2 alone is 3 s long
+    red, blue = _reds_and_blues(tmp_path / "two.png")
+    assert red == 0 and blue > 10_000
