@@ -190,15 +190,16 @@ class Runtime:
                 if not files:  # "upload" with no file named
                     self.say_key("upload_which", kind="text")
                 continue
-            if step.action == "export" and not any(s.action == "sse" for s in steps):
-                # "export for stories": the shape for the named target first
-                from .targets import named_target
-
-                target = named_target(utterance)
-                if target and not await self.retarget(target):
-                    return
             if step.action == "export":
-                await self.export(clip=await self._clip_words(utterance))
+                clip = await self._clip_words(utterance)   # "export the second clip"
+                if not any(s.action == "sse" for s in steps):
+                    # "export for stories": the shape for the named target first
+                    from .targets import named_target
+
+                    target = named_target(utterance)
+                    if target and not await self.retarget(target, clip):
+                        return
+                await self.export(clip=clip)
                 continue
             await self.run_step(step.action, step.arg)
 
@@ -214,11 +215,12 @@ class Runtime:
         names = [name for _, name in clipset.visual_media(st.draft_raw, order)]
         return export_choice(utterance, names)
 
-    async def retarget(self, target: str) -> bool:
-        """Reframe for an Instagram target named in an export (:mod:`.agent`)."""
+    async def retarget(self, target: str, clip: str | int | None = None) -> bool:
+        """Reframe for an Instagram target named in an export (:mod:`.agent`), for the
+        clip(s) the export is for when it names some."""
         from .agent import retarget
 
-        return await retarget(self, target)
+        return await retarget(self, target, clip)
 
     async def run_step(self, action: str, arg: str = "") -> None:
         if action == "upload":

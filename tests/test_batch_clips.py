@@ -388,3 +388,20 @@ def test_the_contact_sheet_shows_the_clip_worked_on(capsys: pytest.CaptureFixtur
     assert max(sheet["data"]["times_ms"]) < 3000          # clip 2 alone is 3 s long
     red, blue = _reds_and_blues(tmp_path / "two.png")
     assert red == 0 and blue > 10_000
+
+
+@pytest.mark.parametrize(("words", "reply"), [
+    ("export the second clip as a square post", "Clip 2 (blue.mp4): Done. Reframed to 1:1"),
+    ("把第二个视频导出成方形帖子", "第 2 个片段（blue.mp4）：完成。"),
+])
+def test_an_export_for_a_target_reframes_the_clip_it_names(
+        capsys: pytest.CaptureFixture[str], clips: tuple[Path, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, words: str, reply: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "upload", *map(str, clips))
+    code, out = run(capsys, "say", words)
+    assert code == 0, out
+    assert reply in out and "Clip 1" not in out and "第 1 个片段" not in out
+    [only] = list(tmp_path.glob("*.mp4"))
+    assert only.name.endswith("-blue.mp4") and facts(only) == (1080, 1080, 3.0)
+    assert colour(only, 1.0) == "blue"

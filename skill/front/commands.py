@@ -46,9 +46,9 @@ def dispatch(args: argparse.Namespace) -> int:
         return run_work(args, "", lambda rt: Exporter(rt).cancel())
     if cmd == "export":
         async def export(rt: Runtime) -> None:
-            if args.target and not await rt.retarget(args.target):
-                return
             clip = "each" if getattr(args, "each", False) else getattr(args, "clip", None)
+            if args.target and not await rt.retarget(args.target, clip):
+                return
             await rt.export(args.output, force=args.force, resume=args.resume,
                             preview=args.preview, clip=clip)
 
