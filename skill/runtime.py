@@ -191,7 +191,12 @@ class Runtime:
                     self.say_key("upload_which", kind="text")
                 continue
             if step.action == "export":
-                clip = await self._clip_words(utterance)   # "export the second clip"
+                # "export the second clip": the words of the edits in it name no export
+                rest = utterance
+                for other in steps:
+                    if other.action == "sse" and other.arg:
+                        rest = rest.replace(other.arg, " ")
+                clip = await self._clip_words(rest)
                 if not any(s.action == "sse" for s in steps):
                     # "export for stories": the shape for the named target first
                     from .targets import named_target

@@ -405,3 +405,17 @@ def test_an_export_for_a_target_reframes_the_clip_it_names(
     [only] = list(tmp_path.glob("*.mp4"))
     assert only.name.endswith("-blue.mp4") and facts(only) == (1080, 1080, 3.0)
     assert colour(only, 1.0) == "blue"
+
+
+def test_clips_named_by_an_edit_before_export_do_not_choose_the_export(
+        capsys: pytest.CaptureFixture[str], clips: tuple[Path, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "upload", *map(str, clips))
+    code, out = run(capsys, "say", "make the first clip square and the second one a Reel, "
+                                   "then export")
+    assert code == 0, out
+    got = {p.name.rsplit("-", 1)[1]: p for p in tmp_path.glob("*.mp4")}   # both clips
+    assert sorted(got) == ["blue.mp4", "red.mp4"]
+    assert facts(got["red.mp4"])[:2] == (1080, 1080)
+    assert facts(got["blue.mp4"])[:2] == (1080, 1920)
