@@ -256,7 +256,9 @@ class Runtime:
         raw = (await self.backend.state()).draft_raw
         count = len(clipset.visual_media(raw))
         if count > 1:
-            self.say_key(key, kind="text", mode=clipset.mode(raw), count=count)
+            focus = clipset.focus(raw) if clipset.mode(raw) == clipset.EACH else None
+            self.say_key(key, kind="text", mode=clipset.mode(raw), count=count,
+                         focus=[i + 1 for i in focus] if focus else [])
 
     async def credits(self) -> None:
         await self.ready()

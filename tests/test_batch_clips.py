@@ -181,6 +181,8 @@ def test_iterative_per_clip_and_undo(capsys: pytest.CaptureFixture[str],
     run(capsys, "upload", *map(str, clips))
     code, out = run(capsys, "say", "trim the second clip to 1.5 seconds")
     assert code == 0 and "Clip 2 (blue.mp4): Done." in out, out
+    code, out = run(capsys, "status")
+    assert "An edit that names no clip goes to clip 2." in out
     # a preview follows the clip being worked on: only clip 2, already trimmed
     code, out = run(capsys, "preview", "-o", str(tmp_path / "look.mp4"))
     assert code == 0, out
