@@ -106,9 +106,11 @@ def visual_media(raw: Any, order: list[str] | None = None) -> list[tuple[str, st
             continue
         for seg in t.get("sg") or []:
             meta = seg.get("m") if isinstance(seg, dict) else None
-            media = meta.get("media") if isinstance(meta, dict) else None
+            if not isinstance(meta, dict):
+                continue
+            media = meta.get("media")
             if isinstance(media, str) and media and media not in seen:
-                seen[media] = str(meta.get("name") or media)  # type: ignore[union-attr]
+                seen[media] = str(meta.get("name") or media)
         break
     if order:
         rank = {m: i for i, m in enumerate(order)}
