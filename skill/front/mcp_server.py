@@ -285,7 +285,9 @@ TOOL_DOCS = {
     "apply_edits": "Apply typed edit operations you planned yourself, all or nothing: `edits` "
                    "is a list of {\"op\": name, \"args\": {...}} (the input schema lists every "
                    "op and its arguments; times in ms, volumes in percent). Nothing applies "
-                   "if any edit is invalid; the error names its index and field.",
+                   "if any edit is invalid; the error names its index and field. With "
+                   "several clips in the session, \"clip\": N (from 1) on an edit applies it "
+                   "to that clip alone (the clips are then edited separately).",
     "timeline": "The whole timeline as structured content (canvas, tracks, segments with "
                 "source, in/out, speed and volume, texts with times and position, look, fades, "
                 "music) plus a one-line summary (text).",
