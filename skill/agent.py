@@ -82,10 +82,24 @@ async def preview_sheet(rt: Runtime, out: str | Path | None = None, *, frames: i
     rt.emit(sheet_reply(report, rt.lang, rt.door_key("sheet_done")))
 
 
-async def retarget(rt: Runtime, target: str) -> bool:
+async def retarget(rt: Runtime, target: str, clip: str | int | None = None) -> bool:
     """Reframe for an Instagram target named in an export ("export for stories"); False
-    (so nothing is exported) when that could not be done."""
-    await rt.edit(render("target_instruction", rt.lang, target=target), hint_export=False)
+    (so nothing is exported) when that could not be done. ``clip`` (an index, a number or
+    ``"each"``): the export is for that clip / every clip, so the reframe is too."""
+    words = render("target_instruction", rt.lang, target=target)
+    if isinstance(clip, str) and clip != "each" and not clip.isdigit():   # a file name
+        from . import clipset
+        from .clipexport import choose
+
+        st = await rt.backend.state()
+        found = clipset.clips(st.draft_raw, [m.id for m in st.media if getattr(m, "id", None)])
+        clip = choose(found, clip)[0].index if len(found) > 1 else None
+    if clip is not None:
+        number = clip + 1 if isinstance(clip, int) else (int(clip) if clip.isdigit() else 0)
+        if clip == "each" or number:
+            words = render("target_instruction_clip", rt.lang, instruction=words,
+                           each=clip == "each", number=number)
+    await rt.edit(words, hint_export=False)
     return not (rt.last_outcome and rt.last_outcome.get("not_done"))
 
 

@@ -205,12 +205,26 @@ def summarize_track(track: Track) -> str:
 
 
 def summarize(draft: Draft) -> str:
-    """The seed's one-line form: ``Timeline (3 tracks): 1. Video: … 2. BGM: …``."""
+    """The seed's one-line form: ``Timeline (3 tracks): 1. Video: … 2. BGM: …``; when the
+    clips are edited separately (``docs/draft.md``), one such timeline per clip."""
+    batch = draft.meta.get("batch")
+    if isinstance(batch, dict) and batch.get("mode") == "each" and isinstance(batch.get("clips"), list):
+        return _summarize_clips(batch["clips"])
     n = len(draft.tracks)
     if n == 0:
         return "Timeline (0 tracks): empty"
     body = " ".join(f"{i}. {summarize_track(t)}" for i, t in enumerate(draft.tracks, start=1))
     return f"Timeline ({n} track{'s' if n != 1 else ''}): {body}"
+
+
+def _summarize_clips(clips: list[Any]) -> str:
+    """``Clips edited separately (2): [1] red.mp4 (1:1): Timeline (…) [2] blue.mp4 …``."""
+    shown = []
+    for i, item in enumerate(c for c in clips if isinstance(c, dict)):
+        sub = decode_draft(item.get("draft"))
+        ratio = f" ({sub.canvas.ratio})" if sub.canvas.ratio else ""
+        shown.append(f"[{i + 1}] {item.get('name') or 'clip'}{ratio}: {summarize(sub)}")
+    return f"Clips edited separately ({len(shown)}): " + " ".join(shown)
 
 
 # ---------------------------------------------------------------- diff
@@ -239,7 +253,11 @@ def diff(before: Draft, after: Draft) -> list[str]:
             changes.append(f"added or changed {item}")
     for item in remaining:
         changes.append(f"removed {item}")
-    skip = {"ratio", "w", "h"}
+    skip = {"ratio", "w", "h", "batch"}   # batch: the clips' own drafts, summarised instead
+    if before.meta.get("batch") != after.meta.get("batch"):
+        b, a = summarize(before), summarize(after)
+        if a != b and a.startswith("Clips"):
+            changes.append(a)
     for key in sorted(set(before.meta) | set(after.meta)):
         if key in skip:
             continue

@@ -180,7 +180,7 @@ class Exporter:
                                  file=str(dest), folder=str(dest.parent),
                                  reason=reason(problem)) from problem
             self.rt.say_key("export_resuming", job=job_id)
-            draft_raw = rec.get("draft") if isinstance(rec.get("draft"), dict) else {}
+            draft_raw = rec["draft"] if isinstance(rec.get("draft"), dict) else {}
             attempt = int(rec.get("attempt", 1))
         else:
             state = await self.backend.state()
@@ -188,12 +188,28 @@ class Exporter:
             if not draft.ready:
                 raise InputError("nothing to export", key="export_empty")
             dest = choose_dest(out, draft, self.rt.cwd, force=force)
-            draft_raw = state.draft_raw
+            from .clipset import joined
+
+            draft_raw = joined(state.draft_raw)   # the clips' own drafts are not rendered here
             self.rt.say_key("export_started", preview=preview)
             job = await self.backend.submit_render(draft_raw, preview=preview)
             attempt = 1
             self._record(job, dest, force, draft_raw, attempt)
+        await self.finish(job, dest, draft_raw, force=force, attempt=attempt)
 
+    async def render_to(self, draft_raw: dict[str, Any], dest: Path, *, force: bool,
+                        preview: bool, announce: bool = True) -> Path:
+        """Render one draft to ``dest`` (already chosen with :func:`choose_dest`): the
+        same job record, retry and download as ``run`` (used per clip by ``clipexport``)."""
+        job = await self.backend.submit_render(draft_raw, preview=preview)
+        self._record(job, dest, force, draft_raw, 1)
+        return await self.finish(job, dest, draft_raw, force=force, attempt=1,
+                                 announce=announce)
+
+    async def finish(self, job: RenderJob, dest: Path, draft_raw: dict[str, Any], *,
+                     force: bool, attempt: int, announce: bool = True) -> Path:
+        """Wait for ``job`` (retrying a failed render once), download it to ``dest`` and,
+        with ``announce``, say where it is (``export_done``)."""
         missing = self._missing_glyphs(draft_raw)
         if missing:   # said before the render, and the result is then not "ready to post"
             self.rt.say_key("render_missing_glyphs", chars=missing)
@@ -224,6 +240,9 @@ class Exporter:
         saved = await self._download(status.url, dest, force=force)
         self._forget(job.id)
         size = os.path.getsize(saved) if saved.exists() else 0
+        if not announce:
+            self._write_srt(draft_raw, saved)
+            return saved
         self.rt.emit(Reply(kind="file", file=str(saved), key="export_done",
                             text=render(self.rt.door_key("export_done"), self.rt.lang,
                                         path=str(saved), target=_target(draft_raw),
@@ -231,6 +250,7 @@ class Exporter:
                                         missing=missing),
                             data={"bytes": size}))
         self._write_srt(draft_raw, saved)
+        return saved
 
     def _write_srt(self, draft_raw: dict[str, Any] | None, saved: Path) -> None:
         """"Also give me the srt": the captions as ``<export>.srt`` beside the video."""

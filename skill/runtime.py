@@ -191,20 +191,42 @@ class Runtime:
                 if not files:  # "upload" with no file named
                     self.say_key("upload_which", kind="text")
                 continue
-            if step.action == "export" and not any(s.action == "sse" for s in steps):
-                # "export for stories": the shape for the named target first
-                from .targets import named_target
+            if step.action == "export":
+                # "export the second clip": the words of the edits in it name no export
+                rest = utterance
+                for other in steps:
+                    if other.action == "sse" and other.arg:
+                        rest = rest.replace(other.arg, " ")
+                clip = await self._clip_words(rest)
+                if not any(s.action == "sse" for s in steps):
+                    # "export for stories": the shape for the named target first
+                    from .targets import named_target
 
-                target = named_target(utterance)
-                if target and not await self.retarget(target):
-                    return
+                    target = named_target(utterance)
+                    if target and not await self.retarget(target, clip):
+                        return
+                await self.export(clip=clip)
+                continue
             await self.run_step(step.action, step.arg)
 
-    async def retarget(self, target: str) -> bool:
-        """Reframe for an Instagram target named in an export (:mod:`.agent`)."""
+    async def _clip_words(self, utterance: str) -> str | int | None:
+        """Which clips an export said in words is for ("export the second clip", "分别导出")."""
+        from . import clipset
+        from .cliprefs import export_choice
+
+        if self.backend.name != "local":   # the cloud's agent reads clip words itself
+            return None
+        st = await self.backend.state()
+        order = [m.id for m in st.media if getattr(m, "id", None)]
+        names = [name for _, name in clipset.visual_media(st.draft_raw, order)]
+        return export_choice(utterance, names)
+
+    async def retarget(self, target: str, clip: str | int | None = None) -> bool:
+        """Reframe for an Instagram target named in an export (:mod:`.agent`), for the
+        clip(s) the export is for when it names some."""
         from .agent import retarget
 
-        return await retarget(self, target)
+        return await retarget(self, target, clip)
 
     async def run_step(self, action: str, arg: str = "") -> None:
         if action == "upload":
@@ -225,6 +247,19 @@ class Runtime:
         names = [m.name for m in items]
         self.say_key("upload_done", kind="text", count=len(items), names=names,
                      items=[_media_line(m) for m in items])
+        if self.backend.name == "local" and any(m.kind in ("video", "image") for m in items):
+            await self._say_clips_mode("upload_clips_mode")
+
+    async def _say_clips_mode(self, key: str) -> None:
+        """With several clips: whether they are joined or edited separately, and how to switch."""
+        from . import clipset
+
+        raw = (await self.backend.state()).draft_raw
+        count = len(clipset.visual_media(raw))
+        if count > 1:
+            focus = clipset.focus(raw) if clipset.mode(raw) == clipset.EACH else None
+            self.say_key(key, kind="text", mode=clipset.mode(raw), count=count,
+                         focus=[i + 1 for i in focus] if focus else [])
 
     async def credits(self) -> None:
         await self.ready()
@@ -243,6 +278,8 @@ class Runtime:
         self.emit(Reply(kind="summary", text=summarize(st.draft), key="summary",
                          data={"tracks": len(st.draft.tracks),
                                "timeline": timeline_view(st.draft, st.media)}))
+        if self.backend.name == "local":
+            await self._say_clips_mode("status_clips_mode")
         if st.media:
             self.say_key("media_list", kind="text", items=[_media_line(m, self.lang) for m in st.media])
         elif not st.draft.tracks:
@@ -364,11 +401,25 @@ class Runtime:
         await preview_sheet(self, out, frames=frames, force=force)
 
     async def export(self, out: str | Path | None = None, *, force: bool = False,
-                     resume: bool = False, preview: bool = False) -> None:
+                     resume: bool = False, preview: bool = False,
+                     clip: str | int | None = None) -> None:
+        """Render and save the edit; ``clip``: one clip (number, file name, 0-based index)
+        or ``"each"`` for one file per clip (:mod:`.clipexport`, also used when the clips
+        are edited separately)."""
         from .exporter import Exporter
 
         await self.ready()
-        await Exporter(self).run(out, force=force, resume=resume, preview=preview)
+        exporter = Exporter(self)
+        # only the local engine separates clips by itself; a clip named explicitly is cut
+        # from any backend's joined draft (clipset.split)
+        if not resume and (clip is not None or self.backend.name == "local"):
+            from .clipexport import export_clips, wants_clips
+
+            st = await self.backend.state()
+            if wants_clips(st.draft_raw, clip):
+                await export_clips(exporter, st, clip, out, force=force, preview=preview)
+                return
+        await exporter.run(out, force=force, resume=resume, preview=preview)
 
 
 def _media_line(m: Any, lang: str = "en") -> str:

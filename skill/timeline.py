@@ -107,11 +107,31 @@ def timeline_view(draft: Draft, media: Sequence[Any] = ()) -> dict[str, Any]:
         "texts": sorted((s for t in tracks if t["type"] == "text" for s in t["segments"]),
                         key=lambda s: (s["start_ms"], s["role"] != "title")),
         "tracks": tracks,
+        "batch": _batch(draft),
         "media": [{"name": getattr(x, "name", ""), "kind": getattr(x, "kind", ""),
                    "duration_ms": round(x.duration * 1000) if getattr(x, "duration", None)
                    else None, "width": getattr(x, "width", None),
                    "height": getattr(x, "height", None)} for x in media],
     }
+
+
+def _batch(draft: Draft) -> dict[str, Any] | None:
+    """The clips edited separately (``docs/timeline.md``, ``batch``), or None when the
+    session never separated them: ``mode`` says which timeline an export renders."""
+    from . import clipset
+    from .draft import decode_draft, encode_draft
+
+    raw = encode_draft(draft)
+    items = clipset.stored(raw)
+    if not items:
+        return None
+    focus = clipset.focus(raw)
+    return {"mode": clipset.mode(raw),
+            "focus": [i + 1 for i in focus] if focus else None,
+            "clips": [{"index": c.index + 1, "name": c.name, "media": c.media,
+                       "timeline": {k: v for k, v in timeline_view(decode_draft(c.draft)).items()
+                                    if k not in ("media", "batch", "schema")}}
+                      for c in items]}
 
 
 __all__ = ["SCHEMA", "timeline_view"]

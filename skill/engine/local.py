@@ -157,14 +157,19 @@ class LocalEngine:
 
     async def preview_sheet(self, out: Path, *, frames: int,
                             progress: ProgressCb | None = None) -> Any:
-        """The contact sheet of the current edit (:mod:`skill.engine.render.sheet`) at ``out``."""
+        """The contact sheet of the current edit (:mod:`skill.engine.render.sheet`) at ``out``;
+        with the clips edited separately, of the (first) clip the latest edit named."""
         import shutil
 
+        from ..clipset import EACH, focus, joined, mode, stored
         from .render.sheet import make_sheet
         from .workspace import resolve_media
 
         sid = await self._sid()
-        draft = resolve_media(self.ws.require(sid).draft, self.ws.db)
+        raw = self.ws.require(sid).draft
+        if mode(raw) == EACH and stored(raw):   # clips edited separately: the one worked on
+            raw = stored(raw)[(focus(raw) or [0])[0]].draft
+        draft = resolve_media(joined(raw), self.ws.db)
         work = self.home / "work" / f"sheet-{secrets.token_hex(6)}"
         try:
             return await make_sheet(draft, Path(out), frames=frames, work_dir=work,

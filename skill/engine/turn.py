@@ -37,6 +37,7 @@ from ..templates import render
 if TYPE_CHECKING:
     from .db import EngineDB, SessionRow
     from .ops.draftedit import PlanContext
+    from .plan.batch import BatchTurn
     from .plan.outcome import Settled
     from .plan.types import Plan, Planner
 
@@ -172,10 +173,16 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
 
     ctx = ws.context(sid, lang)
     try:
-        plan = await _plan(ws, text, session.draft, ctx)
+        batch = await _batch_and_save(ws, sid, text, ctx)
+        if batch is None:
+            plan = await _plan(ws, text, session.draft, ctx)
     except SkillError as exc:
         log.warning("plan.failed", error=str(exc))
         yield text_event(inv, render(exc.key, lang, **exc.ctx))
+        return
+    if batch is not None:   # several clips, edited separately (plan/batch.py)
+        for event in _batch_events(inv, batch):
+            yield event
         return
     settled = settle_plan(plan.ops, plan.not_understood, session.draft, ctx,
                           cloud_option=ws.cloud_option)
@@ -229,6 +236,40 @@ async def _undo_turn(ws: Workspace, sid: str, inv: str, lang: str,
     yield text_event(inv, render("local_undo_done", lang,
                                  ratio=canvas_config(restored).get("ratio", ""),
                                  summary=summarize(decode_draft(restored))))
+
+
+async def _batch_and_save(ws: Workspace, sid: str, text: str, ctx: Any) -> BatchTurn | None:
+    """The several-clip turn (:mod:`.plan.batch`), saved; None for an ordinary turn."""
+    from .plan.batch import batch_turn
+
+    async def plan(words: str, draft: dict[str, Any], sub: Any) -> Plan:
+        return await _plan(ws, words, draft, sub)
+
+    for _ in range(_SAVE_ATTEMPTS):
+        session = ws.require(sid)
+        batch = await batch_turn(plan, text, session.draft, ctx, cloud_option=ws.cloud_option)
+        if batch is None:
+            return None
+        if batch.draft == session.draft or \
+                ws.db.save_draft(sid, batch.draft, expect_rev=session.rev) >= 0:
+            return batch
+        await asyncio.sleep(0)  # another process saved first: plan against its draft
+    raise StoreError("the session kept changing during the edit", key="error_store_locked",
+                     home=str(ws.home))
+
+
+def _batch_events(inv: str, batch: BatchTurn) -> list[dict[str, Any]]:
+    """The ADK events of a several-clip turn: calls (each naming its clip), state, reply."""
+    calls: list[dict[str, Any]] = [
+        {"id": f"adk-{uuid.uuid4()}", "name": op.tool,
+         "args": {**op.args(), **({"clip": i + 1} if i is not None else {})}}
+        for i, op in batch.calls]
+    events = [calls_event(inv, calls)] if calls else []
+    responses = [{"id": c["id"], "name": c["name"], "response": {"status": "success", **c["args"]}}
+                 for c in calls]
+    events.append(state_event(inv, responses, batch.draft, outcome=batch.outcome))
+    events.append(text_event(inv, batch.reply))
+    return events
 
 
 def font_warning(draft: dict[str, Any], lang: str) -> str:

@@ -40,10 +40,17 @@ def op_catalog() -> list[dict[str, Any]]:
 def edits_schema() -> dict[str, Any]:
     """The JSON schema of an ``edits`` array, built from the op schemas."""
     variants = [{"type": "object", "description": entry["description"],
-                 "properties": {"op": {"const": entry["name"]}, "args": entry["schema"]},
+                 "properties": {"op": {"const": entry["name"]}, "args": entry["schema"],
+                                "clip": _CLIP_SCHEMA},
                  "required": ["op"], "additionalProperties": False}
                 for entry in op_catalog()]
     return {"type": "array", "minItems": 1, "maxItems": MAX_EDITS, "items": {"oneOf": variants}}
+
+
+#: ``"clip": 2`` on an edit: which of several clips it is for (docs/draft.md, batch style)
+_CLIP_SCHEMA = {"type": "integer", "minimum": 1,
+                "description": "several clips in the session: the clip (from 1) this edit is "
+                               "for; the clips are then edited separately"}
 
 
 def _bad(index: int | None, field: str, problem: str, op: str = "") -> InputError:
@@ -66,9 +73,12 @@ def parse_edits(edits: Any) -> list[Op]:
     for i, item in enumerate(edits):
         if not isinstance(item, dict):
             raise _bad(i, "", "expected an object with \"op\" and \"args\"")
-        extra = sorted(set(item) - {"op", "args"})
+        extra = sorted(set(item) - {"op", "args", "clip"})
         if extra:
-            raise _bad(i, extra[0], "unknown key (use \"op\" and \"args\")")
+            raise _bad(i, extra[0], "unknown key (use \"op\", \"args\" and \"clip\")")
+        clip = item.get("clip")
+        if clip is not None and (isinstance(clip, bool) or not isinstance(clip, int) or clip < 1):
+            raise _bad(i, "clip", "expected a clip number from 1", str(item.get("op") or ""))
         name = item.get("op")
         if not isinstance(name, str) or name not in OPS:
             # the message around it says where the list of ops is, for each front door
@@ -100,6 +110,37 @@ def apply_all(draft: dict[str, Any], ops: list[Op], ctx: Any) -> dict[str, Any]:
     return out
 
 
+def edit_clips(edits: Any) -> list[int | None]:
+    """The 0-based clip of each edit (None: no ``clip`` given); call after :func:`parse_edits`."""
+    return [item["clip"] - 1 if isinstance(item.get("clip"), int) else None for item in edits]
+
+
+def apply_to_clips(draft: dict[str, Any], ops: list[Op], clips: list[int | None],
+                   ctx: Any) -> dict[str, Any]:
+    """Typed ops when some name a clip: the clips are edited separately (switched to when
+    they were joined), each op applies to its clip's own draft, an op naming none to the
+    clips an unaddressed edit goes to. All or nothing, like :func:`apply_all`."""
+    from .. import clipset
+    from .plan.batch import clip_context
+
+    if not clipset.several(draft):
+        first = next(i for i, c in enumerate(clips) if c is not None)
+        raise _bad(first, "clip", "this session has one clip; leave \"clip\" out", ops[first].tool)
+    if clipset.mode(draft) != clipset.EACH:
+        draft = clipset.set_mode(draft, clipset.EACH)
+    items = clipset.stored(draft)
+    for i, (op, clip) in enumerate(zip(ops, clips, strict=True)):
+        if clip is not None and clip >= len(items):
+            raise _bad(i, "clip", f"there is no clip {clip + 1} (this session has {len(items)})",
+                       op.tool)
+        chosen = [clip] if clip is not None else (clipset.focus(draft) or range(len(items)))
+        for k in chosen:
+            c = items[k]
+            new = apply_all(c.draft, [op], clip_context(ctx, c))
+            items[k] = clipset.Clip(c.index, c.media, c.name, new)
+    return clipset.with_clips(draft, items)
+
+
 async def ops_turn(ws: Workspace, sid: str, edits: Any, *, lang: str,
                    ) -> AsyncIterator[dict[str, Any]]:
     """Apply ``edits`` to session ``sid`` all or nothing; yield ADK events as
@@ -108,12 +149,16 @@ async def ops_turn(ws: Workspace, sid: str, edits: Any, *, lang: str,
     from .turn import calls_event, font_warning, state_event, text_event
 
     ops = parse_edits(edits)
+    clips = edit_clips(edits)
     ctx = ws.context(sid, lang)
     inv = f"e-{uuid.uuid4()}"
     new_draft: dict[str, Any] | None = None
     for _ in range(_SAVE_ATTEMPTS):
         session = ws.require(sid)
-        new_draft = apply_all(session.draft, ops, ctx)
+        if any(c is not None for c in clips):
+            new_draft = apply_to_clips(session.draft, ops, clips, ctx)
+        else:
+            new_draft = apply_all(session.draft, ops, ctx)
         if ws.db.save_draft(sid, new_draft, expect_rev=session.rev) >= 0:
             break
         await asyncio.sleep(0)   # another process saved first: apply to its draft instead
@@ -121,10 +166,18 @@ async def ops_turn(ws: Workspace, sid: str, edits: Any, *, lang: str,
         raise StoreError("the session kept changing during the edit", key="error_store_locked",
                          home=str(ws.home))
     ws.db.touch_session(sid)
-    calls: list[dict[str, Any]] = [{"id": f"adk-{uuid.uuid4()}", "name": op.tool,
-                                    "args": op.args()} for op in ops]
+    calls: list[dict[str, Any]] = [
+        {"id": f"adk-{uuid.uuid4()}", "name": op.tool,
+         "args": {**op.args(), **({"clip": c + 1} if c is not None else {})}}
+        for op, c in zip(ops, clips, strict=True)]
     yield calls_event(inv, calls)
     done = [op.describe(lang) for op in ops]
+    if any(c is not None for c in clips):   # "Clip 2 (blue.mp4): …"
+        from .. import clipset
+
+        names = [c.name for c in clipset.stored(new_draft)]
+        done = [render("batch_clip_reply", lang, body=d, number=c + 1, name=names[c])
+                if c is not None else d for d, c in zip(done, clips, strict=True)]
     responses = [{"id": c["id"], "name": c["name"], "response": {"status": "success", **c["args"]}}
                  for c in calls]
     yield state_event(inv, responses, new_draft,
@@ -134,4 +187,4 @@ async def ops_turn(ws: Workspace, sid: str, edits: Any, *, lang: str,
     yield text_event(inv, f"{reply}\n{warning}" if warning else reply)
 
 
-__all__ = ["MAX_EDITS", "apply_all", "edits_schema", "op_catalog", "ops_turn", "parse_edits"]
+__all__ = ["MAX_EDITS", "apply_all", "apply_to_clips", "edit_clips", "edits_schema", "op_catalog", "ops_turn", "parse_edits"]

@@ -168,8 +168,10 @@ class Workspace:
         return rows
 
     async def attach(self, sid: str, rows: Sequence[MediaRow]) -> None:
-        """Add media to the session; each newly added item joins the draft (``add_media``)
-        and each video clip gets its preview proxy made in the background."""
+        """Add media to the session; each newly added item joins the draft
+        (``add_media_batch``: the joined timeline, and each clip's own draft when the
+        clips are edited separately) and each video clip gets its preview proxy made
+        in the background."""
         await self._add_to_draft(sid, rows)
         self.prepare_previews(rows)
 
@@ -189,7 +191,7 @@ class Workspace:
             analyse_speech(clips, default_home())   # transcripts, like proxies (speech/store.py)
 
     async def _add_to_draft(self, sid: str, rows: Sequence[MediaRow]) -> None:
-        from .ops import add_media
+        from .ops.clipedit import add_media_batch
 
         for _ in range(_SAVE_ATTEMPTS):
             session = self.require(sid)
@@ -208,7 +210,7 @@ class Workspace:
                 return
             draft = session.draft
             for row in added:  # may refuse (a caption file without cues): nothing changed yet
-                draft = add_media(draft, media_item(row))
+                draft = add_media_batch(draft, media_item(row))
             if self.db.save_draft(sid, draft, expect_rev=session.rev) >= 0:
                 for row in added:
                     self.db.attach_media(sid, row.id, row.name)

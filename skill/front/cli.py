@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--preview", action="store_true", help="quick 540p preview render")
     s.add_argument("--for", dest="target", choices=("reels", "stories", "feed", "square"),
                    help="reframe for this Instagram target first (canvas and safe zones)")
+    which = s.add_mutually_exclusive_group()
+    which.add_argument("--clip", metavar="N|NAME",
+                       help="several clips: export only this one (number from 1, or file name)")
+    which.add_argument("--each", action="store_true",
+                       help="several clips: one file per clip, named <output>-<clip>.mp4")
 
     s = add("preview", "look at the edit: --sheet writes one PNG of frames as rendered "
                        "plus the audio waveform (without --sheet: a quick 540p MP4)")

@@ -46,10 +46,11 @@ def dispatch(args: argparse.Namespace) -> int:
         return run_work(args, "", lambda rt: Exporter(rt).cancel())
     if cmd == "export":
         async def export(rt: Runtime) -> None:
-            if args.target and not await rt.retarget(args.target):
+            clip = "each" if getattr(args, "each", False) else getattr(args, "clip", None)
+            if args.target and not await rt.retarget(args.target, clip):
                 return
             await rt.export(args.output, force=args.force, resume=args.resume,
-                            preview=args.preview)
+                            preview=args.preview, clip=clip)
 
         return run_work(args, "", export)
     if cmd == "preview":

@@ -288,14 +288,19 @@ TOOL_DOCS = {
     "apply_edits": "Apply typed edit operations you planned yourself, all or nothing: `edits` "
                    "is a list of {\"op\": name, \"args\": {...}} (the input schema lists every "
                    "op and its arguments; times in ms, volumes in percent). Nothing applies "
-                   "if any edit is invalid; the error names its index and field.",
+                   "if any edit is invalid; the error names its index and field. With "
+                   "several clips in the session, \"clip\": N (from 1) on an edit applies it "
+                   "to that clip alone (the clips are then edited separately).",
     "timeline": "The whole timeline as structured content (canvas, tracks, segments with "
                 "source, in/out, speed and volume, texts with times and position, look, fades, "
                 "music) plus a one-line summary (text).",
     "export": "Render the timeline and save an Instagram-ready 1080p H.264 MP4 at `path` "
               "(absolute path recommended). `force` overwrites an existing file; `preview` "
               "makes a quick 540p render; `resume` saves an interrupted export (one whose "
-              "render finished or is still running) to `path` instead of rendering again.",
+              "render finished or is still running) to `path` instead of rendering again. "
+              "With several clips in the session, `clip` (number from 1, or file name) "
+              "exports that clip alone, and `each` one file per clip named "
+              "<path stem>-<clip stem>.mp4.",
     "preview_sheet": "Look at the edit before exporting: one PNG (image content) with "
                      "`frames` frames (default 6) spread over the edit as they will be rendered "
                      "(crop, look, titles, captions burned in), each stamped with its time, "
@@ -375,10 +380,14 @@ def build_server(session: McpSession) -> Any:
         return result(out, holder.get("data"))
 
     async def export(path: str, ctx: Context, force: bool = False, preview: bool = False,
-                     resume: bool = False, lang: str | None = None) -> Any:
+                     resume: bool = False, lang: str | None = None, clip: str | None = None,
+                     each: bool = False) -> Any:
+        choice = "each" if each else clip
         out = await session.run(lambda rt: rt.export(path, force=force, preview=preview,
-                                                      resume=resume),
+                                                     resume=resume, clip=choice),
                                 report=reporter(ctx), lang=lang)
+        if len(out.files) > 1:
+            return result(out, {"file": out.files[-1], "files": list(out.files)})
         return result(out, {"file": out.files[-1]} if out.files else None)
 
     async def credits(lang: str | None = None) -> Any:
