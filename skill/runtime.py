@@ -182,7 +182,7 @@ class Runtime:
         self.use_lang(utterance)
         if files:
             await self.upload(list(files))
-        steps = route(utterance)
+        steps = formats_steps(utterance, route(utterance))
         if not steps and not files:
             self.say_key("nothing_to_do", kind="text")
         for step in steps:
@@ -242,6 +242,9 @@ class Runtime:
         self.emit(Reply(kind="summary", text=summarize(st.draft), key="summary",
                          data={"tracks": len(st.draft.tracks),
                                "timeline": timeline_view(st.draft, st.media)}))
+        formats = st.draft.meta.get("formats")
+        if isinstance(formats, list) and len(formats) > 1:   # "export as a Reel and a square post"
+            self.say_key("status_formats", kind="text", formats=[str(f) for f in formats])
         if st.media:
             self.say_key("media_list", kind="text", items=[_media_line(m, self.lang) for m in st.media])
         elif not st.draft.tracks:
@@ -363,11 +366,49 @@ class Runtime:
         await preview_sheet(self, out, frames=frames, force=force)
 
     async def export(self, out: str | Path | None = None, *, force: bool = False,
-                     resume: bool = False, preview: bool = False) -> None:
+                     resume: bool = False, preview: bool = False,
+                     formats: Sequence[str] | None = None) -> None:
+        """Render and save. ``formats`` (names of :mod:`.formats`) writes one file per
+        format (:mod:`.format_export`); ``None`` uses the formats the edit asked for, if
+        any; ``()`` writes one file in the edit's own shape."""
         from .exporter import Exporter
 
         await self.ready()
+        if not resume:
+            from .format_export import draft_formats, export_formats, source_ratio
+            from .formats import resolve
+
+            state = await self.backend.state()
+            names = resolve(tuple(formats) if formats is not None else
+                            draft_formats(state.draft_raw), source_ratio=source_ratio(state))
+            if len(names) > 1:
+                await export_formats(self, out, names, force=force, preview=preview)
+                return
+            if len(names) == 1:   # one format named: that shape, one file
+                await self.retarget_format(names[0])
         await Exporter(self).run(out, force=force, resume=resume, preview=preview)
+
+    async def retarget_format(self, name: str) -> None:
+        """Reframe for one format before a one-file export (``--formats square``)."""
+        from .formats import formats
+
+        if name not in formats():
+            return
+        await self.edit(render("format_instruction", self.lang, name=name), hint_export=False)
+
+
+def formats_steps(utterance: str, steps: list[Any]) -> list[Any]:
+    """"export as a Reel and a square post": the whole sentence is the edit (the local
+    engine records the formats; the cloud gets the words unchanged), then the export —
+    not an export of the current shape followed by a reframe to the last format named."""
+    from .formats import formats_in
+
+    if not any(s.action == "export" for s in steps) or any(s.action == "upload" for s in steps) \
+            or formats_in(utterance) is None:
+        return steps
+    from .intents import Step
+
+    return [Step("sse", utterance.strip()), Step("export")]
 
 
 def _media_line(m: Any, lang: str = "en") -> str:
@@ -408,4 +449,4 @@ def error_reply(exc: SkillError, lang: str, door: str = "") -> Reply:
                  exit_code=1)
 
 
-__all__ = ["Runtime", "door_key", "error_reply"]
+__all__ = ["Runtime", "door_key", "error_reply", "formats_steps"]

@@ -19,6 +19,7 @@ EPILOG = """examples:
   igedit sample -o clip.mp4
   igedit make clip.mp4 "make it a square post with lo-fi music and the title 'Urban Dreams'" -o out.mp4
   igedit upload clip.mp4 && igedit say "crop to square and add captions" && igedit export -o out.mp4
+  igedit export -o out.mp4 --formats reel,square     # writes out-reel.mp4 and out-square.mp4
   igedit say --dry-run "upload ~/a.mp4 and crop it to square"
 """
 
@@ -75,8 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cancel", action="store_true",
                    help="cancel pending exports (stops their render) and forget them")
     s.add_argument("--preview", action="store_true", help="quick 540p preview render")
-    s.add_argument("--for", dest="target", choices=("reels", "stories", "feed", "square"),
-                   help="reframe for this Instagram target first (canvas and safe zones)")
+    shape = s.add_mutually_exclusive_group()
+    shape.add_argument("--for", dest="target", choices=("reels", "stories", "feed", "square"),
+                       help="reframe for this Instagram target first (canvas and safe zones)")
+    shape.add_argument("--formats", metavar="LIST",
+                       help="one file per format from the same edit, named <output>-<format>.mp4: "
+                            "reel, story, square, 4:5 (or feed), landscape; e.g. reel,square,4:5")
 
     s = add("preview", "look at the edit: --sheet writes one PNG of frames as rendered "
                        "plus the audio waveform (without --sheet: a quick 540p MP4)")

@@ -291,7 +291,9 @@ TOOL_DOCS = {
                 "music) plus a one-line summary (text).",
     "export": "Render the timeline and save an Instagram-ready 1080p H.264 MP4 at `path` "
               "(absolute path recommended). `force` overwrites an existing file; `preview` "
-              "makes a quick 540p render.",
+              "makes a quick 540p render. `formats` (e.g. [\"reel\", \"square\", \"4:5\"]; "
+              "also story, feed, landscape) writes one file per format from the same edit, "
+              "each laid out for its canvas, named <path stem>-<format>.mp4.",
     "preview_sheet": "Look at the edit before exporting: one PNG (image content) with "
                      "`frames` frames (default 6) spread over the edit as they will be rendered "
                      "(crop, look, titles, captions burned in), each stamped with its time, "
@@ -371,9 +373,15 @@ def build_server(session: McpSession) -> Any:
         return result(out, holder.get("data"))
 
     async def export(path: str, ctx: Context, force: bool = False, preview: bool = False,
-                     lang: str | None = None) -> Any:
-        out = await session.run(lambda rt: rt.export(path, force=force, preview=preview),
-                                report=reporter(ctx), lang=lang)
+                     formats: list[str] | None = None, lang: str | None = None) -> Any:
+        from ..formats import parse_formats
+
+        out = await session.run(
+            lambda rt: rt.export(path, force=force, preview=preview,
+                                 formats=parse_formats(formats) if formats else None),
+            report=reporter(ctx), lang=lang)
+        if len(out.files) > 1:   # several formats: every file, and the last as before
+            return result(out, {"file": out.files[-1], "files": list(out.files)})
         return result(out, {"file": out.files[-1]} if out.files else None)
 
     async def credits(lang: str | None = None) -> Any:

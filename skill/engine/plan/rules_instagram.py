@@ -92,6 +92,7 @@ def ext_goal_first(cl: Clause, st: State, env: Env) -> None:
         cl.topic = "goal"
         return
     if g["whole"] is None:
+        _single(cl, st, env)
         return
     spans = format_words(cl.work)
     for span in spans:
@@ -101,6 +102,16 @@ def ext_goal_first(cl: Clause, st: State, env: Env) -> None:
         cl.grab_all(_EXTRA)
         g["formats"] = g["whole"]
         cl.topic = "formats"
+
+
+def _single(cl: Clause, st: State, env: Env) -> None:
+    """"only the Reel", "just the square one", "只要 Reels": back to one file."""
+    if not (env.draft.get("m") or {}).get("formats") or not format_words(cl.work):
+        return
+    m = cl.search(r"\b(?:only|just)\b(?:\s+(?:one|a\s+single)\s+(?:file|format|version))?|只要|只导出|只導出|只")
+    if m is not None:
+        cl.take(m)
+        _goal(st)["single"] = True
 
 
 def ext_goal_last(cl: Clause, st: State, env: Env) -> None:
@@ -161,6 +172,8 @@ def settle_goal(st: State, env: Env) -> Goal:
                             st.target or meta.get("target"))
         names = resolve(req.names, source_ratio=src, current=current, also=req.also)
         ops.append(SetFormats(names))
+    if g.get("single") and req is None:
+        ops.append(SetFormats(()))
     if g.get("ready"):
         notes.extend(_ready(st, env, src, meta, lang))
     return Goal(tuple(ops), tuple(notes), tuple(g.get("vague", [])))
