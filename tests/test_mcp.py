@@ -121,7 +121,7 @@ def test_stdio_lists_the_tools_and_the_timeline_resource(stdio_run: dict[str, An
     assert set(tools) == TOOLS
     export_schema = tools["export"].input_schema
     assert export_schema["required"] == ["path"]
-    assert set(export_schema["properties"]) == {"path", "force", "preview", "lang"}
+    assert set(export_schema["properties"]) == {"path", "force", "preview", "formats", "lang"}
     assert tools["upload_media"].input_schema["properties"]["sources"]["type"] == "array"
     assert [str(r.uri) for r in stdio_run["resources"].resources] == ["igedit://timeline"]
     assert stdio_run["stream_errors"] == []  # nothing but protocol on stdout
@@ -202,7 +202,7 @@ def test_stdio_preview_sheet_returns_the_png_as_image_content(stdio_run: dict[st
 def test_stdio_a_wrong_argument_name_is_a_clear_message(stdio_run: dict[str, Any]) -> None:
     r = stdio_run["wrong_arg"]
     assert r.is_error
-    assert _text(r) == ("Unknown parameter `file`. This tool takes: path, force, preview, lang.")
+    assert _text(r) == ("Unknown parameter `file`. This tool takes: path, force, preview, formats, lang.")
 
 
 def test_stdio_export_reports_progress_and_writes_a_square_mp4(stdio_run: dict[str, Any]) -> None:
