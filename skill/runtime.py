@@ -379,22 +379,21 @@ class Runtime:
             from .formats import resolve
 
             state = await self.backend.state()
-            names = resolve(tuple(formats) if formats is not None else
-                            draft_formats(state.draft_raw), source_ratio=source_ratio(state))
+            asked = tuple(formats) if formats is not None else \
+                () if preview else draft_formats(state.draft_raw)   # a preview is one file
+            names = resolve(asked, source_ratio=source_ratio(state))
             if len(names) > 1:
                 await export_formats(self, out, names, force=force, preview=preview)
                 return
-            if len(names) == 1:   # one format named: that shape, one file
-                await self.retarget_format(names[0])
+            if len(names) == 1 and not await self.retarget_format(names[0]):
+                return   # one format named: that shape, one file (not when it failed)
         await Exporter(self).run(out, force=force, resume=resume, preview=preview)
 
-    async def retarget_format(self, name: str) -> None:
-        """Reframe for one format before a one-file export (``--formats square``)."""
-        from .formats import formats
-
-        if name not in formats():
-            return
+    async def retarget_format(self, name: str) -> bool:
+        """Reframe for one format before a one-file export (``--formats square``);
+        False (nothing is exported) when that could not be done."""
         await self.edit(render("format_instruction", self.lang, name=name), hint_export=False)
+        return not (self.last_outcome and self.last_outcome.get("not_done"))
 
 
 def formats_steps(utterance: str, steps: list[Any]) -> list[Any]:

@@ -138,6 +138,9 @@ def test_also_a_version_is_remembered_shown_and_exported(
     code, text = cli(capsys, "--backend", "local", "export", "-o", str(tmp_path / "x.mp4"))
     assert code == 0, text
     assert probe(tmp_path / "x-reel.mp4")["h"] == 1920 and probe(tmp_path / "x-4x5.mp4")["h"] == 1350
+    code, text = cli(capsys, "--backend", "local", "preview", "-o", str(tmp_path / "p.mp4"))
+    assert code == 0 and (tmp_path / "p.mp4").exists()          # a preview is one file
+    assert not list(tmp_path.glob("p-*.mp4"))
 
 
 # ---------------------------------------------------------------- MCP

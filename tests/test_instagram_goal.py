@@ -122,6 +122,13 @@ def test_a_target_chosen_before_is_kept() -> None:
     assert "a square post at 1:1 (1080×1080), as you chose before" in reply
 
 
+def test_a_file_name_is_not_a_delivery_word() -> None:
+    ops, _, _ = turn("put clip.mp4 first")
+    assert not any(op["tool"] == "set_aspect" for op in ops)
+    ops, reply, outcome = turn("导出成1080p的mp4", "portrait", lang="zh")
+    assert [op["tool"] for op in ops] == ["set_aspect"] and outcome["not_done"] == []
+
+
 def test_other_edits_in_the_same_sentence_still_apply() -> None:
     ops, reply, outcome = turn("make it Instagram-ready with lo-fi music", "portrait")
     assert [op["tool"] for op in ops] == ["set_aspect", "add_music"]
