@@ -302,9 +302,23 @@ def route(utterance: str, *, exists: Callable[[str], bool] = os.path.isfile) -> 
     """Plan the steps for one utterance (see the module docstring for the rules)."""
     text = utterance if isinstance(utterance, str) else str(utterance)
     try:
-        return _route(text, exists)
+        return _several_formats(text, _route(text, exists))
     except RecursionError:  # pathological input: treat it as plain edit text
         return [Step("sse", text.strip())] if text.strip() else []
+
+
+def _several_formats(utterance: str, steps: list[Step]) -> list[Step]:
+    """"export as a Reel and a square post": the whole sentence is the edit (the local
+    engine records the formats; the cloud gets the words unchanged), then the export —
+    not an export of the current shape followed by a reframe to the last format named."""
+    if not any(s.action == "export" for s in steps) or \
+            any(s.action not in ("export", "sse") for s in steps):
+        return steps
+    from .formats import formats_in
+
+    if formats_in(utterance) is None:
+        return steps
+    return [Step("sse", utterance.strip()), Step("export")]
 
 
 def _route(utterance: str, exists_fn: Callable[[str], bool]) -> list[Step]:

@@ -182,7 +182,7 @@ class Runtime:
         self.use_lang(utterance)
         if files:
             await self.upload(list(files))
-        steps = formats_steps(utterance, route(utterance))
+        steps = route(utterance)
         if not steps and not files:
             self.say_key("nothing_to_do", kind="text")
         for step in steps:
@@ -396,20 +396,6 @@ class Runtime:
         return not (self.last_outcome and self.last_outcome.get("not_done"))
 
 
-def formats_steps(utterance: str, steps: list[Any]) -> list[Any]:
-    """"export as a Reel and a square post": the whole sentence is the edit (the local
-    engine records the formats; the cloud gets the words unchanged), then the export —
-    not an export of the current shape followed by a reframe to the last format named."""
-    from .formats import formats_in
-
-    if not any(s.action == "export" for s in steps) or any(s.action == "upload" for s in steps) \
-            or formats_in(utterance) is None:
-        return steps
-    from .intents import Step
-
-    return [Step("sse", utterance.strip()), Step("export")]
-
-
 def _media_line(m: Any, lang: str = "en") -> str:
     bits = []
     if m.width and m.height:
@@ -448,4 +434,4 @@ def error_reply(exc: SkillError, lang: str, door: str = "") -> Reply:
                  exit_code=1)
 
 
-__all__ = ["Runtime", "door_key", "error_reply", "formats_steps"]
+__all__ = ["Runtime", "door_key", "error_reply"]
