@@ -374,6 +374,7 @@ class Runtime:
         from .exporter import Exporter
 
         await self.ready()
+        draft_raw: dict[str, Any] | None = None
         if not resume:
             from .format_export import draft_formats, export_formats, source_ratio
             from .formats import resolve
@@ -387,7 +388,9 @@ class Runtime:
                 return
             if len(names) == 1 and not await self.retarget_format(names[0]):
                 return   # one format named: that shape, one file (not when it failed)
-        await Exporter(self).run(out, force=force, resume=resume, preview=preview)
+            draft_raw = None if names else state.draft_raw   # read once when nothing changed
+        await Exporter(self).run(out, force=force, resume=resume, preview=preview,
+                                 draft_raw=draft_raw)
 
     async def retarget_format(self, name: str) -> bool:
         """Reframe for one format before a one-file export (``--formats square``);
