@@ -160,6 +160,7 @@ def test_a_general_question_gets_the_choices_and_changes_nothing(text: str, lang
     ("make it a Reel and a square post", "landscape", ["reel", "square"]),
     ("a Reel, a square post and a 4:5 version", "landscape", ["reel", "square", "4x5"]),
     ("导出竖屏和方形两个版本", "landscape", ["reel", "square"]),
+    ("导出两个版本：竖屏和方形", "landscape", ["reel", "square"]),
     ("Reel 和 帖子 各一个", "landscape", ["reel", "4x5"]),
     ("Reel 和 帖子 各一个", "square", ["reel", "square"]),     # a square clip's post stays square
 ])
@@ -170,6 +171,18 @@ def test_several_formats_in_words_become_set_formats(text: str, shape: str,
     assert ops == [{"tool": "set_formats", "formats": formats}]
     assert outcome["not_done"] == []
     assert ("one file each" if lang == "en" else "每种格式各写一个文件") in reply
+
+
+@pytest.mark.parametrize(("text", "lang", "first"), [
+    ("make it warm, and export as a Reel and a square post", "en", {"tool": "set_look", "look": "warm"}),
+    ("标题“你好”在第2秒出现，导出竖屏和方形两个版本", "zh",
+     {"tool": "add_title", "text": "你好", "start_ms": 2000, "position": "center"}),
+])
+def test_other_edits_beside_several_formats_keep_their_words(text: str, lang: str,
+                                                             first: dict[str, Any]) -> None:
+    ops, _, outcome = turn(text, lang=lang)
+    assert ops == [first, {"tool": "set_formats", "formats": ["reel", "square"]}]
+    assert outcome["not_done"] == []
 
 
 def test_also_a_version_adds_to_the_edits_own_format() -> None:

@@ -51,7 +51,7 @@ _EXTRA = (r"\b(?:one\s+of\s+each|each|both|versions?|copies|files?|formats?|as\s
 
 @lru_cache(maxsize=1)
 def vocab() -> dict[str, re.Pattern[str]]:
-    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    raw = _load()
 
     def alt(items: list[str]) -> re.Pattern[str]:
         return re.compile("|".join(f"(?:{i})" for i in sorted(items, key=len, reverse=True)),
@@ -61,8 +61,15 @@ def vocab() -> dict[str, re.Pattern[str]]:
 
 
 @lru_cache(maxsize=1)
+def _load() -> dict[str, Any]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when present
+    raw: dict[str, Any] = yaml.load(DATA.read_text(encoding="utf-8"), Loader=loader)
+    return raw
+
+
+@lru_cache(maxsize=1)
 def _lengths() -> tuple[re.Pattern[str], ...]:
-    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    raw = _load()
     return tuple(re.compile(str(p), re.IGNORECASE) for p in raw["length"])
 
 
@@ -95,13 +102,16 @@ def ext_goal_first(cl: Clause, st: State, env: Env) -> None:
         _single(cl, st, env)
         return
     spans = format_words(cl.work)
+    saved = cl.save()
     for span in spans:
         cl.take(span)
-    if spans or cl.has(_VERBS):
-        cl.grab_all(_VERBS)
-        cl.grab_all(_EXTRA)
-        g["formats"] = g["whole"]
-        cl.topic = "formats"
+    cl.grab_all(_VERBS)
+    cl.grab_all(_EXTRA)
+    if not spans and cl.leftovers():   # another edit's clause: its words are its own
+        cl.restore(saved)
+        return
+    g["formats"] = g["whole"]
+    cl.topic = "formats"
 
 
 def _single(cl: Clause, st: State, env: Env) -> None:
