@@ -212,6 +212,14 @@ def test_each_format_is_the_same_edit_on_its_own_canvas() -> None:
     assert (square["m"]["w"], square["m"]["h"], square["m"]["target"]) == (1080, 1080, "square")
     assert "formats" not in reel["m"] and reel["t"] == draft["t"]   # the same tracks
     assert draft["m"]["ratio"] == "16:9"                            # the edit is untouched
+    story = draft_for_format(reel, "story")
+    assert (story["m"]["h"], story["m"]["target"]) == (1920, "stories")
+    # a text at an explicit height (canvas pixels) moves with the canvas
+    placed = draft_for_format(draft, "reel")
+    text = next(t for t in placed["t"] if t.get("tt") == 7)
+    text["sg"][0].setdefault("m", {})["y"] = 1600
+    assert next(t for t in draft_for_format(placed, "square")["t"]
+                if t.get("tt") == 7)["sg"][0]["m"]["y"] == 900
 
 
 def test_format_names_typed_and_files_named() -> None:
