@@ -169,6 +169,11 @@ def formats_in(text: str) -> FormatsRequest | None:
     return None
 
 
+def goal_in(text: str) -> bool:
+    """Whether ``text`` names Instagram as where the video goes ("export it for Instagram")."""
+    return any(re.search(str(p), text or "", re.IGNORECASE) for p in _table()["goal"])
+
+
 def format_dest(out: Path, name: str) -> Path:
     """``out.mp4`` → ``out-<name>.mp4`` beside it."""
     stem = out.stem if out.suffix.lower() == ".mp4" else out.name
@@ -176,4 +181,4 @@ def format_dest(out: Path, name: str) -> Path:
 
 
 __all__ = ["WRITTEN", "Format", "FormatsRequest", "format_dest", "format_of", "formats",
-           "format_words", "formats_in", "names_accepted", "parse_formats", "resolve"]
+           "format_words", "formats_in", "goal_in", "names_accepted", "parse_formats", "resolve"]

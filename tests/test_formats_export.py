@@ -179,7 +179,7 @@ def test_mcp_export_takes_formats(tmp_path: Path, home: Path, dark: Path) -> Non
 @pytest.mark.parametrize("words", [
     "export as a Reel and a square post", "edit this for Instagram",
     "edit a 60-second phone-recorded clip for Instagram into a 1080p MP4", "发到 Instagram",
-    "导出竖屏和方形两个版本", "Reel 和 帖子 各一个",
+    "导出竖屏和方形两个版本", "Reel 和 帖子 各一个", "export it for Instagram",
 ])
 def test_the_cloud_gets_the_words_unchanged(fake: FakeNemo, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch,

@@ -49,6 +49,8 @@ def turn(text: str, shape: str = "landscape", *, lang: str = "en", seconds: floa
     ("发到 Instagram", "landscape", "9:16", "reels", "因为 Reels 是 9:16"),
     ("适合 Instagram", "portrait", "9:16", "reels", "因为素材是竖屏"),
     ("帮我剪成适合Instagram的视频", "square", "1:1", "square", "因为素材是方形"),
+    ("make it ready to upload to Instagram", "landscape", "9:16", "reels", "since Reels are 9:16"),
+    ("export it for Instagram", "portrait", "9:16", "reels", "since the clip is portrait"),
 ])
 def test_a_goal_only_request_chooses_the_canvas_from_the_clip_and_says_so(
         text: str, shape: str, ratio: str, target: str, says: str) -> None:
