@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import structlog
 
 from .backend import Backend, ProgressCb, RenderJob, RenderStatus
-from .draft import Draft
+from .draft import Draft, decode_draft
 from .errors import InputError, RenderError, StoreError
 from .fsfaults import check_export_folder, export_error, is_disk_full, probe_writable, reason
 from .leftovers import process_tag, sweep_exports
@@ -151,7 +151,9 @@ class Exporter:
 
     # --------------------------------------------------------- the flow
     async def run(self, out: str | Path | None, *, force: bool, resume: bool,
-                  preview: bool) -> None:
+                  preview: bool, draft_raw: dict[str, Any] | None = None) -> None:
+        """Render and save; ``draft_raw`` renders that draft instead of the session's
+        (one format of several, :mod:`.format_export`)."""
         # what killed exports left in their folders (never a live export's staging)
         sweep_exports(Path(rec["dest"]).parent for _, rec in self.pending())
         if resume:
@@ -183,14 +185,15 @@ class Exporter:
             draft_raw = rec["draft"] if isinstance(rec.get("draft"), dict) else {}
             attempt = int(rec.get("attempt", 1))
         else:
-            state = await self.backend.state()
-            draft = state.draft
+            if draft_raw is None:
+                draft_raw = (await self.backend.state()).draft_raw
+            draft = decode_draft(draft_raw)
             if not draft.ready:
                 raise InputError("nothing to export", key="export_empty")
             dest = choose_dest(out, draft, self.rt.cwd, force=force)
             from .clipset import joined
 
-            draft_raw = joined(state.draft_raw)   # the clips' own drafts are not rendered here
+            draft_raw = joined(draft_raw)   # the clips' own drafts are not rendered here
             self.rt.say_key("export_started", preview=preview)
             job = await self.backend.submit_render(draft_raw, preview=preview)
             attempt = 1

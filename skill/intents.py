@@ -302,9 +302,31 @@ def route(utterance: str, *, exists: Callable[[str], bool] = os.path.isfile) -> 
     """Plan the steps for one utterance (see the module docstring for the rules)."""
     text = utterance if isinstance(utterance, str) else str(utterance)
     try:
-        return _route(text, exists)
+        return _edit_then_export(text, _route(text, exists))
     except RecursionError:  # pathological input: treat it as plain edit text
         return [Step("sse", text.strip())] if text.strip() else []
+
+
+def _edit_then_export(utterance: str, steps: list[Step]) -> list[Step]:
+    """"export as a Reel and a square post", "export it for Instagram": the whole sentence
+    is the edit (the local engine records the formats or makes it Instagram-ready; the
+    cloud gets the words unchanged), then the export — not an export of the current shape
+    followed by a reframe to the last format named. A target named alone ("export for
+    stories") keeps its own path (the host reframes for it)."""
+    if not any(s.action == "export" for s in steps) or \
+            any(s.action not in ("export", "sse") for s in steps):
+        return steps
+    from .formats import formats_in, goal_in
+
+    several = formats_in(utterance) is not None
+    if not several and (any(s.action == "sse" for s in steps) or not goal_in(utterance)):
+        return steps
+    if not several:
+        from .targets import named_target
+
+        if named_target(utterance):
+            return steps
+    return [Step("sse", utterance.strip()), Step("export")]
 
 
 def _route(utterance: str, exists_fn: Callable[[str], bool]) -> list[Step]:

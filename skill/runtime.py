@@ -19,7 +19,7 @@ import structlog
 
 from .backend import Backend, NoticeCb, ProgressCb, ReadyInfo, Sleeper, WritesReplies
 from .draft import Draft, diff, summarize
-from .errors import SkillError, StreamDropped, StreamError
+from .errors import InputError, SkillError, StreamDropped, StreamError
 from .lang import LangPolicy
 from .replies import OUTCOME_KEY, Reply
 from .store import Store
@@ -280,6 +280,9 @@ class Runtime:
                                "timeline": timeline_view(st.draft, st.media)}))
         if self.backend.name == "local":
             await self._say_clips_mode("status_clips_mode")
+        formats = st.draft.meta.get("formats")
+        if isinstance(formats, list) and len(formats) > 1:   # "export as a Reel and a square post"
+            self.say_key("status_formats", kind="text", formats=[str(f) for f in formats])
         if st.media:
             self.say_key("media_list", kind="text", items=[_media_line(m, self.lang) for m in st.media])
         elif not st.draft.tracks:
@@ -402,12 +405,21 @@ class Runtime:
 
     async def export(self, out: str | Path | None = None, *, force: bool = False,
                      resume: bool = False, preview: bool = False,
-                     clip: str | int | None = None) -> None:
-        """Render and save the edit; ``clip``: one clip (number, file name, 0-based index)
-        or ``"each"`` for one file per clip (:mod:`.clipexport`, also used when the clips
-        are edited separately)."""
+                     clip: str | int | None = None,
+                     formats: Sequence[str] | None = None) -> None:
+        """Render and save the edit.
+
+        ``clip``: one clip (number, file name, 0-based index) or ``"each"`` for one file
+        per clip (:mod:`.clipexport`, also used when the clips are edited separately).
+        ``formats`` (names of :mod:`.formats`) writes one file per format
+        (:mod:`.format_export`); ``None`` uses the formats the edit asked for, if any;
+        ``()`` writes one file in the edit's own shape. Per-clip files are written in
+        each clip's own shape: a clip export does not also fan out into formats.
+        """
         from .exporter import Exporter
 
+        if formats and clip is not None:
+            raise InputError("formats with a clip", key="formats_alone")
         await self.ready()
         exporter = Exporter(self)
         # only the local engine separates clips by itself; a clip named explicitly is cut
@@ -419,7 +431,28 @@ class Runtime:
             if wants_clips(st.draft_raw, clip):
                 await export_clips(exporter, st, clip, out, force=force, preview=preview)
                 return
-        await exporter.run(out, force=force, resume=resume, preview=preview)
+        draft_raw: dict[str, Any] | None = None
+        if not resume:
+            from .format_export import draft_formats, export_formats, source_ratio
+            from .formats import resolve
+
+            state = await self.backend.state()
+            asked = tuple(formats) if formats is not None else \
+                () if preview else draft_formats(state.draft_raw)   # a preview is one file
+            names = resolve(asked, source_ratio=source_ratio(state))
+            if len(names) > 1:
+                await export_formats(self, out, names, force=force, preview=preview)
+                return
+            if len(names) == 1 and not await self.retarget_format(names[0]):
+                return   # one format named: that shape, one file (not when it failed)
+            draft_raw = None if names else state.draft_raw   # read once when nothing changed
+        await exporter.run(out, force=force, resume=resume, preview=preview, draft_raw=draft_raw)
+
+    async def retarget_format(self, name: str) -> bool:
+        """Reframe for one format before a one-file export (``--formats square``);
+        False (nothing is exported) when that could not be done."""
+        await self.edit(render("format_instruction", self.lang, name=name), hint_export=False)
+        return not (self.last_outcome and self.last_outcome.get("not_done"))
 
 
 def _media_line(m: Any, lang: str = "en") -> str:

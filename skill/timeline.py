@@ -101,6 +101,7 @@ def timeline_view(draft: Draft, media: Sequence[Any] = ()) -> dict[str, Any]:
                   "audio": {"in_ms": _ms(m.get("afade_in")) or 0,
                             "out_ms": _ms(m.get("afade_out")) or 0}},
         "loudnorm": m.get("loudnorm", True) is not False,
+        "formats": [str(f) for f in m.get("formats") or [] if isinstance(f, str)],
         "cover_ms": _ms(m.get("cover_ms")),
         "clips": next((t["segments"] for t in tracks if t["type"] == "video"), []),
         "music": music,

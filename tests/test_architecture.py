@@ -22,11 +22,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "skill.backend", "skill.filetokens", "skill.platform", "skill.manifest",
                 "skill.gui_table", "skill.hosts", "skill.proctree", "skill.fsfaults", "skill.leftovers",
                 "skill.storeshapes", "skill.private", "skill.timeline", "skill.sheet_reply", "skill.installs",
-                "skill.clipset", "skill.cliprefs")),
+                "skill.clipset", "skill.cliprefs", "skill.formats")),
     ("backends", ("skill.cloud", "skill.engine")),
     ("host", ("skill.runtime", "skill.exporter", "skill.backends", "skill.gui", "skill.turntext",
               "skill.intents", "skill.install", "skill.agent", "skill.targets",
-              "skill.clipexport")),
+              "skill.clipexport", "skill.format_export")),
     ("front", ("skill.front", "skill.serve", "skill.__main__")),
 ]
 #: inside the engine: the top modules use plan, ops and render; plan uses ops; ops and

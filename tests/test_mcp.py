@@ -126,8 +126,8 @@ def test_stdio_lists_the_tools_and_the_timeline_resource(stdio_run: dict[str, An
     assert set(tools) == TOOLS
     export_schema = tools["export"].input_schema
     assert export_schema["required"] == ["path"]
-    assert set(export_schema["properties"]) == {"path", "force", "preview", "resume", "lang",
-                                                "clip", "each"}
+    assert set(export_schema["properties"]) == {"path", "force", "preview", "resume", "formats",
+                                                "lang", "clip", "each"}
     assert tools["upload_media"].input_schema["properties"]["sources"]["type"] == "array"
     assert [str(r.uri) for r in stdio_run["resources"].resources] == ["igedit://timeline"]
     assert stdio_run["stream_errors"] == []  # nothing but protocol on stdout
@@ -209,7 +209,7 @@ def test_stdio_a_wrong_argument_name_is_a_clear_message(stdio_run: dict[str, Any
     r = stdio_run["wrong_arg"]
     assert r.is_error
     assert _text(r) == ("Unknown parameter `file`. This tool takes: path, force, preview, resume, "
-                        "lang, clip, each.")
+                        "formats, lang, clip, each.")
 
 
 def test_stdio_export_reports_progress_and_writes_a_square_mp4(stdio_run: dict[str, Any]) -> None:

@@ -182,6 +182,13 @@ class LocalEngine:
         """Where a contact sheet goes when no path is given: the state folder, per session."""
         return self.home / "sheets" / f"{self.session_id or 'sheet'}.png"
 
+    def format_draft(self, draft_raw: dict[str, Any], name: str) -> dict[str, Any]:
+        """The same edit laid out for the format ``name`` (``reel``, ``square``…), to
+        export one file of several; the session's edit is left as it is."""
+        from .ops.formats import draft_for_format
+
+        return draft_for_format(draft_raw, name)
+
     async def credits(self) -> Credits:
         return Credits(0, 0, 0, local=True)
 

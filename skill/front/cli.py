@@ -19,6 +19,7 @@ EPILOG = """examples:
   igedit sample -o clip.mp4
   igedit make clip.mp4 "make it a square post with lo-fi music and the title 'Urban Dreams'" -o out.mp4
   igedit upload clip.mp4 && igedit say "crop to square and add captions" && igedit export -o out.mp4
+  igedit export -o out.mp4 --formats reel,square     # writes out-reel.mp4 and out-square.mp4
   igedit say --dry-run "upload ~/a.mp4 and crop it to square"
 """
 
@@ -77,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--preview", action="store_true", help="quick 540p preview render")
     s.add_argument("--for", dest="target", choices=("reels", "stories", "feed", "square"),
                    help="reframe for this Instagram target first (canvas and safe zones)")
+    s.add_argument("--formats", metavar="LIST",
+                   help="one file per format from the same edit, named <output>-<format>.mp4: "
+                        "reel, story, square, 4:5 (or feed), landscape; e.g. reel,square,4:5 "
+                        "(not with --for, --clip or --each)")
     which = s.add_mutually_exclusive_group()
     which.add_argument("--clip", metavar="N|NAME",
                        help="several clips: export only this one (number from 1, or file name)")

@@ -45,12 +45,17 @@ def dispatch(args: argparse.Namespace) -> int:
 
         return run_work(args, "", lambda rt: Exporter(rt).cancel())
     if cmd == "export":
+        formats = _formats_arg(args)
+        if formats is not None and not formats:
+            return 2
+
         async def export(rt: Runtime) -> None:
             clip = "each" if getattr(args, "each", False) else getattr(args, "clip", None)
             if args.target and not await rt.retarget(args.target, clip):
                 return
             await rt.export(args.output, force=args.force, resume=args.resume,
-                            preview=args.preview, clip=clip)
+                            preview=args.preview, clip=clip,
+                            formats=() if args.target else formats)
 
         return run_work(args, "", export)
     if cmd == "preview":
@@ -64,6 +69,27 @@ def dispatch(args: argparse.Namespace) -> int:
     if cmd == "sample":
         return _sample(args)
     raise AssertionError(cmd)  # pragma: no cover - argparse restricts choices
+
+
+def _formats_arg(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """``--formats reel,square,4:5`` as names; ``()`` after printing a usage error."""
+    value = getattr(args, "formats", None)
+    if value is None:
+        return None
+    from ..errors import InputError
+    from ..formats import parse_formats
+
+    try:
+        names = parse_formats(value)
+        if args.target or getattr(args, "clip", None) or getattr(args, "each", False):
+            raise InputError("--formats with --for/--clip/--each", key="formats_alone")
+        return names
+    except InputError as exc:
+        printer = Printer(json_mode=bool(getattr(args, "json", False)))
+        lang = lang_policy(args).current
+        printer.emit(Reply(kind="error", key=exc.key, exit_code=2, code=exc.key,
+                           text=render(exc.key, lang, **exc.ctx)))
+        return ()
 
 
 def _make(args: argparse.Namespace) -> int:
@@ -86,7 +112,11 @@ def _make(args: argparse.Namespace) -> int:
         await rt.new_session()   # a scratch session: the user's current one is untouched
         await rt.upload(sources)
         await rt.edit(instruction, hint_export=False)
-        if rt.last_outcome and rt.last_outcome.get("not_done") and not args.partial:
+        not_done = (rt.last_outcome or {}).get("not_done") or []
+        if not_done and all(n.get("reason") == "choose" for n in not_done):
+            rt.say_key("make_choose", kind="text", file=args.output)   # a question, answered
+            return
+        if not_done and not args.partial:
             rt.say_key("make_not_rendered", kind="text", file=args.output)
             return
         await rt.export(args.output, force=args.force, preview=args.preview)

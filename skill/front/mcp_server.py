@@ -298,9 +298,11 @@ TOOL_DOCS = {
               "(absolute path recommended). `force` overwrites an existing file; `preview` "
               "makes a quick 540p render; `resume` saves an interrupted export (one whose "
               "render finished or is still running) to `path` instead of rendering again. "
-              "With several clips in the session, `clip` (number from 1, or file name) "
-              "exports that clip alone, and `each` one file per clip named "
-              "<path stem>-<clip stem>.mp4.",
+              "`formats` (e.g. [\"reel\", \"square\", \"4:5\"]; also story, feed, landscape) "
+              "writes one file per format from the same edit, each laid out for its canvas, "
+              "named <path stem>-<format>.mp4. With several clips in the session, `clip` "
+              "(number from 1, or file name) exports that clip alone, and `each` one file per "
+              "clip named <path stem>-<clip stem>.mp4 (`formats` goes with neither).",
     "preview_sheet": "Look at the edit before exporting: one PNG (image content) with "
                      "`frames` frames (default 6) spread over the edit as they will be rendered "
                      "(crop, look, titles, captions burned in), each stamped with its time, "
@@ -380,13 +382,17 @@ def build_server(session: McpSession) -> Any:
         return result(out, holder.get("data"))
 
     async def export(path: str, ctx: Context, force: bool = False, preview: bool = False,
-                     resume: bool = False, lang: str | None = None, clip: str | None = None,
+                     resume: bool = False, formats: list[str] | None = None,
+                     lang: str | None = None, clip: str | None = None,
                      each: bool = False) -> Any:
+        from ..formats import parse_formats
+
         choice = "each" if each else clip
-        out = await session.run(lambda rt: rt.export(path, force=force, preview=preview,
-                                                     resume=resume, clip=choice),
-                                report=reporter(ctx), lang=lang)
-        if len(out.files) > 1:
+        out = await session.run(
+            lambda rt: rt.export(path, force=force, preview=preview, resume=resume, clip=choice,
+                                 formats=parse_formats(formats) if formats else None),
+            report=reporter(ctx), lang=lang)
+        if len(out.files) > 1:   # several formats or clips: every file, and the last as before
             return result(out, {"file": out.files[-1], "files": list(out.files)})
         return result(out, {"file": out.files[-1]} if out.files else None)
 

@@ -28,6 +28,7 @@ from .base import (
     secs,
     tool_definitions,
 )
+from .formats import SetFormats
 from .speech import (
     AutoCaptions,
     CaptionFix,
@@ -50,5 +51,5 @@ __all__ = [
     "AddMusic", "SetMusic", "SetOriginalAudio", "RemoveTrack",
     "AddTitle", "AddCaptions", "CaptionsFromFile", "StyleText", "SetFps",
     "RemoveSilences", "RemoveFillers", "CutPhrase", "KeepPhrase", "AutoCaptions", "CaptionFix",
-    "CaptionsSrt", "SetReframe", "AddTransitions", "MakeHighlight", "CutToBeat", "RemoveScene",
+    "CaptionsSrt", "SetFormats", "SetReframe", "AddTransitions", "MakeHighlight", "CutToBeat", "RemoveScene",
 ]

@@ -38,14 +38,17 @@ class RulePlanner:
             state.prev_topic = clause.topic or state.prev_topic
         # leftovers last: a later clause may complete an earlier one ("cut the end, last 3 s")
         unknown = [words for clause in clauses for words in clause.leftovers()]
-        # the vision ops (reframe, highlight, scenes, transitions, beat cuts) come last and
-        # may add a note, so they are asked before the notes are rendered
+        # "for Instagram" chooses a shape before the state becomes ops (rules_instagram)
+        from .rules_instagram import settle_goal
         from .rules_vision import finish
 
-        ops = (*state.ops(env), *finish(state, env))
+        goal = settle_goal(state, env)
+        # the vision ops (reframe, highlight, scenes, transitions, beat cuts) come last and
+        # may add a note, so they are asked before the notes are rendered
+        ops = (*state.ops(env), *finish(state, env), *goal.ops)
         notes = tuple(render(key, ctx.lang, dropped=state.look_dropped, look=state.look)
-                      for key in dict.fromkeys(state.notes))
-        return Plan(ops, tuple(dict.fromkeys(unknown)), notes)
+                      for key in dict.fromkeys(state.notes)) + goal.notes
+        return Plan(ops, tuple(dict.fromkeys([*unknown, *goal.unknown])), notes)
 
 
 class HybridPlanner:

@@ -250,6 +250,7 @@ class State:
     fps: int | None = None
     prev_topic: str | None = None
     vision: dict[str, Any] = field(default_factory=dict)   # see rules_vision
+    goal: dict[str, Any] = field(default_factory=dict)     # see rules_instagram
 
     def fade(self, target: str, which: str, ms: int) -> None:
         self.fades.setdefault(target, {})[which] = ms

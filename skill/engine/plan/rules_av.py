@@ -433,6 +433,12 @@ def _style_rules() -> tuple[Extractor, ...]:
     return ext_text_style, ext_fps
 
 
+def _goal_rules() -> tuple[Extractor, Extractor]:
+    from .rules_instagram import ext_goal_first, ext_goal_last  # see its docstring
+
+    return ext_goal_first, ext_goal_last
+
+
 def _speech_rules() -> tuple[Extractor, ...]:
     from .rules_speech import ext_speech  # speech rules run first: see its docstring
 
@@ -440,10 +446,10 @@ def _speech_rules() -> tuple[Extractor, ...]:
 
 
 EXTRACTORS: tuple[Extractor, ...] = (
-    *_speech_rules(), ext_vision, ext_text_carry, ext_remove, *_style_rules(), ext_aspect,
+    _goal_rules()[0], *_speech_rules(), ext_vision, ext_text_carry, ext_remove, *_style_rules(), ext_aspect,
     ext_cover, ext_title, ext_captions, ext_music, ext_original,
     ext_speed, ext_trim, ext_look, ext_fade, ext_loudnorm, ext_join, ext_title_loose,
-    ext_music_carry, ext_percent_carry, ext_overall,
+    ext_music_carry, ext_percent_carry, ext_overall, _goal_rules()[1],
 )
 
 
