@@ -127,6 +127,18 @@ def test_an_unknown_format_is_a_usage_error_naming_the_accepted_ones(
     assert code == 2 and says in text and "4:5" in text and "Traceback" not in text
 
 
+@pytest.mark.parametrize(("flag", "lang", "says"), [
+    (["--each"], "en", "cannot be combined with --for, --clip or --each"),
+    (["--clip", "2"], "zh", "不能和 --for、--clip 或 --each 一起用"),
+    (["--for", "square"], "en", "cannot be combined"),
+])
+def test_formats_with_a_clip_or_a_target_is_a_usage_error(
+        capsys: pytest.CaptureFixture[str], flag: list[str], lang: str, says: str) -> None:
+    code, text = cli(capsys, "--backend", "local", "--lang", lang, "export", "--formats",
+                     "reel,square", *flag)
+    assert code == 2 and says in text and "Traceback" not in text
+
+
 def test_also_a_version_is_remembered_shown_and_exported(
         tmp_path: Path, dark: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(capsys, "--backend", "local", "upload", str(dark))[0] == 0
