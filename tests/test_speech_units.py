@@ -26,7 +26,15 @@ from skill.engine.speech.formats import (
     to_vtt,
 )
 from skill.engine.speech.script import script_of, to_script
-from skill.engine.speech.timeline import cuts_map, keep_spans, merge, timeline_cuts, timeline_words
+from skill.engine.speech.timeline import (
+    cuts_map,
+    insert_map,
+    keep_spans,
+    merge,
+    rejoin_pauses,
+    timeline_cuts,
+    timeline_words,
+)
 
 
 def W(a: int, b: int, t: str) -> Word:
@@ -60,6 +68,29 @@ def test_timeline_words_follow_trim_and_speed() -> None:
     assert timeline_words(segs, {"x": a}) == [W(500, 700, "one"), W(1500, 1800, "two")]
     cuts = timeline_cuts(segs, {"x": a}, lambda an, lo, hi: [(lo, 2500), (4000, 4600)])
     assert cuts == [(0, 250), (1000, 1300)]
+
+
+def test_rejoin_puts_cut_pauses_back_but_not_cut_words() -> None:
+    a = Analysis(10_000, "en", (W(1000, 1500, "a"), W(3000, 3300, "um"), W(6000, 6500, "b")),
+                 speech=((1000, 1500), (3000, 3300), (6000, 6500)))
+    m = {"src": "x", "speed": 1.0, "kind": "video"}
+    segs = [{"s": 0, "d": 1650, "m": {**m, "in": 0}},          # a + margin | a pause cut
+            {"s": 1650, "d": 100, "m": {**m, "in": 2850}},     # | the um cut
+            {"s": 1750, "d": 1500, "m": {**m, "in": 3350}},    # | a pause, other settings
+            {"s": 3250, "d": 500, "m": {**m, "in": 5850, "volume": 0.5}}]
+    out, inserts = rejoin_pauses(segs, {"x": a})
+    # the pause back in; the um and the other settings' boundary stay; the end was cut
+    # inside "b", so nothing comes back there
+    assert [(s["m"]["in"], s["d"]) for s in out] == [(0, 2950), (3350, 1500), (5850, 500)]
+    assert inserts == [(1650, 1200)]
+    assert [insert_map(inserts)(t) for t in (0, 1649, 1650, 3000)] == [0, 1649, 2850, 4200]
+    fast = [{"s": 0, "d": 825, "m": {**m, "in": 0, "speed": 2.0}},
+            {"s": 825, "d": 50, "m": {**m, "in": 2850, "speed": 2.0}}]
+    assert rejoin_pauses(fast, {"x": a})[1] == [(825, 600), (875, 25)]   # 1.2 s of source at 2×
+    late = [{"s": 0, "d": 1000, "m": {**m, "in": 5500}}]     # silent lead-in and tail were cut
+    assert rejoin_pauses(late, {"x": a}) == ([{"s": 0, "d": 6700, "m": {**m, "in": 3300}}],
+                                             [(0, 2200), (1000, 3500)])
+    assert rejoin_pauses(segs, {})[1] == []                      # no analysis: left alone
 
 
 def test_caption_lines_english_break_between_words() -> None:

@@ -29,9 +29,28 @@ from ..speech.analysis import (
 )
 from ..speech.formats import cues
 from ..speech.script import to_script
-from ..speech.timeline import cuts_map, keep_spans, merge, timeline_cuts, timeline_words
+from ..speech.timeline import (
+    cuts_map,
+    insert_map,
+    keep_spans,
+    merge,
+    rejoin_pauses,
+    timeline_cuts,
+    timeline_words,
+)
 from .base import POSITION_ARG, Op, need_video, obj_schema, secs
-from .draftedit import TEXT, Draft, PlanContext, ensure_track, remove_track, video_segments
+from .draftedit import (
+    TEXT,
+    VIDEO,
+    Draft,
+    PlanContext,
+    ensure_track,
+    remove_track,
+    repack,
+    retime,
+    track,
+    video_segments,
+)
 from .timeline import _keep
 
 STYLES = ("clean", "bold", "boxed", "word")
@@ -122,6 +141,20 @@ def _around(words: list[Word], first: int, last: int) -> tuple[int, int]:
     return max(0, lo), hi
 
 
+def _restore_pauses(draft: Draft, found: dict[str, Analysis]) -> None:
+    """Put back the pauses an earlier "remove the silences" cut (see :func:`rejoin_pauses`),
+    moving captions, titles and the cover with the time put back."""
+    vt = track(draft, VIDEO)
+    if vt is None:
+        return
+    segs, inserts = rejoin_pauses(vt.get("sg") or [], found)
+    if not inserts:
+        return
+    vt["sg"] = segs
+    repack(draft)
+    retime(draft, insert_map(inserts))
+
+
 @dataclass(frozen=True)
 class RemoveSilences(Op):
     level: str = "normal"
@@ -134,7 +167,9 @@ class RemoveSilences(Op):
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         need_video(draft)
         level = LEVELS[self.level]
-        cuts = timeline_cuts(video_segments(draft), analyses(draft),
+        found = analyses(draft)
+        _restore_pauses(draft, found)   # "looser" re-derives the cut from the clip's pauses
+        cuts = timeline_cuts(video_segments(draft), found,
                              lambda a, lo, hi: pause_cuts(a, level, lo, hi))
         removed = _cut(draft, cuts)
         _record(self, count=len(cuts) if removed else 0, removed_s=secs(removed))
@@ -307,8 +342,6 @@ class CaptionFix(Op):
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         import re
-
-        from .draftedit import track
 
         ct = track(draft, TEXT, "caption")
         pattern = re.compile(rf"(?<!\w){re.escape(self.wrong)}(?!\w)" if self.wrong.isascii()
