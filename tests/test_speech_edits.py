@@ -159,6 +159,31 @@ def test_word_at_a_time_and_clean(home: Path) -> None:
     assert all(a["s"] + a["d"] <= b["s"] for a, b in zip(clean, clean[1:], strict=False))
 
 
+def test_caption_fix_also_fixes_the_transcript(home: Path) -> None:
+    from skill.engine.ops.speech import CaptionsSrt
+    from skill.engine.speech.formats import draft_srt
+
+    captioned = AutoCaptions().apply(_draft(home, "talk_en"), CTX)
+    fixed = CaptionFix("kitchen", "studio").apply(captioned, CTX)
+    # captions made again later (another style) keep the fix: it is in the transcript
+    again = AutoCaptions("word").apply(fixed, CTX)
+    texts = [s["m"]["text"] for s in track(again, TEXT, "caption")["sg"]]  # type: ignore[index]
+    assert "studio." in texts and not any("kitchen" in t for t in texts)
+    srt = draft_srt(CaptionsSrt().apply(again, CTX))
+    assert srt is not None and "studio" in srt and "kitchen" not in srt
+    # and the phrase edits hear it too
+    cut = CutPhrase("my studio").apply(again, CTX)
+    assert total_ms(cut) < total_ms(again)
+    # before any captions: the fix goes to the transcript alone
+    op = CaptionFix("pasta", "noodles")
+    early = op.apply(_draft(home, "talk_en"), CTX)
+    assert op.describe("en") == "Fixed the captions: “pasta” → “noodles” (1×)."
+    later = track(AutoCaptions().apply(early, CTX), TEXT, "caption")["sg"]  # type: ignore[index]
+    assert any("noodles" in s["m"]["text"] for s in later)
+    with pytest.raises(InputError):
+        CaptionFix("spaghetti", "x").apply(_draft(home, "talk_en"), CTX)
+
+
 def test_caption_fix_edits_every_caption(home: Path) -> None:
     out = AutoCaptions("bold").apply(_draft(home, "talk_en"), CTX)
     fixed = CaptionFix("kitchen", "studio")

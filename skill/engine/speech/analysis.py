@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -99,6 +99,34 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 def is_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
+
+
+def fix_pattern(wrong: str) -> re.Pattern[str]:
+    """How a correction ("fix the caption: teh → the") finds ``wrong``: as a whole word in
+    Latin script, anywhere in CJK text; any case."""
+    return re.compile(rf"(?<!\w){re.escape(wrong)}(?!\w)" if wrong.isascii() else re.escape(wrong),
+                      re.IGNORECASE)
+
+
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement that is ``text`` as written (no backslash escapes)."""
+    return lambda _m: text
+
+
+def apply_fixes(a: Analysis, fixes: Sequence[Sequence[str]]) -> Analysis:
+    """``a`` with each ``(wrong, right)`` correction made in its words, in order (a word
+    corrected to nothing is dropped). Pure: the cached analysis stays as heard."""
+    pairs = [(fix_pattern(f[0]), f[1]) for f in fixes if len(f) == 2 and f[0]]
+    if not pairs:
+        return a
+    words = []
+    for w in a.words:
+        text = w.text
+        for pattern, right in pairs:
+            text = pattern.sub(_literal(right), text)
+        if text.strip():
+            words.append(Word(w.start_ms, w.end_ms, text, w.prob))
+    return replace(a, words=tuple(words))
 
 
 def join_words(words: Sequence[str], language: str = "") -> str:
