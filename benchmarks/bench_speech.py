@@ -147,6 +147,7 @@ def main() -> dict[str, Any]:
         "ours_median_s": _med(ours_t, 0), "direct_median_s": _med(direct_t, 0),
         "ours_cpu_s": _med(ours_t, 1), "direct_cpu_s": _med(direct_t, 1),
         "overhead_ratio": _med(ours_t, 0) / _med(direct_t, 0),
+        "overhead_cpu_ratio": _med(ours_t, 1) / _med(direct_t, 1),
         "realtime_factor": args.seconds / _med(ours_t, 0),
         "vad_loudness_s": vad_s, "vad_fraction_of_clip": vad_s / args.seconds,
     }
