@@ -182,3 +182,51 @@ def test_speech_captions_fit_two_lines_in_the_safe_zone() -> None:
     assert body.count("\\N") == 1                   # still the two lines laid out, no wrap
     size = int(body.split("\\fs")[1].split("}")[0].split("\\")[0])
     assert 30 <= size <= round(56 * 1.25)
+
+
+class _W:
+    def __init__(self, start: float, end: float, word: str) -> None:
+        self.start, self.end, self.word, self.probability = start, end, word, 0.9
+
+
+class _Seg:
+    def __init__(self, start: float, end: float, words: list[_W], ratio: float) -> None:
+        self.start, self.end, self.words, self.compression_ratio = start, end, words, ratio
+
+
+class _Info:
+    language = "en"
+
+
+class FakeDecoder:
+    """Answers like faster-whisper (batched or sequential) and records each call."""
+
+    def __init__(self, segments: list[_Seg]) -> None:
+        self.segments = segments
+        self.calls: list[tuple[int, dict[str, object]]] = []
+
+    def transcribe(self, samples: object, **kw: object) -> tuple[list[_Seg], _Info]:
+        self.calls.append((len(samples), kw))  # type: ignore[arg-type]
+        return self.segments, _Info()
+
+
+def test_a_repetition_loop_is_decoded_again_the_careful_way() -> None:
+    import numpy as np
+
+    from skill.engine.speech.transcribe import OPTIONS, transcribe_samples
+
+    loop = [_W(2.0 + i * 0.1, 2.1 + i * 0.1, "uh,") for i in range(40)]
+    batched = FakeDecoder([_Seg(0.0, 2.0, [_W(0.5, 0.9, " hello")], 1.2),
+                           _Seg(2.0, 6.0, loop, 9.5)])
+    careful = FakeDecoder([_Seg(0.0, 4.0, [_W(0.2, 0.6, " roses"), _W(0.7, 1.0, " are")], 1.1)])
+    done: list[float] = []
+    lang, words = transcribe_samples(careful, np.zeros(16_000 * 6, dtype=np.float32),
+                                     batched=batched, progress=done.append)
+    assert lang == "en"
+    assert [(w.start_ms, w.end_ms, w.text) for w in words] == [
+        (500, 900, "hello"), (2200, 2600, "roses"), (2700, 3000, "are")]
+    assert batched.calls[0][1]["without_timestamps"] is True
+    assert batched.calls[0][1]["chunk_length"] == OPTIONS["chunk_length"]
+    # only the looping chunk's 4 s go to the sequential decoder, in the detected language
+    assert [(n, kw["language"]) for n, kw in careful.calls] == [(16_000 * 4, "en")]
+    assert done == [2.0 / 6.0, 1.0]

@@ -114,12 +114,15 @@ def _careful(model: Any, samples: np.ndarray, start_s: float, end_s: float,
 
 
 def transcribe_samples(model: Any, samples: np.ndarray, *, language: str | None = None,
-                       progress: Progress | None = None) -> tuple[str, list[Word]]:
-    """(language, words) of 16 kHz mono samples."""
+                       progress: Progress | None = None,
+                       batched: Any = None) -> tuple[str, list[Word]]:
+    """(language, words) of 16 kHz mono samples (``batched``: the pipeline to use
+    instead of :func:`pipeline`'s)."""
     duration = len(samples) / SAMPLE_RATE
     if duration < 0.1:
         return language or "", []
-    segments, info = pipeline(model).transcribe(samples, language=language, **OPTIONS)
+    batched = pipeline(model) if batched is None else batched
+    segments, info = batched.transcribe(samples, language=language, **OPTIONS)
     words: list[Word] = []
     for seg in segments:
         if seg.compression_ratio > LOOP_RATIO:
