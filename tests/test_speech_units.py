@@ -133,6 +133,12 @@ def test_fillers_only_where_they_are_fillers() -> None:
     zh = [W(0, 300, "我"), W(320, 600, "就是"), W(620, 900, "喜欢"), W(1500, 1700, "那个"),
           W(2300, 2600, "嗯"), W(2620, 2900, "好")]
     assert [zh[i].text for i in filler_indices(zh)] == ["那个", "嗯"]
+    # as Whisper writes Chinese: one character a "word"; 那个 set off by pauses is a
+    # filler, 就是 inside a phrase is not
+    chars = [W(0, 250, "今天"), W(260, 500, "我们,"), W(1090, 1300, "那"), W(1310, 1400, "个,"),
+             W(1700, 1900, "一"), W(1900, 2100, "起"), W(2200, 2300, "就"), W(2300, 2400, "是"),
+             W(2400, 2600, "这"), W(2600, 2800, "个")]
+    assert [chars[i].text for i in filler_indices(chars)] == ["那", "个,"]
 
 
 def test_find_phrase_and_sentences() -> None:

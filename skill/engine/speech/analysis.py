@@ -227,6 +227,12 @@ def filler_indices(words: Sequence[Word]) -> list[int]:
             out.extend([i, i + 1])
         elif t in _ZH_SOMETIMES and apart:
             out.append(i)
+        elif i + 1 < len(words) and t + toks[i + 1] in _ZH_SOMETIMES \
+                and words[i + 1].start_ms - w.end_ms < 80 and (
+                    prev_gap >= 250 or words[i + 1].text.rstrip().endswith((",", "，", "、"))
+                    or (i + 2 < len(words) and words[i + 2].start_ms - words[i + 1].end_ms >= 250)
+                    or i + 2 == len(words)):
+            out.extend([i, i + 1])   # Whisper writes 那个 as 那 + 个: the pair stands apart
     return sorted(set(out))
 
 
