@@ -2,8 +2,10 @@
 
 * transcription: 60 s of speech (the committed espeak-ng fixtures, repeated) with the
   default model — igedit's path (:func:`skill.engine.speech.transcribe.transcribe_samples`
-  with onset refinement) against calling faster-whisper directly with the same model,
-  audio and settings, alternately; and the real-time factor (clip s / wall s).
+  with onset refinement) against calling faster-whisper's batched pipeline directly with
+  the same model, audio and settings, alternately; the real-time factor (clip s / wall s);
+  and, for reference, faster-whisper's sequential ``transcribe`` (igedit's decoder
+  before the batched one) on the same audio, with the CPU seconds of each.
 * voice activity + loudness (:func:`speech_segments`, :func:`frame_loudness`) vs the
   clip's length.
 * jump-cut render: a 60 s 1080×1920 clip cut 20 times (21 pieces, as "remove the
@@ -76,55 +78,83 @@ def handwritten_argv(src: Path, kept: list[tuple[int, int]], out: Path) -> list[
                    *HAND_DELIVERY, str(out)]
 
 
+def _med(runs: list[tuple[float, float]], i: int) -> float:
+    """Median wall (i=0) or CPU (i=1) seconds of ``runs``."""
+    return statistics.median(r[i] for r in runs)
+
+
 def main() -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--no-render", action="store_true")
+    ap.add_argument("--no-sequential", action="store_true",
+                    help="skip the reference run of faster-whisper's sequential decoder")
     args = ap.parse_args()
     configure_logging(verbose=False)
-    from faster_whisper import WhisperModel
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
 
     from skill.engine.speech.analysis import frame_loudness, speech_segments
     from skill.engine.speech.model import models_dir, resolve
-    from skill.engine.speech.transcribe import refine_starts, threads, transcribe_samples
+    from skill.engine.speech.transcribe import (
+        OPTIONS,
+        refine_starts,
+        threads,
+        transcribe_samples,
+    )
 
     choice = resolve(models_dir())
     model = WhisperModel(choice.path_or_name, device="cpu", compute_type="int8", cpu_threads=threads())
     samples = speech_samples(args.seconds)
 
-    def direct() -> float:
-        t0 = time.perf_counter()
-        segments, _info = model.transcribe(
-            samples, word_timestamps=True, beam_size=1, vad_filter=True,
-            condition_on_previous_text=False,
-            vad_parameters={"min_silence_duration_ms": 500, "speech_pad_ms": 200})
+    batched = BatchedInferencePipeline(model)   # the library itself, not igedit's helper
+
+    def direct() -> tuple[float, float]:
+        t0, c0 = time.perf_counter(), time.process_time()
+        segments, _info = batched.transcribe(samples, **OPTIONS)
         for seg in segments:
             list(seg.words or [])
-        return time.perf_counter() - t0
+        return time.perf_counter() - t0, time.process_time() - c0
 
-    def ours() -> float:
-        t0 = time.perf_counter()
+    def sequential() -> tuple[float, float]:
+        t0, c0 = time.perf_counter(), time.process_time()
+        segments, _info = model.transcribe(
+            samples, word_timestamps=True, beam_size=1, vad_filter=True,
+            condition_on_previous_text=False, vad_parameters=OPTIONS["vad_parameters"])
+        for seg in segments:
+            list(seg.words or [])
+        return time.perf_counter() - t0, time.process_time() - c0
+
+    def ours() -> tuple[float, float]:
+        t0, c0 = time.perf_counter(), time.process_time()
         _lang, words = transcribe_samples(model, samples)
         refine_starts(words, samples)
-        return time.perf_counter() - t0
+        return time.perf_counter() - t0, time.process_time() - c0
 
     direct()   # warm the model once, outside the timings
-    ours_t, direct_t = [], []
+    ours_t, direct_t, seq_t = [], [], []
     for _ in range(args.rounds):
         ours_t.append(ours())
         direct_t.append(direct())
+        if not args.no_sequential:
+            seq_t.append(sequential())
     t0 = time.perf_counter()
     speech_segments(samples)
     frame_loudness(samples)
     vad_s = time.perf_counter() - t0
     result: dict[str, Any] = {
         "model": choice.label, "clip_seconds": args.seconds,
-        "ours_median_s": statistics.median(ours_t), "direct_median_s": statistics.median(direct_t),
-        "overhead_ratio": statistics.median(ours_t) / statistics.median(direct_t),
-        "realtime_factor": args.seconds / statistics.median(ours_t),
+        "ours_median_s": _med(ours_t, 0), "direct_median_s": _med(direct_t, 0),
+        "ours_cpu_s": _med(ours_t, 1), "direct_cpu_s": _med(direct_t, 1),
+        "overhead_ratio": _med(ours_t, 0) / _med(direct_t, 0),
+        "overhead_cpu_ratio": _med(ours_t, 1) / _med(direct_t, 1),
+        "realtime_factor": args.seconds / _med(ours_t, 0),
         "vad_loudness_s": vad_s, "vad_fraction_of_clip": vad_s / args.seconds,
     }
+    if seq_t:
+        result.update(sequential_median_s=_med(seq_t, 0), sequential_cpu_s=_med(seq_t, 1),
+                      sequential_realtime_factor=args.seconds / _med(seq_t, 0),
+                      speedup_vs_sequential=_med(seq_t, 0) / _med(ours_t, 0))
     if not args.no_render:
         from skill.engine.render.pipeline import render
 

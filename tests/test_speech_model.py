@@ -116,6 +116,11 @@ def test_transcript_command(tmp_path: Path, home: Path) -> None:
     again = igedit("transcript", "--backend", "local", "--format", "srt", "-o", str(srt))
     assert again.returncode != 0 and "--force" in again.stdout + again.stderr
     assert os.path.getsize(srt) > 100 and clip("talk_en").is_file()
+    # a caption fix is a transcript fix: `igedit transcript` shows it afterwards
+    fix = igedit("say", "fix the caption: kitchen → studio", "--backend", "local")
+    assert fix.returncode == 0, fix.stdout + fix.stderr
+    out = igedit("transcript", "--backend", "local")
+    assert out.stdout.splitlines()[0] == "Hello everyone, welcome back to my studio."
 
 
 @pytest.mark.timeout(900)

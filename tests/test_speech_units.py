@@ -26,7 +26,15 @@ from skill.engine.speech.formats import (
     to_vtt,
 )
 from skill.engine.speech.script import script_of, to_script
-from skill.engine.speech.timeline import cuts_map, keep_spans, merge, timeline_cuts, timeline_words
+from skill.engine.speech.timeline import (
+    cuts_map,
+    insert_map,
+    keep_spans,
+    merge,
+    rejoin_pauses,
+    timeline_cuts,
+    timeline_words,
+)
 
 
 def W(a: int, b: int, t: str) -> Word:
@@ -60,6 +68,29 @@ def test_timeline_words_follow_trim_and_speed() -> None:
     assert timeline_words(segs, {"x": a}) == [W(500, 700, "one"), W(1500, 1800, "two")]
     cuts = timeline_cuts(segs, {"x": a}, lambda an, lo, hi: [(lo, 2500), (4000, 4600)])
     assert cuts == [(0, 250), (1000, 1300)]
+
+
+def test_rejoin_puts_cut_pauses_back_but_not_cut_words() -> None:
+    a = Analysis(10_000, "en", (W(1000, 1500, "a"), W(3000, 3300, "um"), W(6000, 6500, "b")),
+                 speech=((1000, 1500), (3000, 3300), (6000, 6500)))
+    m = {"src": "x", "speed": 1.0, "kind": "video"}
+    segs = [{"s": 0, "d": 1650, "m": {**m, "in": 0}},          # a + margin | a pause cut
+            {"s": 1650, "d": 100, "m": {**m, "in": 2850}},     # | the um cut
+            {"s": 1750, "d": 1500, "m": {**m, "in": 3350}},    # | a pause, other settings
+            {"s": 3250, "d": 500, "m": {**m, "in": 5850, "volume": 0.5}}]
+    out, inserts = rejoin_pauses(segs, {"x": a})
+    # the pause back in; the um and the other settings' boundary stay; the end was cut
+    # inside "b", so nothing comes back there
+    assert [(s["m"]["in"], s["d"]) for s in out] == [(0, 2950), (3350, 1500), (5850, 500)]
+    assert inserts == [(1650, 1200)]
+    assert [insert_map(inserts)(t) for t in (0, 1649, 1650, 3000)] == [0, 1649, 2850, 4200]
+    fast = [{"s": 0, "d": 825, "m": {**m, "in": 0, "speed": 2.0}},
+            {"s": 825, "d": 50, "m": {**m, "in": 2850, "speed": 2.0}}]
+    assert rejoin_pauses(fast, {"x": a})[1] == [(825, 600), (875, 25)]   # 1.2 s of source at 2×
+    late = [{"s": 0, "d": 1000, "m": {**m, "in": 5500}}]     # silent lead-in and tail were cut
+    assert rejoin_pauses(late, {"x": a}) == ([{"s": 0, "d": 6700, "m": {**m, "in": 3300}}],
+                                             [(0, 2200), (1000, 3500)])
+    assert rejoin_pauses(segs, {})[1] == []                      # no analysis: left alone
 
 
 def test_caption_lines_english_break_between_words() -> None:
@@ -102,6 +133,12 @@ def test_fillers_only_where_they_are_fillers() -> None:
     zh = [W(0, 300, "我"), W(320, 600, "就是"), W(620, 900, "喜欢"), W(1500, 1700, "那个"),
           W(2300, 2600, "嗯"), W(2620, 2900, "好")]
     assert [zh[i].text for i in filler_indices(zh)] == ["那个", "嗯"]
+    # as Whisper writes Chinese: one character a "word"; 那个 set off by pauses is a
+    # filler, 就是 inside a phrase is not
+    chars = [W(0, 250, "今天"), W(260, 500, "我们,"), W(1090, 1300, "那"), W(1310, 1400, "个,"),
+             W(1700, 1900, "一"), W(1900, 2100, "起"), W(2200, 2300, "就"), W(2300, 2400, "是"),
+             W(2400, 2600, "这"), W(2600, 2800, "个")]
+    assert [chars[i].text for i in filler_indices(chars)] == ["那", "个,"]
 
 
 def test_find_phrase_and_sentences() -> None:
@@ -151,3 +188,51 @@ def test_speech_captions_fit_two_lines_in_the_safe_zone() -> None:
     assert body.count("\\N") == 1                   # still the two lines laid out, no wrap
     size = int(body.split("\\fs")[1].split("}")[0].split("\\")[0])
     assert 30 <= size <= round(56 * 1.25)
+
+
+class _W:
+    def __init__(self, start: float, end: float, word: str) -> None:
+        self.start, self.end, self.word, self.probability = start, end, word, 0.9
+
+
+class _Seg:
+    def __init__(self, start: float, end: float, words: list[_W], ratio: float) -> None:
+        self.start, self.end, self.words, self.compression_ratio = start, end, words, ratio
+
+
+class _Info:
+    language = "en"
+
+
+class FakeDecoder:
+    """Answers like faster-whisper (batched or sequential) and records each call."""
+
+    def __init__(self, segments: list[_Seg]) -> None:
+        self.segments = segments
+        self.calls: list[tuple[int, dict[str, object]]] = []
+
+    def transcribe(self, samples: object, **kw: object) -> tuple[list[_Seg], _Info]:
+        self.calls.append((len(samples), kw))  # type: ignore[arg-type]
+        return self.segments, _Info()
+
+
+def test_a_repetition_loop_is_decoded_again_the_careful_way() -> None:
+    import numpy as np
+
+    from skill.engine.speech.transcribe import OPTIONS, transcribe_samples
+
+    loop = [_W(2.0 + i * 0.1, 2.1 + i * 0.1, "uh,") for i in range(40)]
+    batched = FakeDecoder([_Seg(0.0, 2.0, [_W(0.5, 0.9, " hello")], 1.2),
+                           _Seg(2.0, 6.0, loop, 9.5)])
+    careful = FakeDecoder([_Seg(0.0, 4.0, [_W(0.2, 0.6, " roses"), _W(0.7, 1.0, " are")], 1.1)])
+    done: list[float] = []
+    lang, words = transcribe_samples(careful, np.zeros(16_000 * 6, dtype=np.float32),
+                                     batched=batched, progress=done.append)
+    assert lang == "en"
+    assert [(w.start_ms, w.end_ms, w.text) for w in words] == [
+        (500, 900, "hello"), (2200, 2600, "roses"), (2700, 3000, "are")]
+    assert batched.calls[0][1]["without_timestamps"] is True
+    assert batched.calls[0][1]["chunk_length"] == OPTIONS["chunk_length"]
+    # only the looping chunk's 4 s go to the sequential decoder, in the detected language
+    assert [(n, kw["language"]) for n, kw in careful.calls] == [(16_000 * 4, "en")]
+    assert done == [2.0 / 6.0, 1.0]

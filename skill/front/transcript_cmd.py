@@ -31,7 +31,7 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
 
 async def transcript_text(rt: Runtime, fmt: str, script: str | None = None) -> str:
     """The transcript of the session's timeline in ``fmt`` (local engine)."""
-    from ..engine.speech.analysis import Analysis, Word
+    from ..engine.speech.analysis import Analysis, Word, apply_fixes
     from ..engine.speech.formats import render_transcript
     from ..engine.speech.script import to_script
     from ..engine.speech.store import get
@@ -54,6 +54,11 @@ async def transcript_text(rt: Runtime, fmt: str, script: str | None = None) -> s
         def progress(done: float, i: int = i) -> None:
             rt.emit(Reply(kind="progress", label="speech", done=(i + done) / len(srcs), total=1.0))
         analyses[src] = await asyncio.to_thread(get, Path(src), default_home(), progress=progress)
+    # the user's corrections ("fix the caption: teh → the"), kept in the draft
+    fixes = st.draft.meta.get("speech_fixes")
+    if isinstance(fixes, list):
+        pairs = [[str(f[0]), str(f[1])] for f in fixes if isinstance(f, list) and len(f) == 2]
+        analyses = {src: apply_fixes(a, pairs) for src, a in analyses.items()}
     words = timeline_words(segs, analyses)
     langs = [a.language for a in analyses.values() if a.words]
     lang = langs[0] if langs else ""

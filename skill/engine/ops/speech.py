@@ -11,6 +11,7 @@ What was removed is recorded on the op for its reply ("removed 14 pauses, 23.5 s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,17 +22,38 @@ from ..speech.analysis import (
     LEVELS,
     Analysis,
     Word,
+    apply_fixes,
     filler_indices,
     find_phrase,
+    fix_pattern,
     pause_cuts,
     sentence_bounds,
     snap,
 )
 from ..speech.formats import cues
 from ..speech.script import to_script
-from ..speech.timeline import cuts_map, keep_spans, merge, timeline_cuts, timeline_words
+from ..speech.timeline import (
+    cuts_map,
+    insert_map,
+    keep_spans,
+    merge,
+    rejoin_pauses,
+    timeline_cuts,
+    timeline_words,
+)
 from .base import POSITION_ARG, Op, need_video, obj_schema, secs
-from .draftedit import TEXT, Draft, PlanContext, ensure_track, remove_track, video_segments
+from .draftedit import (
+    TEXT,
+    VIDEO,
+    Draft,
+    PlanContext,
+    ensure_track,
+    remove_track,
+    repack,
+    retime,
+    track,
+    video_segments,
+)
 from .timeline import _keep
 
 STYLES = ("clean", "bold", "boxed", "word")
@@ -52,10 +74,32 @@ def analyses(draft: Draft) -> dict[str, Analysis]:
             continue
         if not Path(src).is_file():
             raise InputError(f"{Path(src).name}: no such file", key="file_missing", file=Path(src).name)
-        out[src] = get(Path(src), default_home())
+        out[src] = apply_fixes(get(Path(src), default_home()), fixes(draft))
     if not out:
         raise InputError("no video clip to listen to", key="speech_no_clip")
     return out
+
+
+def fixes(draft: Draft) -> list[list[str]]:
+    """The transcript corrections the user made ("fix the caption: teh → the"), kept in
+    the draft (``m.speech_fixes``) so undo takes them back with the captions."""
+    raw = (draft.get("m") or {}).get("speech_fixes")
+    return [[str(f[0]), str(f[1])] for f in raw or []
+            if isinstance(f, list | tuple) and len(f) == 2] if isinstance(raw, list) else []
+
+
+def _heard(draft: Draft, pattern: re.Pattern[str]) -> int:
+    """How often the ready (cached) transcripts of the timeline's clips say ``pattern``."""
+    from ...store import default_home
+    from ..speech.store import cached
+
+    count = 0
+    for src in {str((s.get("m") or {}).get("src") or "") for s in video_segments(draft)}:
+        a = cached(Path(src), default_home()) if src and Path(src).is_file() else None
+        if a is not None:
+            a = apply_fixes(a, fixes(draft))
+            count += sum(len(pattern.findall(w.text)) for w in a.words)
+    return count
 
 
 SPEECH_TOOLS = frozenset({"remove_silences", "remove_fillers", "cut_phrase", "keep_phrase",
@@ -122,6 +166,20 @@ def _around(words: list[Word], first: int, last: int) -> tuple[int, int]:
     return max(0, lo), hi
 
 
+def _restore_pauses(draft: Draft, found: dict[str, Analysis]) -> None:
+    """Put back the pauses an earlier "remove the silences" cut (see :func:`rejoin_pauses`),
+    moving captions, titles and the cover with the time put back."""
+    vt = track(draft, VIDEO)
+    if vt is None:
+        return
+    segs, inserts = rejoin_pauses(vt.get("sg") or [], found)
+    if not inserts:
+        return
+    vt["sg"] = segs
+    repack(draft)
+    retime(draft, insert_map(inserts))
+
+
 @dataclass(frozen=True)
 class RemoveSilences(Op):
     level: str = "normal"
@@ -134,7 +192,9 @@ class RemoveSilences(Op):
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         need_video(draft)
         level = LEVELS[self.level]
-        cuts = timeline_cuts(video_segments(draft), analyses(draft),
+        found = analyses(draft)
+        _restore_pauses(draft, found)   # "looser" re-derives the cut from the clip's pauses
+        cuts = timeline_cuts(video_segments(draft), found,
                              lambda a, lo, hi: pause_cuts(a, level, lo, hi))
         removed = _cut(draft, cuts)
         _record(self, count=len(cuts) if removed else 0, removed_s=secs(removed))
@@ -306,34 +366,33 @@ class CaptionFix(Op):
                          "right": {"type": "string", "maxLength": 200}}, "wrong", "right")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        import re
-
-        from .draftedit import track
-
         ct = track(draft, TEXT, "caption")
-        pattern = re.compile(rf"(?<!\w){re.escape(self.wrong)}(?!\w)" if self.wrong.isascii()
-                             else re.escape(self.wrong), re.IGNORECASE)
+        pattern = fix_pattern(self.wrong)
         count = 0
         for seg in (ct or {}).get("sg") or []:
             m = seg.get("m") or {}
             text = m.get("text")
             if not isinstance(text, str):
                 continue
-            new, n = pattern.subn(self.right, text)
+            new, n = pattern.subn(lambda _m: self.right, text)
             if n:
                 count += n
                 hl = m.get("hl")
                 if isinstance(hl, list) and len(hl) == 2:
                     m.pop("hl")   # offsets moved: recompute by the word before the fix
                     before = text[hl[0]:hl[1]]
-                    fixed = pattern.sub(self.right, before)
+                    fixed = pattern.sub(lambda _m: self.right, before)
                     pos = new.find(fixed)
                     if pos >= 0:
                         m["hl"] = [pos, pos + len(fixed)]
                 m["text"] = new
-        if not count:
+        # the transcript too, so later captions, the .srt and `igedit transcript` say it
+        heard = _heard(draft, pattern)
+        if not count and not heard:
             raise InputError("not in the captions", key="speech_phrase_missing", phrase=self.wrong)
-        _record(self, count=count)
+        meta = draft.setdefault("m", {})
+        meta["speech_fixes"] = [*fixes(draft), [self.wrong, self.right]]
+        _record(self, count=count or heard)
 
     def view(self) -> dict[str, Any]:
         return {**self.args(), **_stats(self)}

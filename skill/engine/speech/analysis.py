@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -99,6 +99,34 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 def is_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
+
+
+def fix_pattern(wrong: str) -> re.Pattern[str]:
+    """How a correction ("fix the caption: teh → the") finds ``wrong``: as a whole word in
+    Latin script, anywhere in CJK text; any case."""
+    return re.compile(rf"(?<!\w){re.escape(wrong)}(?!\w)" if wrong.isascii() else re.escape(wrong),
+                      re.IGNORECASE)
+
+
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement that is ``text`` as written (no backslash escapes)."""
+    return lambda _m: text
+
+
+def apply_fixes(a: Analysis, fixes: Sequence[Sequence[str]]) -> Analysis:
+    """``a`` with each ``(wrong, right)`` correction made in its words, in order (a word
+    corrected to nothing is dropped). Pure: the cached analysis stays as heard."""
+    pairs = [(fix_pattern(f[0]), f[1]) for f in fixes if len(f) == 2 and f[0]]
+    if not pairs:
+        return a
+    words = []
+    for w in a.words:
+        text = w.text
+        for pattern, right in pairs:
+            text = pattern.sub(_literal(right), text)
+        if text.strip():
+            words.append(Word(w.start_ms, w.end_ms, text, w.prob))
+    return replace(a, words=tuple(words))
 
 
 def join_words(words: Sequence[str], language: str = "") -> str:
@@ -199,6 +227,12 @@ def filler_indices(words: Sequence[Word]) -> list[int]:
             out.extend([i, i + 1])
         elif t in _ZH_SOMETIMES and apart:
             out.append(i)
+        elif i + 1 < len(words) and t + toks[i + 1] in _ZH_SOMETIMES \
+                and words[i + 1].start_ms - w.end_ms < 80 and (
+                    prev_gap >= 250 or words[i + 1].text.rstrip().endswith((",", "，", "、"))
+                    or (i + 2 < len(words) and words[i + 2].start_ms - words[i + 1].end_ms >= 250)
+                    or i + 2 == len(words)):
+            out.extend([i, i + 1])   # Whisper writes 那个 as 那 + 个: the pair stands apart
     return sorted(set(out))
 
 

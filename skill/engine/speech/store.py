@@ -28,7 +28,7 @@ from filelock import FileLock
 from .analysis import Analysis
 
 log = structlog.get_logger(__name__)
-VERSION = 1
+VERSION = 2          # 2: batched decoding (speech/transcribe.py)
 ENV = "IGEDIT_SPEECH"          # 0/off: no background analysis at upload
 #: "normal": the background analysis runs at normal priority instead of idle (a server
 #: that wants transcripts soon, or a busy machine where idle time never comes)

@@ -62,23 +62,73 @@ def load_model(choice: ModelChoice) -> Any:
     return model
 
 
+#: Decoding settings, shared with ``benchmarks/bench_speech.py`` (whose direct call of the
+#: library must decode exactly as igedit does). Why these (docs/performance.md has the
+#: figures): faster-whisper's batched pipeline decodes each voiced chunk once, greedily,
+#: with no seek-and-redecode and no temperature fallback, which costs ~4× less CPU than its
+#: sequential ``transcribe`` on the same audio. Chunks of at most 15 s (cut at pauses by
+#: the VAD) were more accurate than 30 s ones on our fixtures; ``without_timestamps`` must
+#: stay on: with timestamp tokens the batched decoder drops a chunk's unfinished last
+#: segment, which the sequential one would re-decode. A beam of 5 costs little here (the
+#: encoder dominates) and heard "the roses" where greedy heard "a roman".
+CHUNK_S = 15
+BATCH = 4
+OPTIONS: dict[str, Any] = {
+    "word_timestamps": True, "beam_size": 5, "vad_filter": True, "without_timestamps": True,
+    "condition_on_previous_text": False, "chunk_length": CHUNK_S, "batch_size": BATCH,
+    "vad_parameters": {"min_silence_duration_ms": 500, "speech_pad_ms": 200},
+}
+#: A chunk whose text compresses better than this (gzip) is a repetition loop, which greedy
+#: decoding can fall into on hard audio: it is decoded again the careful way (sequential,
+#: with temperature fallback), as faster-whisper's own sequential path would.
+LOOP_RATIO = 2.4
+_PIPELINES: dict[int, Any] = {}
+
+
+def pipeline(model: Any) -> Any:
+    """The batched pipeline around ``model`` (one per model, kept for the process)."""
+    with _LOCK:
+        found = _PIPELINES.get(id(model))
+        if found is None or found.model is not model:
+            from faster_whisper import BatchedInferencePipeline
+
+            found = _PIPELINES[id(model)] = BatchedInferencePipeline(model)
+    return found
+
+
+def _words(seg: Any, offset_s: float = 0.0) -> list[Word]:
+    return [Word(int(round((w.start + offset_s) * 1000)), int(round((w.end + offset_s) * 1000)),
+                 w.word.strip(), float(w.probability))
+            for w in seg.words or [] if w.word.strip()]
+
+
+def _careful(model: Any, samples: np.ndarray, start_s: float, end_s: float,
+             language: str) -> list[Word]:
+    """Words of ``samples[start_s:end_s]`` decoded sequentially, with temperature fallback."""
+    a, b = int(start_s * SAMPLE_RATE), int(end_s * SAMPLE_RATE)
+    segments, _info = model.transcribe(
+        samples[a:b], language=language or None, word_timestamps=True, beam_size=OPTIONS["beam_size"],
+        vad_filter=True, condition_on_previous_text=False,
+        vad_parameters=OPTIONS["vad_parameters"])
+    return [w for seg in segments for w in _words(seg, a / SAMPLE_RATE)]
+
+
 def transcribe_samples(model: Any, samples: np.ndarray, *, language: str | None = None,
-                       progress: Progress | None = None) -> tuple[str, list[Word]]:
-    """(language, words) of 16 kHz mono samples."""
+                       progress: Progress | None = None,
+                       batched: Any = None) -> tuple[str, list[Word]]:
+    """(language, words) of 16 kHz mono samples (``batched``: the pipeline to use
+    instead of :func:`pipeline`'s)."""
     duration = len(samples) / SAMPLE_RATE
     if duration < 0.1:
         return language or "", []
-    segments, info = model.transcribe(
-        samples, language=language, word_timestamps=True, beam_size=1,
-        vad_filter=True, condition_on_previous_text=False,
-        vad_parameters={"min_silence_duration_ms": 500, "speech_pad_ms": 200})
+    batched = pipeline(model) if batched is None else batched
+    segments, info = batched.transcribe(samples, language=language, **OPTIONS)
     words: list[Word] = []
     for seg in segments:
-        for w in seg.words or []:
-            text = w.word.strip()
-            if text:
-                words.append(Word(int(round(w.start * 1000)), int(round(w.end * 1000)), text,
-                                  float(w.probability)))
+        if seg.compression_ratio > LOOP_RATIO:
+            words += _careful(model, samples, seg.start, seg.end, str(info.language))
+        else:
+            words += _words(seg)
         if progress is not None and duration:
             progress(min(1.0, seg.end / duration))
     return str(info.language), words
