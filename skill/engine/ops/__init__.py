@@ -28,6 +28,7 @@ from .base import (
     secs,
     tool_definitions,
 )
+from .scenes import SceneAbout
 from .speech import (
     AutoCaptions,
     CaptionFix,
@@ -51,4 +52,5 @@ __all__ = [
     "AddTitle", "AddCaptions", "CaptionsFromFile", "StyleText", "SetFps",
     "RemoveSilences", "RemoveFillers", "CutPhrase", "KeepPhrase", "AutoCaptions", "CaptionFix",
     "CaptionsSrt", "SetReframe", "AddTransitions", "MakeHighlight", "CutToBeat", "RemoveScene",
+    "SceneAbout",
 ]

@@ -59,7 +59,7 @@ def analyses(draft: Draft) -> dict[str, Analysis]:
 
 
 SPEECH_TOOLS = frozenset({"remove_silences", "remove_fillers", "cut_phrase", "keep_phrase",
-                          "auto_captions"})
+                          "auto_captions", "scenes_about"})
 
 
 def listening_note(ops: Sequence[Op], draft: Draft, lang: str) -> str:
