@@ -13,6 +13,7 @@ import pytest
 
 from skill.engine.ops.draftedit import MediaItem, PlanContext, settle, total_ms
 from skill.engine.ops.scenes import SceneAbout, mentions, scenes_about, topic_terms
+from skill.engine.ops.vision import MakeHighlight
 from skill.engine.plan.outcome import describe, settle_plan
 from skill.engine.plan.planner import RulePlanner
 from skill.engine.render.probe import probe
@@ -156,3 +157,24 @@ def test_make_keeps_only_the_pasta_scene(talk: Path, tmp_path: Path) -> None:
     assert "Kept only the scene where “pasta” is said (scene 2)" in done.stdout
     want = TALK_CUTS_S[1] - TALK_CUTS_S[0]
     assert abs(probe(out).duration - want) <= 0.1
+
+
+def inside_words(t_ms: int, words: list[Word]) -> list[str]:
+    """The words a cut at source time ``t_ms`` would split."""
+    return [w.text for w in words if w.start_ms < t_ms < w.end_ms]
+
+
+@pytest.mark.parametrize("seconds", [8, 10, 12])
+def test_a_highlight_never_cuts_mid_word(talk: Path, home: Path, seconds: int) -> None:
+    words = list(speech_of("talk_en").words)
+    out = MakeHighlight(seconds).apply(one_clip(talk), PlanContext())
+    assert abs(total_ms(out) - seconds * 1000) <= 500
+    spans = shown(out)
+    assert len({sum(a >= c * 1000 for c in TALK_CUTS_S) for a, _ in spans}) >= 3
+    for a, b in spans:
+        assert not inside_words(a, words) and not inside_words(b, words), (a, b)
+    # without the transcript the same highlight splits words: the snapping is what
+    # keeps them whole
+    (home / "speech").rename(home / "speech-away")
+    blind = shown(MakeHighlight(seconds).apply(one_clip(talk), PlanContext()))
+    assert any(inside_words(t, words) for span in blind for t in span)
