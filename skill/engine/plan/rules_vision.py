@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..ops import Op
+from ..ops.scenes import SceneAbout, topic_terms
 from ..ops.vision import (
     DEFAULT_TRANSITION_MS,
     AddTransitions,
@@ -23,7 +24,6 @@ from ..ops.vision import (
     RemoveScene,
     SetReframe,
 )
-from ..ops.scenes import SceneAbout, topic_terms
 from ..speech.analysis import is_cjk
 from .phrases import NUM, parse_num
 from .rulebase import Clause, Env, State, words
@@ -178,7 +178,7 @@ def _scene_about(cl: Clause, st: State, env: Env) -> None:
     zh_keep = _re("zh_scene_keep")
     topic = rf"(?:{_SLOT_TOPIC}|{_TOPIC})"
     zh_topic = rf"(?:{_SLOT_TOPIC}|{_ZH_TOPIC})"
-    named = rf"(?P<t>(?:[a-z][a-z'’-]*\s+){{0,2}}[a-z][a-z'’-]*)"   # "the beach scene"
+    named = r"(?P<t>(?:[a-z][a-z'’-]*\s+){0,2}[a-z][a-z'’-]*)"   # "the beach scene"
     patterns = (
         (rf"{keep}\s+(?:the\s+)?{noun}\s+{talk}\s*{topic}", True),
         (rf"{remove}\s+(?:the\s+)?{noun}\s+{talk}\s*{topic}", False),
