@@ -37,6 +37,7 @@ from skill.engine.ops import (
     op_from_call,
     tool_definitions,
 )
+from skill.engine.ops.scenes import SceneAbout
 from skill.engine.ops.speech import (
     AutoCaptions,
     CaptionFix,
@@ -380,7 +381,7 @@ SAMPLES: list[Op] = [
     RemoveSilences("tight"), RemoveFillers(), CutPhrase("pasta", True), KeepPhrase("eggs", "from"),
     AutoCaptions("bold", "top", "t"), CaptionFix("teh", "the"), CaptionsSrt(),
     SetReframe("center"), AddTransitions("wipe", 300), MakeHighlight(15), CutToBeat(),
-    RemoveScene(2),
+    RemoveScene(2), SceneAbout("beach"), SceneAbout("海滩", keep=False),
 ]
 
 
