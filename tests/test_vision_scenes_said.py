@@ -178,3 +178,21 @@ def test_a_highlight_never_cuts_mid_word(talk: Path, home: Path, seconds: int) -
     (home / "speech").rename(home / "speech-away")
     blind = shown(MakeHighlight(seconds).apply(one_clip(talk), PlanContext()))
     assert any(inside_words(t, words) for span in blind for t in span)
+
+
+def test_snapping_prefers_sentence_ends_and_keeps_the_length() -> None:
+    from skill.engine.vision.highlight import snap_to_words
+
+    # words of 300 ms with 100 ms pauses; sentences end at 1.9 s and 3.9 s
+    words = [(t, t + 300, t in (1600, 3600)) for t in range(0, 6000, 400)]
+    [(a, b)] = snap_to_words([(2050, 4050)], [(0, 6000)], words)
+    assert (a, b) == (1960, 3960)          # the sentence 2.0–3.9 s, cut in the pauses around it
+    for t in (a, b):
+        assert not any(w0 < t < w1 for w0, w1, _ in words)
+    # speech without a single pause: the piece keeps the ends it was given
+    solid = [(0, 6000, False)]
+    assert snap_to_words([(1000, 3000)], [(0, 6000)], solid) == [(1000, 3000)]
+    # the last piece makes up what the first gained: the total stays within 0.45 s
+    two = snap_to_words([(2050, 4050), (8050, 10050)], [(0, 6000), (6000, 12000)],
+                        [*words, *[(t + 6000, t + 6300, False) for t in range(0, 6000, 400)]])
+    assert abs(sum(b - a for a, b in two) - 4000) <= 450

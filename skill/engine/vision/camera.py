@@ -9,9 +9,8 @@ move ends (the analysis is offline, so it can look ahead and lead rather than la
 The dead zone is as wide as the subject's size allows (a small face may stray further
 than a big one before the camera moves), and a move **leads** a subject that keeps going
 one way: it lands past the subject, which then walks across the whole dead zone before
-the next move. Fewer, decisive moves are calmer to watch and cheaper to encode: while the
-camera holds, the still background is almost free for x264; while it pans, every block of
-the picture has to be searched and coded (see docs/performance.md).
+the next move. Fewer, decisive moves are calmer to watch (what a tracked render costs
+over a static crop is mostly the subject it shows, not the moves: docs/performance.md).
 
 Positions are the crop's centre as a share of the source width (0–1); times seconds.
 """
@@ -119,7 +118,7 @@ def _lead(known: Sequence[tuple[float, float]], j: int, dead: float, crop_w: flo
     later = [(t, x) for t, x in known[j:] if t <= t0 + LOOK_S]
     if len(later) < 3 or later[-1][0] - t0 < LOOK_S / 2:
         return 0.0
-    tm, xm = later[len(later) // 2]
+    _, xm = later[len(later) // 2]
     t1, x1 = later[-1]
     speed = (x1 - x0) / (t1 - t0)
     if (xm - x0) * (x1 - xm) <= 0 or abs(speed) < LEAD_SPEED * crop_w:

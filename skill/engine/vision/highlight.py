@@ -143,7 +143,7 @@ def pick_highlight(scenes: Sequence[Scene], target_ms: int,
     order = sorted(range(len(spans)), key=lambda i: spans[i])
     spans, bounds = [spans[i] for i in order], [bounds[i] for i in order]
     if words:
-        spans = snap_to_words(spans, bounds, words, target_ms)
+        spans = snap_to_words(spans, bounds, words)
     return spans
 
 
@@ -175,6 +175,8 @@ def _fit(gaps: Sequence[tuple[int, int, bool]], want_start: int, need: int,
         if abs(min(max(want_start, s0), s1) - want_start) > SNAP_MS:
             continue
         for e0, e1, e_stop in gaps[i:]:
+            if e0 - s1 > need + tolerance:
+                break                      # this pause and every later one: too long
             lo_len, hi_len = max(floor, e0 - s1), min(need + tolerance, e1 - s0)
             if lo_len > hi_len:
                 continue
@@ -191,7 +193,7 @@ def _fit(gaps: Sequence[tuple[int, int, bool]], want_start: int, need: int,
 
 
 def snap_to_words(spans: Sequence[tuple[int, int]], bounds: Sequence[tuple[int, int]],
-                  words: Sequence[Spoken], target_ms: int) -> list[tuple[int, int]]:
+                  words: Sequence[Spoken]) -> list[tuple[int, int]]:
     """``spans`` (in order, each inside its ``bounds``) moved so that none starts or
     ends inside a word, preferring sentence boundaries, keeping the total within
     :data:`LENGTH_TOLERANCE_MS` of what they added up to (a later piece makes up what
