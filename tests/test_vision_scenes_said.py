@@ -196,3 +196,19 @@ def test_snapping_prefers_sentence_ends_and_keeps_the_length() -> None:
     two = snap_to_words([(2050, 4050), (8050, 10050)], [(0, 6000), (6000, 12000)],
                         [*words, *[(t + 6000, t + 6300, False) for t in range(0, 6000, 400)]])
     assert abs(sum(b - a for a, b in two) - 4000) <= 450
+
+
+def test_without_a_speech_model_the_reply_says_so_and_how_to_name_a_scene(
+        clips: Path, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = clips / "talk.mp4"          # no transcript cached in this home
+    vision.analyse_cached(src)
+    monkeypatch.setenv("IGEDIT_SPEECH_MODEL", str(tmp_path / "no-such-model"))
+    with pytest.raises(InputError) as info:
+        SceneAbout("pasta").apply(one_clip(src), PlanContext())
+    assert info.value.key == "scene_no_transcript"
+    from skill.templates import render
+
+    said = render(info.value.key, "en", **info.value.ctx)
+    assert said.startswith("I can't listen to the video to tell which scene is about “pasta” "
+                           "(IGEDIT_SPEECH_MODEL (")
+    assert "Name a scene by its number instead" in said

@@ -70,15 +70,19 @@ def scenes_about(scenes: Sequence[tuple[int, int]], words: Sequence[Word],
     return out
 
 
-def _timeline_words(draft: Draft) -> list[Word]:
-    """Every word said on the timeline; [] when the clips have no speech or there is no
-    speech model to listen with (then scenes can only be named by number)."""
+def _timeline_words(draft: Draft, about: str, lang: str) -> list[Word]:
+    """Every word said on the timeline ([] when the clips have no speech); an
+    :class:`InputError` saying how else to name a scene when there is no speech model
+    to listen with."""
+    from ...templates import render
     from .speech import analyses
 
     try:
         return timeline_words(video_segments(draft), analyses(draft))
-    except ConfigError:
-        return []
+    except ConfigError as exc:
+        reason = render(exc.key, lang, **exc.ctx).strip().rstrip(".。")
+        raise InputError("no transcript", key="scene_no_transcript", about=about,
+                         reason=reason) from exc
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ class SceneAbout(Op):
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         need_video(draft)
         scenes = scenes_of(draft)
-        words = _timeline_words(draft)
+        words = _timeline_words(draft, self.about, ctx.lang)
         if not words:
             raise InputError("no speech to tell the scenes apart", key="scene_no_speech",
                              about=self.about, count=len(scenes))
