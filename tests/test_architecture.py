@@ -39,9 +39,11 @@ ENGINE_ROOMS: dict[str, tuple[str, ...]] = {
     # speech analysis: pure cores, a cache and a background builder that borrows the proxy
     # builder's process helpers
     "skill.engine.speech": ("skill.engine.speech", "skill.engine.render.proxy"),
-    # vision analysis decodes with the render room's ffmpeg, probe and filter helpers
+    # vision analysis decodes with the render room's ffmpeg, probe and filter helpers, its
+    # decoders started like the render's children (they die with their parent)
     "skill.engine.vision": ("skill.engine.vision", "skill.engine.render.ffmpeg",
-                            "skill.engine.render.probe", "skill.engine.render.filtergraph"),
+                            "skill.engine.render.probe", "skill.engine.render.filtergraph",
+                            "skill.engine.render.childproc"),
     # the renderer draws the subject-following crop the vision room plans
     "skill.engine.render": ("skill.engine.render", "skill.engine.ops", "skill.engine.vision"),
     "skill.engine.plan": ("skill.engine.plan", "skill.engine.ops", "skill.engine.speech"),

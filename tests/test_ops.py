@@ -38,6 +38,7 @@ from skill.engine.ops import (
     tool_definitions,
 )
 from skill.engine.ops.formats import SetFormats
+from skill.engine.ops.scenes import SceneAbout
 from skill.engine.ops.speech import (
     AutoCaptions,
     CaptionFix,
@@ -381,7 +382,7 @@ SAMPLES: list[Op] = [
     RemoveSilences("tight"), RemoveFillers(), CutPhrase("pasta", True), KeepPhrase("eggs", "from"),
     AutoCaptions("bold", "top", "t"), CaptionFix("teh", "the"), CaptionsSrt(),
     SetReframe("center"), AddTransitions("wipe", 300), MakeHighlight(15), CutToBeat(),
-    RemoveScene(2), SetFormats(("reel", "square")),
+    RemoveScene(2), SetFormats(("reel", "square")), SceneAbout("beach"), SceneAbout("海滩", keep=False),
 ]
 
 

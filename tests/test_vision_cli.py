@@ -99,3 +99,20 @@ def test_a_highlight_on_the_beat_through_igedit_serve(clips: Path, home: Path) -
     total = sum(s["d"] for s in video["sg"])
     assert abs(total - 12_000) <= 500 and len(video["sg"]) >= 3
     assert draft["m"]["transition"] == {"style": "crossfade", "ms": 400}
+
+
+def test_doctor_reports_the_vision_detector(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    from skill.engine.vision import detect
+
+    out = igedit(tmp_path, "doctor")
+    line = next((x for x in out.stdout.splitlines() if x.startswith("vision: ")), "")
+    version = metadata.version("opencv-python-headless")
+    assert line.startswith("vision: faces: Haar cascade haarcascade_frontalface_default.xml ("), \
+        out.stdout
+    assert f"opencv-python-headless {version}" in line and detect.cascade_path() in line
+    # without OpenCV the line says what is missing and what to install
+    monkeypatch.setitem(sys.modules, "cv2", None)
+    assert detect.describe().startswith("none (") and \
+        "pip install opencv-python-headless" in detect.describe()

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +162,45 @@ def test_analysis_is_cached_by_content_owner_only(clips: Path, tmp_path: Path) -
     assert path.is_file() and path.stat().st_mode & 0o777 == 0o600
     assert analysis.load(copy, tmp_path / "cache") == first
     assert first.has_subject and first.cuts == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="the parent-death signal and /proc are Linux's")
+def test_the_analysis_decoder_dies_with_a_killed_parent(clips: Path, tmp_path: Path) -> None:
+    from skill.engine.render.ffmpeg import ffmpeg_exe
+    from tests.test_crash_hygiene import _exe, children, gone, wait_for
+
+    # the real ffmpeg, told to read a FIFO nobody writes to: it waits forever and never
+    # writes a frame, so only the parent-death signal (not a broken pipe) can stop it
+    fifo = tmp_path / "never"
+    os.mkfifo(fifo)
+    slow = tmp_path / "ffmpeg-waits"
+    slow.write_text("#!/bin/sh\nprev=\nfor a; do shift\n"
+                    f"  if [ \"$prev\" = -i ]; then set -- \"$@\" '{fifo}'; "
+                    "else set -- \"$@\" \"$a\"; fi\n  prev=$a\ndone\n"
+                    f"exec '{ffmpeg_exe()}' \"$@\"\n")
+    slow.chmod(0o755)
+    decoder = 0
+    parent = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-c", "import sys; from pathlib import Path; "
+         "from skill.engine.vision.analysis import analyse; analyse(Path(sys.argv[1]))",
+         str(clips / "walk.mp4")],
+        env={**os.environ, "IGEDIT_FFMPEG": str(slow)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        real = Path(ffmpeg_exe()).resolve()
+
+        def decoding() -> list[int]:
+            return [c for c in children(parent.pid) if not gone(c) and _exe(c) == real]
+
+        wait_for(decoding, "the analysis to start its decoder")
+        decoder = decoding()[0]
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=30)
+        wait_for(lambda: gone(decoder), "the decoder to die with its parent", timeout=10)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        if decoder and not gone(decoder):   # the test failed: do not leave it waiting
+            os.kill(decoder, signal.SIGKILL)

@@ -78,6 +78,31 @@ def test_remove_a_scene(text: str, index: int) -> None:
     assert ops == [("remove_scene", {"index": index})] and not p.not_understood
 
 
+@pytest.mark.parametrize(("text", "about", "keep"), [
+    ("keep only the beach scene", "beach", True),
+    ("just keep the scene about pasta", "pasta", True),
+    ("keep only the scene where I talk about the dog", "dog", True),
+    ("remove the scene where I talk about the dog", "dog", False),
+    ("delete the dog scene", "dog", False),
+    ("cut out the shot where I mention the eggs", "eggs", False),
+    ("keep only the scene about 'fresh pasta'", "fresh pasta", True),
+    ("只保留讲海滩的那一段", "海滩", True),
+    ("只保留关于海滩的场景", "海滩", True),
+    ("删掉讲狗的那个场景", "狗", False),
+    ("去掉说到“鸡蛋”的那一段", "鸡蛋", False),
+])
+def test_a_scene_named_by_what_is_said(text: str, about: str, keep: bool) -> None:
+    ops, p = plan(text)
+    assert ops == [("scenes_about", {"about": about, "keep": keep})] and not p.not_understood
+
+
+@pytest.mark.parametrize("text", ["keep only the scene", "delete this scene", "remove the 9th scene",
+                                  "删除第二个场景"])
+def test_what_does_not_name_a_scene_by_speech(text: str) -> None:
+    ops, _ = plan(text)
+    assert "scenes_about" not in [t for t, _ in ops]
+
+
 @pytest.mark.parametrize(("text", "mode"), [
     ("keep it centred", "center"), ("center crop", "center"), ("保持居中", "center"),
     ("follow the subject", "subject"), ("跟随主体", "subject"),

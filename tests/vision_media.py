@@ -137,3 +137,30 @@ def scenes_clip(path: Path, *, scene_s: tuple[float, ...] = (4, 4, 4, 4, 4, 4),
         return 1.0 if scene_at(s + 0.5) in busy else 0.1
 
     return _encode(path, w, h, fps, frames, draw, level)
+
+
+#: where the committed speech fixture talk_en.mp4 pauses between its five phrases
+#: (fixtures/speech/talk_en.json): a scene cut in the middle of each pause, on the frame
+TALK_CUTS_S = (5.9, 11.567, 16.1, 20.7)
+TALK_TOPICS = ("kitchen", "pasta", "flour", "eggs", "watching")
+
+
+def talking_scenes(path: Path, *, size: tuple[int, int] = (320, 180)) -> Path:
+    """Five solid-colour scenes under the speech of fixtures/speech/talk_en.mp4, one
+    phrase per scene (:data:`TALK_TOPICS`), cut at :data:`TALK_CUTS_S`."""
+    if path.exists():
+        return path
+    talk = Path(__file__).resolve().parents[1] / "fixtures" / "speech" / "talk_en.mp4"
+    w, h = size
+    edges = [0.0, *TALK_CUTS_S, 24.8]
+    args = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y"]
+    for (a, b), rgb in zip(zip(edges, edges[1:], strict=False), SCENE_COLOURS, strict=False):
+        colour = "0x{:02x}{:02x}{:02x}".format(*rgb)
+        args += ["-f", "lavfi", "-i", f"color=c={colour}:s={w}x{h}:r=30:d={b - a:.3f}"]
+    n = len(edges) - 1
+    args += ["-i", str(talk), "-filter_complex",
+             "".join(f"[{i}:v]" for i in range(n)) + f"concat=n={n}:v=1:a=0[v]",
+             "-map", "[v]", "-map", f"{n}:a", "-c:v", "libx264", "-preset", "ultrafast",
+             "-pix_fmt", "yuv420p", "-c:a", "copy", "-shortest", str(path)]
+    subprocess.run(args, check=True, capture_output=True)
+    return path

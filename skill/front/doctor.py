@@ -63,6 +63,7 @@ def doctor(args: argparse.Namespace) -> int:
     check("home", *_home_writable(store.home, lang), "doctor_hint_home")
     p.line(f"previews: {_proxies(store.home / 'proxies')}")
     p.line(f"speech: {_speech()}")
+    p.line(f"vision: {_vision()}")
     reachable = cloud_reachable(api_base(), timeout=3.0, headers=m.headers())
     # The cloud being unreachable is not fatal: the local engine works offline.
     check("cloud", reachable, "reachable" if reachable else "unreachable", "doctor_hint_cloud",
@@ -92,6 +93,13 @@ def _speech() -> str:
         return describe(models_dir())
     except OSError as exc:
         return f"unavailable ({exc})"
+
+
+def _vision() -> str:
+    """The subject detectors in use (see ``skill.engine.vision.detect``), or what is missing."""
+    from ..engine.vision.detect import describe
+
+    return describe()
 
 
 def _proxies(folder: Path) -> str:

@@ -29,6 +29,7 @@ from .base import (
     tool_definitions,
 )
 from .formats import SetFormats
+from .scenes import SceneAbout
 from .speech import (
     AutoCaptions,
     CaptionFix,
@@ -52,4 +53,5 @@ __all__ = [
     "AddTitle", "AddCaptions", "CaptionsFromFile", "StyleText", "SetFps",
     "RemoveSilences", "RemoveFillers", "CutPhrase", "KeepPhrase", "AutoCaptions", "CaptionFix",
     "CaptionsSrt", "SetFormats", "SetReframe", "AddTransitions", "MakeHighlight", "CutToBeat", "RemoveScene",
+    "SceneAbout",
 ]

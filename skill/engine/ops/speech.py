@@ -103,7 +103,7 @@ def _heard(draft: Draft, pattern: re.Pattern[str]) -> int:
 
 
 SPEECH_TOOLS = frozenset({"remove_silences", "remove_fillers", "cut_phrase", "keep_phrase",
-                          "auto_captions"})
+                          "auto_captions", "scenes_about"})
 
 
 def listening_note(ops: Sequence[Op], draft: Draft, lang: str) -> str:

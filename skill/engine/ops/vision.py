@@ -116,7 +116,8 @@ class MakeHighlight(Op):
     tool = "make_highlight"
     summary = ("Cut the video down to a highlight (trailer) of about this many seconds: the "
                "liveliest moments of several scenes (visual activity and loudness), within "
-               "half a second of the length, in story order.")
+               "half a second of the length, in story order; with a transcript, never "
+               "cut mid-word (sentence boundaries preferred).")
     schema = obj_schema({"seconds": {"type": "integer", "minimum": 3, "maximum": 600}},
                         "seconds")
 
@@ -129,8 +130,32 @@ class MakeHighlight(Op):
             raise InputError("the video is already that short", key="plan_highlight_short",
                              seconds=self.seconds, total=secs(total))
         scenes = timeline_scenes(_video(draft), _analyser())
-        spans = pick_highlight(scenes, target)
+        spans = pick_highlight(scenes, target, spoken(draft))
         _keep(draft, spans, _spans_map(spans))
+
+
+def spoken(draft: Draft) -> list[tuple[int, int, bool]]:
+    """The words said on the timeline, (start_ms, end_ms, ends a sentence), from the
+    clips' transcripts where they exist (cached: a highlight never waits for a
+    transcription); [] without any."""
+    from ...store import default_home
+    from ..speech.analysis import Analysis as Speech
+    from ..speech.store import cached
+    from ..speech.timeline import timeline_words
+
+    found: dict[str, Speech] = {}
+    for seg in _video(draft):
+        m = seg.get("m") or {}
+        src = str(m.get("src") or "")
+        if m.get("kind", "video") == "video" and src and src not in found and Path(src).is_file():
+            a = cached(Path(src), default_home())
+            if a is not None:
+                found[src] = a
+    words = timeline_words(_video(draft), found) if found else []
+    stops = (".", "!", "?", "。", "！", "？")
+    return [(w.start_ms, w.end_ms, w.text.rstrip().endswith(stops) or i + 1 == len(words)
+             or words[i + 1].start_ms - w.end_ms > 700)
+            for i, w in enumerate(words)]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..ops import Op
+from ..ops.scenes import SceneAbout, topic_terms
 from ..ops.vision import (
     DEFAULT_TRANSITION_MS,
     AddTransitions,
@@ -23,6 +24,7 @@ from ..ops.vision import (
     RemoveScene,
     SetReframe,
 )
+from ..speech.analysis import is_cjk
 from .phrases import NUM, parse_num
 from .rulebase import Clause, Env, State, words
 
@@ -49,7 +51,8 @@ def _wants(st: State) -> dict[str, Any]:
 
 def ext_vision(cl: Clause, st: State, env: Env) -> None:
     """Every vision rule over one clause."""
-    for rule in (_highlight, _no_transitions, _transitions, _beat, _remove_scene, _reframe):
+    for rule in (_highlight, _no_transitions, _transitions, _beat, _remove_scene,
+                 _scene_about, _reframe):
         rule(cl, st, env)
 
 
@@ -158,6 +161,58 @@ def _remove_scene(cl: Clause, st: State, env: Env) -> None:
         cl.topic = "scene"
 
 
+#: an English topic: one to four words up to the end of the clause (or "and", "then")
+_TOPIC = (r"(?:the\s+|my\s+|our\s+)?(?P<t>[a-z0-9][a-z0-9'’-]*(?:\s+[a-z0-9][a-z0-9'’-]*){0,3}?)"
+          r"(?=\s*(?:$|[,.;!?\x1f]|\s+(?:and|then)\b))")
+_SLOT_TOPIC = r"(?P<slot>\ue000\d+\ue001)"
+#: a Chinese topic: up to twelve characters before 的/the scene noun
+_ZH_TOPIC = r"(?P<t>[\u3400-\u9fffa-z0-9][\u3400-\u9fffa-z0-9 ]{0,11}?)"
+
+
+def _scene_about(cl: Clause, st: State, env: Env) -> None:
+    """ "keep only the beach scene", "remove the scene where I talk about the dog",
+    "只保留讲海滩的那一段": a scene named by what is said in it (:class:`SceneAbout`)."""
+    noun, talk = _re("scene_nouns"), _re("scene_about_talk")
+    keep, remove = _re("scene_about_keep"), _re("scene_remove")
+    zh_noun, zh_talk = _re("zh_scene_nouns"), _re("zh_scene_talk")
+    zh_keep = _re("zh_scene_keep")
+    topic = rf"(?:{_SLOT_TOPIC}|{_TOPIC})"
+    zh_topic = rf"(?:{_SLOT_TOPIC}|{_ZH_TOPIC})"
+    named = r"(?P<t>(?:[a-z][a-z'’-]*\s+){0,2}[a-z][a-z'’-]*)"   # "the beach scene"
+    patterns = (
+        (rf"{keep}\s+(?:the\s+)?{noun}\s+{talk}\s*{topic}", True),
+        (rf"{remove}\s+(?:the\s+)?{noun}\s+{talk}\s*{topic}", False),
+        (rf"{keep}\s+(?:the\s+)?{named}\s+{noun}\b(?!\s+(?:where|about|that|with))", True),
+        (rf"{remove}\s+(?:the\s+)?{named}\s+{noun}\b(?!\s+(?:where|about|that|with))", False),
+        (rf"{zh_keep}\s*(?:{zh_talk})?\s*{zh_topic}\s*的?\s*{zh_noun}", True),
+        (rf"{remove}\s*(?:我|他|她)?\s*(?:{zh_talk})\s*{zh_topic}\s*的?\s*{zh_noun}", False),
+    )
+    for pattern, keeps in patterns:
+        m = cl.search(pattern)
+        about = _topic(cl, m) if m else None
+        if m is None or about is None:
+            continue
+        cl.take(m)
+        _wants(st).setdefault("scene_about", []).append((about, keeps))
+        cl.topic = "scene"
+        return
+
+
+def _topic(cl: Clause, m: re.Match[str]) -> str | None:
+    """The topic a scene rule matched, or None when it is not one (a number, an ordinal,
+    "this", nothing)."""
+    slot = m.groupdict().get("slot")
+    raw = cl.masked.slots[int(slot.strip("\ue000\ue001"))] if slot else (m.group("t") or "")
+    about = raw.strip(" \t,，.。;；:：!！?？、\"'“”")
+    if not about or re.search(r"\d|第", about) or not (is_cjk(about) or topic_terms(about)):
+        return None
+    ordinals = [str(i) for items in vocab()["ordinals"].values() for i in items]
+    if re.fullmatch(words([*ordinals, "this", "that", "other", "next", "previous", "whole",
+                           "entire", "这个", "這個", "那个", "那個"]), about, re.IGNORECASE):
+        return None
+    return about
+
+
 def _reframe(cl: Clause, st: State, env: Env) -> None:
     if cl.grab(_re("center")):
         _wants(st)["reframe"] = "center"
@@ -181,6 +236,8 @@ def finish(st: State, env: Env) -> list[Op]:
         out.append(SetReframe(wants["reframe"]))
     elif st.ratio and (st.fit or env.fit) == "crop" and _cuts_sides(st.ratio, env):
         st.notes.append("plan_note_following_subject")
+    for about, keeps in wants.get("scene_about", []):
+        out.append(SceneAbout(about, keeps))
     if "highlight" in wants:
         out.append(MakeHighlight(int(wants["highlight"])))
     for index in sorted(set(wants.get("remove_scenes", [])), key=lambda i: -i if i > 0 else 10**6):

@@ -208,7 +208,8 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         graph += fg.video_segment(n_inputs, f"v{idx}", frames, speed, fit, width, height,
                                   sar=pr.sar, image=image, fast=options.preview,
                                   to709=pr.needs_709, full_range=pr.full_range,
-                                  crop_x=camera_x(seg.meta, speed, in_ms if not image else 0),
+                                  crop_x=camera_x(seg.meta, speed, in_ms if not image else 0,
+                                                   frames / fps * speed),
                                   fps=fps)
         audio_in = n_inputs if (pr.has_audio and not image and volume > 0) else None
         has_sound = has_sound or audio_in is not None

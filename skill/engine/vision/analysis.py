@@ -22,6 +22,7 @@ import numpy as np
 import structlog
 
 from ...errors import EngineError, InputError
+from ..render.childproc import child_options
 from ..render.ffmpeg import ffmpeg_exe
 from . import detect
 from .detect import Box
@@ -157,7 +158,7 @@ def audio_argv(ffmpeg: str, src: Path, rate: int = AUDIO_RATE) -> list[str]:
 def read_pcm(src: Path, rate: int = AUDIO_RATE) -> np.ndarray:
     """``src``'s sound as float32 mono samples in −1…1 (empty when it has none)."""
     proc = subprocess.run(audio_argv(ffmpeg_exe(), src, rate), capture_output=True,
-                          check=False)
+                          check=False, **child_options(private=False))
     if proc.returncode != 0:
         return np.zeros(0, np.float32)
     return np.frombuffer(proc.stdout, "<i2").astype(np.float32) / 32768.0
@@ -187,8 +188,10 @@ def analyse(src: Path, *, faces: bool = True) -> Analysis:
     scanner = detect.FrameScanner(w, h, faces=faces)
     frame_bytes = w * h * 3 // 2
     argv = video_argv(ffmpeg_exe(), src, w, h)
+    # the decoder dies with us (kill -9 included: see render/childproc.py), never decoding on
+    # for a process nobody waits for
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, **child_options(private=False))
     assert proc.stdout is not None and proc.stderr is not None
     try:
         while True:

@@ -63,12 +63,50 @@ class Box:
                    float(raw[4]), str(raw[5]))
 
 
+#: the face model: OpenCV's frontal-face Haar cascade, shipped inside its wheel
+CASCADE = "haarcascade_frontalface_default.xml"
+
+
+def cascade_path() -> str:
+    """Where the installed OpenCV keeps the face model (imports cv2: ~0.4 s)."""
+    import os
+
+    import cv2
+
+    return os.path.join(cv2.data.haarcascades, CASCADE)  # type: ignore[attr-defined]
+
+
+def describe() -> str:
+    """One line for ``igedit doctor``: the detectors in use and their model file, or what
+    is missing (then a reframe stays centred and highlights use activity and sound)."""
+    import os
+    from importlib import metadata
+
+    try:
+        import cv2
+    except ImportError as exc:
+        return f"none ({exc}: pip install opencv-python-headless; reframes stay centred)"
+    wheel = f"OpenCV {cv2.__version__}"
+    for dist in ("opencv-python-headless", "opencv-python", "opencv-contrib-python",
+                 "opencv-contrib-python-headless"):
+        try:
+            wheel = f"{dist} {metadata.version(dist)}"
+            break
+        except metadata.PackageNotFoundError:
+            continue
+    path = cascade_path()
+    if not os.path.isfile(path):
+        return f"motion only (the face model {CASCADE} is missing from {wheel})"
+    size = os.path.getsize(path) // 1024
+    return (f"faces: Haar cascade {CASCADE} ({size} KB, {wheel}, {path}), then motion; "
+            "scenes and activity: frame differences")
+
+
 @lru_cache(maxsize=1)
 def _cascade() -> Any:
     import cv2  # lazy: ~0.4 s to import, only analysis needs it
 
-    folder = cv2.data.haarcascades  # type: ignore[attr-defined]
-    path = str(folder) + "/haarcascade_frontalface_default.xml"
+    path = cascade_path()
     cascade = cv2.CascadeClassifier(path)
     if cascade.empty():   # pragma: no cover - a broken opencv install
         raise RuntimeError(f"OpenCV could not load its face model {path}")
