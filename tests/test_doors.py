@@ -50,7 +50,9 @@ def test_mcp_words_never_name_cli_commands_for_what_the_engine_says() -> None:
     # the messages an edit, an export or an error can bring to an MCP client
     ctx = {"folder": "/x", "reason": "r", "rendered": True, "file": "f.mp4", "detail": "d",
            "job": "j", "path": "p", "phrase": "hi", "index": 3, "count": 1, "text": "t",
-           "why": "w", "cloud": True, "violations": ["v"], "host": "h", "code": 1}
+           "why": "w", "cloud": True, "violations": ["v"], "host": "h", "code": 1,
+           "clip": "9", "names": ["a.mp4", "b.mp4"], "name": "tiktok", "accepted": "reel, square",
+           "preview": True, "formats": ["reel", "square"]}
     engine = ["local_upload_first", "local_job_unknown", "local_render_missing",
               "local_selfcheck_failed", "timeline_empty", "export_empty", "export_exists",
               "export_nothing_pending", "export_hint", "export_unwritable", "export_disk_full",
@@ -60,7 +62,10 @@ def test_mcp_words_never_name_cli_commands_for_what_the_engine_says() -> None:
               "download_insecure", "stream_timeout", "notdone_line", "plan_unknown",
               "plan_music_missing", "speech_phrase_missing", "plan_no_scene",
               "make_not_rendered", "ops_invalid", "ops_need_local", "sheet_exists",
-              "sheet_need_local", "upload_which"]
+              "sheet_need_local", "upload_which",
+              # batch style and several formats (issue 16)
+              "export_clips_done", "export_clip_unknown", "export_clip_single",
+              "formats_unknown", "formats_exists", "formats_alone", "status_formats"]
     for lang in ("en", "zh"):
         assert set(engine) <= keys(lang)
         for key in engine:
