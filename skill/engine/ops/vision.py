@@ -140,6 +140,7 @@ def spoken(draft: Draft) -> list[tuple[int, int, bool]]:
     transcription); [] without any."""
     from ...store import default_home
     from ..speech.analysis import Analysis as Speech
+    from ..speech.analysis import ends_sentence
     from ..speech.store import cached
     from ..speech.timeline import timeline_words
 
@@ -152,9 +153,7 @@ def spoken(draft: Draft) -> list[tuple[int, int, bool]]:
             if a is not None:
                 found[src] = a
     words = timeline_words(_video(draft), found) if found else []
-    stops = (".", "!", "?", "。", "！", "？")
-    return [(w.start_ms, w.end_ms, w.text.rstrip().endswith(stops) or i + 1 == len(words)
-             or words[i + 1].start_ms - w.end_ms > 700)
+    return [(w.start_ms, w.end_ms, i + 1 == len(words) or ends_sentence(words, i))
             for i, w in enumerate(words)]
 
 

@@ -264,16 +264,25 @@ def find_phrase(words: Sequence[Word], phrase: str) -> tuple[int, int] | None:
     return None
 
 
+#: what ends a sentence in a transcript: its punctuation, or a pause longer than this
+SENTENCE_STOPS = (".", "!", "?", "。", "！", "？")
+SENTENCE_PAUSE_MS = 700
+
+
+def ends_sentence(words: Sequence[Word], k: int) -> bool:
+    """Word ``k`` ends a sentence: it carries a full stop, or the next word comes after a
+    pause longer than :data:`SENTENCE_PAUSE_MS`."""
+    return words[k].text.rstrip().endswith(SENTENCE_STOPS) or \
+        (k + 1 < len(words) and words[k + 1].start_ms - words[k].end_ms > SENTENCE_PAUSE_MS)
+
+
 def sentence_bounds(words: Sequence[Word], i: int) -> tuple[int, int]:
     """The sentence around word ``i``: up to the previous sentence end or a long pause."""
-    def ends(k: int) -> bool:
-        return words[k].text.rstrip().endswith((".", "!", "?", "。", "！", "？")) or \
-            (k + 1 < len(words) and words[k + 1].start_ms - words[k].end_ms > 700)
     a = i
-    while a > 0 and not ends(a - 1):
+    while a > 0 and not ends_sentence(words, a - 1):
         a -= 1
     b = i
-    while b < len(words) - 1 and not ends(b):
+    while b < len(words) - 1 and not ends_sentence(words, b):
         b += 1
     return a, b
 

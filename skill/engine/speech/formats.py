@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .analysis import Analysis, Word, is_cjk, join_words
+from .analysis import SENTENCE_STOPS, Analysis, Word, is_cjk, join_words
 
 EN_CHARS = 32
 CJK_CHARS = 16
@@ -82,7 +82,7 @@ def cues(words: Sequence[Word], *, one_word: bool = False) -> list[CueWords]:
             continue
         if group:
             gap = w.start_ms - group[-1].end_ms
-            ended = group[-1].text.rstrip().endswith((".", "!", "?", "。", "！", "？"))
+            ended = group[-1].text.rstrip().endswith(SENTENCE_STOPS)
             too_long = len(layout_lines([g.text for g in [*group, w]], limit)) > MAX_LINES
             if gap > BREAK_PAUSE_MS or ended or too_long or w.end_ms - group[0].start_ms > MAX_CUE_MS:
                 flush()
