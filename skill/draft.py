@@ -8,6 +8,7 @@ differ are pure functions over the typed objects.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,32 +20,6 @@ CANVAS: dict[str, tuple[int, int]] = {
 }
 #: playback speed limits of a segment, the one definition
 MIN_SPEED, MAX_SPEED = 0.25, 4.0
-
-
-@dataclass(frozen=True)
-class Segment:
-    start_ms: int
-    dur_ms: int
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def end_ms(self) -> int:
-        return self.start_ms + self.dur_ms
-
-
-@dataclass(frozen=True)
-class Track:
-    type: int
-    meta: dict[str, Any]
-    segments: tuple[Segment, ...]
-
-    @property
-    def start_ms(self) -> int:
-        return min((s.start_ms for s in self.segments), default=0)
-
-    @property
-    def end_ms(self) -> int:
-        return max((s.end_ms for s in self.segments), default=0)
 
 
 @dataclass(frozen=True)
@@ -65,17 +40,143 @@ class Canvas:
         return out
 
 
-@dataclass(frozen=True)
+# ---------------------------------------------------------------- the model
+#
+# Every known key of docs/draft.md is a typed attribute; ``None`` means "absent on the
+# wire" (so a draft written back is the draft that was read). A value of the wrong type
+# is not dropped: it waits in ``extra`` under its wire key, like keys this version does
+# not know (a newer engine's or the cloud's), and is written back as it came.
+
+
+@dataclass
+class Segment:
+    """One segment: timeline ``start_ms``/``dur_ms`` and the fields of its track's kind."""
+
+    start_ms: int = 0
+    dur_ms: int = 0
+    # video (tt 0) and user audio: the uploaded file
+    media: str | None = None
+    src: str | None = None
+    name: str | None = None
+    kind: str | None = None                  # video: "video" | "image"
+    in_ms: int | None = None                 # wire "in": source in-point
+    speed: float | None = None
+    volume: float | None = None              # linear gain (video: original audio; audio: music)
+    cam: list[tuple[float, float]] | None = None   # camera keyframes (source s, centre x 0-1)
+    # audio (tt 1)
+    mood: str | None = None
+    fade_in: int | None = None
+    fade_out: int | None = None
+    duck: bool | None = None
+    loop: bool | None = None
+    # text (tt 7)
+    text: str | None = None
+    position: str | None = None
+    size: int | None = None
+    y: int | None = None
+    color: str | None = None
+    style: str | None = None                 # caption style (clean, bold, boxed, word)
+    auto: bool | None = None                 # captions made from the speech
+    hl: tuple[int, int] | None = None        # highlighted characters of ``text``
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def end_ms(self) -> int:
+        return self.start_ms + self.dur_ms
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The wire ``m`` of this segment (a copy)."""
+        return _meta_out(self, _SEG_KEYS)
+
+    def copy(self) -> Segment:
+        return copy.deepcopy(self)
+
+
+@dataclass
+class Track:
+    type: int
+    role: str | None = None
+    name: str | None = None
+    segments: list[Segment] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def start_ms(self) -> int:
+        return min((s.start_ms for s in self.segments), default=0)
+
+    @property
+    def end_ms(self) -> int:
+        return max((s.end_ms for s in self.segments), default=0)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The wire ``m`` of this track (a copy)."""
+        return _meta_out(self, _TRACK_KEYS)
+
+
+@dataclass
+class Transition:
+    style: str
+    ms: int
+
+
+@dataclass
+class Fades:
+    """Fade lengths (ms) at the start and the end; ``None``: not set."""
+
+    in_ms: int | None = None
+    out_ms: int | None = None
+
+
+@dataclass
+class BatchClip:
+    """One clip edited separately: its upload and its own (one-clip) draft."""
+
+    media: str
+    name: str
+    draft: Draft
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Batch:
+    """Clips edited separately (docs/draft.md, "batch style")."""
+
+    mode: str = "join"                       # "each" | "join"
+    focus: list[int] | None = None           # 0-based clips the latest edit named
+    clips: list[BatchClip] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Draft:
-    tracks: tuple[Track, ...] = ()
-    meta: dict[str, Any] = field(default_factory=dict)
+    """The timeline: tracks drawn bottom-up, and the draft's settings."""
+
+    tracks: list[Track] = field(default_factory=list)
+    ratio: str | None = None
+    width: int | None = None                 # wire "w"
+    height: int | None = None                # wire "h"
+    fit: str | None = None                   # "crop" | "blur"
+    reframe: str | None = None               # "subject" | "center"
+    transition: Transition | None = None
+    look: str | None = None
+    target: str | None = None
+    formats: list[str] | None = None
+    fps: int | None = None
+    video_fade: Fades = field(default_factory=Fades)    # wire vfade_in / vfade_out
+    audio_fade: Fades = field(default_factory=Fades)    # wire afade_in / afade_out
+    loudnorm: bool | None = None
+    cover_ms: int | None = None
+    speech_fixes: list[tuple[str, str]] | None = None
+    srt: bool | None = None
+    batch: Batch | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def canvas(self) -> Canvas:
-        ratio = self.meta.get("ratio")
-        w, h = self.meta.get("w"), self.meta.get("h")
-        return Canvas(ratio if isinstance(ratio, str) else "",
-                      *((w, h) if w and h else (0, 0)))
+        w, h = self.width, self.height
+        return Canvas(self.ratio or "", *((w, h) if w and h else (0, 0)))
 
     @property
     def ready(self) -> bool:
@@ -84,8 +185,16 @@ class Draft:
 
     @property
     def duration_ms(self) -> int:
-        explicit = _int(self.meta.get("d"), 0)
+        explicit = _int(self.extra.get("d"), 0)
         return explicit or max((t.end_ms for t in self.tracks), default=0)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The wire ``m`` of the draft (a copy)."""
+        return _draft_meta_out(self)
+
+    def copy(self) -> Draft:
+        return copy.deepcopy(self)
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -101,12 +210,145 @@ def _int(value: Any, default: int = 0) -> int:
     return default
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, dict) else {}
+# ---------------------------------------------------------------- wire codec
+
+_MISSING = object()
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _is_pair_list(v: Any, kind: type | tuple[type, ...]) -> bool:
+    return isinstance(v, list) and all(
+        isinstance(p, list | tuple) and len(p) == 2 and all(
+            isinstance(x, kind) and not isinstance(x, bool) for x in p) for p in v)
+
+
+def _as_pairs(v: Any) -> list[tuple[Any, Any]]:
+    return [(p[0], p[1]) for p in v]
+
+
+#: attribute name, wire key, accepts(value), to typed, to wire
+_Codec = tuple[str, str, Any, Any, Any]
+
+
+def _plain(attr: str, check: Any, wire: str | None = None) -> _Codec:
+    return (attr, wire or attr, check, lambda v: v, lambda v: v)
+
+
+def _str(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+def _bool(v: Any) -> bool:
+    return isinstance(v, bool)
+
+
+_SEG_KEYS: tuple[_Codec, ...] = (
+    _plain("media", _str), _plain("src", _str), _plain("name", _str), _plain("kind", _str),
+    _plain("in_ms", _is_num, "in"), _plain("speed", _is_num), _plain("volume", _is_num),
+    ("cam", "cam", lambda v: _is_pair_list(v, (int, float)), _as_pairs,
+     lambda v: [[t, x] for t, x in v]),
+    _plain("mood", _str), _plain("fade_in", _is_num), _plain("fade_out", _is_num),
+    _plain("duck", _bool), _plain("loop", _bool),
+    _plain("text", _str), _plain("position", _str), _plain("size", _is_num), _plain("y", _is_num),
+    _plain("color", _str), _plain("style", _str), _plain("auto", _bool),
+    ("hl", "hl", lambda v: isinstance(v, list) and len(v) == 2 and all(_is_int(x) for x in v),
+     lambda v: (v[0], v[1]), lambda v: [v[0], v[1]]),
+)
+_TRACK_KEYS: tuple[_Codec, ...] = (_plain("role", _str), _plain("name", _str))
+_DRAFT_KEYS: tuple[_Codec, ...] = (
+    _plain("ratio", _str), _plain("width", _is_num, "w"), _plain("height", _is_num, "h"),
+    _plain("fit", _str), _plain("reframe", _str),
+    ("transition", "transition",
+     lambda v: isinstance(v, dict) and set(v) == {"style", "ms"} and _str(v["style"])
+     and _is_num(v["ms"]),
+     lambda v: Transition(v["style"], v["ms"]), lambda v: {"style": v.style, "ms": v.ms}),
+    _plain("look", _str), _plain("target", _str),
+    ("formats", "formats", lambda v: isinstance(v, list) and all(_str(x) for x in v),
+     list, list),
+    _plain("fps", _is_num),
+    _plain("loudnorm", _bool), _plain("cover_ms", _is_num),
+    ("speech_fixes", "speech_fixes", lambda v: _is_pair_list(v, str), _as_pairs,
+     lambda v: [[a, b] for a, b in v]),
+    _plain("srt", _bool),
+)
+_FADES = (("video_fade", "vfade_in", "vfade_out"), ("audio_fade", "afade_in", "afade_out"))
+
+
+def _read(obj: Any, raw: dict[str, Any], codecs: tuple[_Codec, ...]) -> None:
+    """Set ``obj``'s typed attributes from the wire ``m`` dict; the rest goes to ``extra``."""
+    known = {wire: (attr, ok, conv) for attr, wire, ok, conv, _ in codecs}
+    for key, value in raw.items():
+        spec = known.get(key)
+        if spec is not None and spec[1](value):
+            setattr(obj, spec[0], spec[2](copy.deepcopy(value)))
+        else:
+            obj.extra[key] = copy.deepcopy(value)
+
+
+def _meta_out(obj: Any, codecs: tuple[_Codec, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for attr, wire, _, _, back in codecs:
+        value = getattr(obj, attr)
+        if value is not None:
+            out[wire] = back(copy.deepcopy(value))
+    for key, value in obj.extra.items():
+        out.setdefault(key, copy.deepcopy(value))
+    return out
+
+
+def _draft_meta_out(draft: Draft) -> dict[str, Any]:
+    out = _meta_out(draft, _DRAFT_KEYS)
+    for attr, k_in, k_out in _FADES:
+        fades: Fades = getattr(draft, attr)
+        if fades.in_ms is not None:
+            out[k_in] = fades.in_ms
+        if fades.out_ms is not None:
+            out[k_out] = fades.out_ms
+    if draft.batch is not None:
+        out["batch"] = _batch_out(draft.batch)
+    return out
+
+
+def _batch_out(batch: Batch) -> dict[str, Any]:
+    out: dict[str, Any] = {"mode": batch.mode}
+    if batch.focus is not None:
+        out["focus"] = list(batch.focus)
+    out["clips"] = [{"media": c.media, "name": c.name, "draft": encode_draft(c.draft),
+                     **copy.deepcopy(c.extra)} for c in batch.clips]
+    for key, value in batch.extra.items():
+        out.setdefault(key, copy.deepcopy(value))
+    return out
+
+
+def _batch_in(raw: Any) -> Batch | None:
+    if not (isinstance(raw, dict) and isinstance(raw.get("clips", []), list)):
+        return None
+    mode, focus = raw.get("mode", "join"), raw.get("focus")
+    if not _str(mode) or not (focus is None or (isinstance(focus, list)
+                                                 and all(_is_int(i) for i in focus))):
+        return None
+    clips = []
+    for item in raw.get("clips", []):
+        if not isinstance(item, dict):
+            return None
+        rest = {k: copy.deepcopy(v) for k, v in item.items() if k not in ("media", "name", "draft")}
+        clips.append(BatchClip(str(item.get("media") or ""), str(item.get("name") or ""),
+                               decode_draft(item.get("draft")), rest))
+    extra = {k: copy.deepcopy(v) for k, v in raw.items() if k not in ("mode", "focus", "clips")}
+    return Batch(mode, list(focus) if focus is not None else None, clips, extra)
 
 
 def decode_draft(raw: Any) -> Draft:
-    """Typed view of a raw draft dict (``None`` or junk gives an empty draft)."""
+    """The typed draft of a wire draft (``None`` or junk gives an empty draft)."""
+    if isinstance(raw, Draft):
+        return raw.copy()
     if isinstance(raw, str):
         import json
 
@@ -116,28 +358,44 @@ def decode_draft(raw: Any) -> Draft:
             raw = None
     if not isinstance(raw, dict):
         return Draft()
-    tracks: list[Track] = []
+    draft = Draft()
     raw_tracks = raw.get("t")
     for t in raw_tracks if isinstance(raw_tracks, list) else []:
         if not isinstance(t, dict):
             continue
-        segs = []
+        tr = Track(_int(t.get("tt"), -1))
+        if isinstance(t.get("m"), dict):
+            _read(tr, t["m"], _TRACK_KEYS)
         raw_segs = t.get("sg")
         for s in raw_segs if isinstance(raw_segs, list) else []:
             if isinstance(s, dict):
-                segs.append(Segment(max(0, _int(s.get("s"))), max(0, _int(s.get("d"))),
-                                    _dict(s.get("m"))))
-        tracks.append(Track(_int(t.get("tt"), -1), _dict(t.get("m")), tuple(segs)))
-    return Draft(tuple(tracks), _dict(raw.get("m")))
+                seg = Segment(max(0, _int(s.get("s"))), max(0, _int(s.get("d"))))
+                if isinstance(s.get("m"), dict):
+                    _read(seg, s["m"], _SEG_KEYS)
+                tr.segments.append(seg)
+        draft.tracks.append(tr)
+    meta = raw.get("m")
+    if isinstance(meta, dict):
+        rest = dict(meta)
+        for attr, k_in, k_out in _FADES:
+            fades = getattr(draft, attr)
+            for key, slot in ((k_in, "in_ms"), (k_out, "out_ms")):
+                if _is_num(rest.get(key)):
+                    setattr(fades, slot, rest.pop(key))
+        batch = _batch_in(rest.get("batch", _MISSING)) if "batch" in rest else None
+        if batch is not None:
+            rest.pop("batch")
+            draft.batch = batch
+        _read(draft, rest, _DRAFT_KEYS)
+    return draft
 
 
 def encode_draft(draft: Draft) -> dict[str, Any]:
     """The wire form (``docs/draft.md`` keys) of a typed draft: the other edge."""
-    return {"t": [{"tt": t.type, "m": dict(t.meta),
-                   "sg": [{"s": s.start_ms, "d": s.dur_ms, "m": dict(s.meta)}
-                          for s in t.segments]}
+    return {"t": [{"tt": t.type, "m": t.meta,
+                   "sg": [{"s": s.start_ms, "d": s.dur_ms, "m": s.meta} for s in t.segments]}
                   for t in draft.tracks],
-            "m": dict(draft.meta)}
+            "m": draft.meta}
 
 
 # ---------------------------------------------------------------- summary
@@ -148,7 +406,7 @@ def _secs(ms: int) -> str:
 
 
 def track_label(track: Track) -> str:
-    role = str(track.meta.get("role") or "").lower()
+    role = (track.role or "").lower()
     if track.type == VIDEO:
         return "Video"
     if track.type == AUDIO:
@@ -160,27 +418,27 @@ def track_label(track: Track) -> str:
     if track.type == TEXT:
         if role in {"caption", "captions", "subtitle", "subtitles"}:
             return "Captions"
-        name = str(track.meta.get("name") or "").lower()
+        name = (track.name or "").lower()
         if "caption" in name or "subtitle" in name:
             return "Captions"
         return "Title"
     return "Track"
 
 
-def _volume(meta: dict[str, Any]) -> str:
-    vol = meta.get("volume")
-    if isinstance(vol, int | float) and not isinstance(vol, bool):
-        pct = vol * 100 if vol <= 1.0 else vol
+def _volume(value: Any) -> str:
+    if _is_num(value):
+        pct = value * 100 if value <= 1.0 else value
         return f"{round(pct)}%"
     return ""
 
 
 def _name(track: Track) -> str:
-    for source in [*(s.meta for s in track.segments[:1]), track.meta]:
-        for key in ("name", "title", "label"):
-            if source.get(key):
-                return str(source[key])
-        src = source.get("src") or source.get("url")
+    sources: list[Segment | Track] = [*track.segments[:1], track]
+    for source in sources:
+        for value in (source.name, source.extra.get("title"), source.extra.get("label")):
+            if value:
+                return str(value)
+        src = (source.src if isinstance(source, Segment) else None) or source.extra.get("url")
         if isinstance(src, str) and src:
             return src.rstrip("/").rsplit("/", 1)[-1]
     return "untitled"
@@ -190,7 +448,7 @@ def summarize_track(track: Track) -> str:
     label = track_label(track)
     span = f"{_secs(track.start_ms)}-{_secs(track.end_ms)}s"
     if track.type == TEXT:
-        texts = [str(s.meta.get("text")) for s in track.segments if s.meta.get("text")]
+        texts = [s.text for s in track.segments if s.text]
         if len(texts) == 1:
             return f'{label}: "{texts[0]}" ({span})'
         if texts:
@@ -198,7 +456,8 @@ def summarize_track(track: Track) -> str:
         return f"{label}: {_name(track)} ({span})"
     extra = ""
     if track.type == AUDIO:
-        vol = _volume(track.segments[0].meta if track.segments else {}) or _volume(track.meta)
+        vol = (_volume(track.segments[0].volume) if track.segments else "") \
+            or _volume(track.extra.get("volume"))
         extra = f", {vol}" if vol else ""
     count = f", {len(track.segments)} clips" if track.type == VIDEO and len(track.segments) > 1 else ""
     return f"{label}: {_name(track)} ({span}{extra}{count})"
@@ -207,9 +466,8 @@ def summarize_track(track: Track) -> str:
 def summarize(draft: Draft) -> str:
     """The seed's one-line form: ``Timeline (3 tracks): 1. Video: … 2. BGM: …``; when the
     clips are edited separately (``docs/draft.md``), one such timeline per clip."""
-    batch = draft.meta.get("batch")
-    if isinstance(batch, dict) and batch.get("mode") == "each" and isinstance(batch.get("clips"), list):
-        return _summarize_clips(batch["clips"])
+    if draft.batch is not None and draft.batch.mode == "each":
+        return _summarize_clips(draft.batch.clips)
     n = len(draft.tracks)
     if n == 0:
         return "Timeline (0 tracks): empty"
@@ -217,24 +475,21 @@ def summarize(draft: Draft) -> str:
     return f"Timeline ({n} track{'s' if n != 1 else ''}): {body}"
 
 
-def _summarize_clips(clips: list[Any]) -> str:
+def _summarize_clips(clips: list[BatchClip]) -> str:
     """``Clips edited separately (2): [1] red.mp4 (1:1): Timeline (…) [2] blue.mp4 …``."""
     shown = []
-    for i, item in enumerate(c for c in clips if isinstance(c, dict)):
-        sub = decode_draft(item.get("draft"))
-        ratio = f" ({sub.canvas.ratio})" if sub.canvas.ratio else ""
-        shown.append(f"[{i + 1}] {item.get('name') or 'clip'}{ratio}: {summarize(sub)}")
+    for i, item in enumerate(clips):
+        ratio = f" ({item.draft.canvas.ratio})" if item.draft.canvas.ratio else ""
+        shown.append(f"[{i + 1}] {item.name or 'clip'}{ratio}: {summarize(item.draft)}")
     return f"Clips edited separately ({len(shown)}): " + " ".join(shown)
 
 
 # ---------------------------------------------------------------- diff
 
 def _canvas(draft: Draft) -> str:
-    m = draft.meta
-    ratio = m.get("ratio")
-    if ratio:
-        return str(ratio)
-    w, h = _int(m.get("w")), _int(m.get("h"))
+    if draft.ratio:
+        return draft.ratio
+    w, h = _int(draft.width), _int(draft.height)
     return f"{w}x{h}" if w and h else ""
 
 
@@ -253,15 +508,15 @@ def diff(before: Draft, after: Draft) -> list[str]:
             changes.append(f"added or changed {item}")
     for item in remaining:
         changes.append(f"removed {item}")
-    skip = {"ratio", "w", "h", "batch"}   # batch: the clips' own drafts, summarised instead
-    if before.meta.get("batch") != after.meta.get("batch"):
+    if before.batch != after.batch:
         b, a = summarize(before), summarize(after)
         if a != b and a.startswith("Clips"):
             changes.append(a)
-    for key in sorted(set(before.meta) | set(after.meta)):
-        if key in skip:
+    # the other settings, by their wire names (batch: the clips' drafts, summarised above)
+    was, now = before.meta, after.meta
+    for key in sorted(set(was) | set(now)):
+        if key in ("ratio", "w", "h", "batch"):
             continue
-        if before.meta.get(key) != after.meta.get(key):
-            changes.append(f"{key} set to {after.meta.get(key)!r}" if key in after.meta
-                           else f"{key} removed")
+        if was.get(key) != now.get(key):
+            changes.append(f"{key} set to {now.get(key)!r}" if key in now else f"{key} removed")
     return changes

@@ -58,6 +58,8 @@ from skill.engine.ops.vision import (
 from skill.errors import InputError
 from skill.templates import keys, render
 
+from .wire import add_media_wire, apply_wire, initial_wire
+
 A = MediaItem("m1", "/v/a.mp4", "a.mp4", "video", 10_000, 1080, 1920, True)
 B = MediaItem("m2", "/v/b.mp4", "b.mp4", "video", 5_000, 1080, 1920, False)
 SONG = MediaItem("m3", "/v/song.mp3", "song.mp3", "audio", 60_000)
@@ -90,23 +92,19 @@ BASE = draft(video(vseg(0, 10_000, A), vseg(10_000, 5_000, B)))
 
 def applied(op: Op, start: dict[str, Any] | None = None,
             ctx: PlanContext = CTX) -> dict[str, Any]:
-    before = copy.deepcopy(start if start is not None else BASE)
-    source = copy.deepcopy(before)
-    out = op.apply(source, ctx)
-    assert source == before, "apply must not modify its input"
-    return out
+    return apply_wire(op, start if start is not None else BASE, ctx)
 
 
 # ---------------------------------------------------------------- media → draft
 
 def test_initial_draft_joins_clips_in_upload_order_and_sets_the_canvas() -> None:
-    assert initial_draft(CTX) == BASE
+    assert initial_wire(CTX) == BASE
 
 
 def test_initial_draft_landscape_square_images_music() -> None:
     wide = MediaItem("w", "/v/w.mov", "w.mov", "video", 4_000, 1920, 1080, True)
     still = MediaItem("p", "/v/p.png", "p.png", "image", 0, 1080, 1080)
-    out = initial_draft(PlanContext((wide, still, SONG)))
+    out = initial_wire(PlanContext((wide, still, SONG)))
     assert out == {
         "t": [
             {"tt": 0, "m": {"name": "Video"}, "sg": [
@@ -120,13 +118,13 @@ def test_initial_draft_landscape_square_images_music() -> None:
         ],
         "m": {**META, "ratio": "16:9", "w": 1920, "h": 1080},
     }
-    square = initial_draft(PlanContext((still,)))
+    square = initial_wire(PlanContext((still,)))
     assert square["m"]["ratio"] == "1:1" and (square["m"]["w"], square["m"]["h"]) == (1080, 1080)
 
 
 def test_add_media_appends_video_and_stretches_music() -> None:
-    with_music = add_media(BASE, SONG)
-    out = add_media(with_music, MediaItem("m4", "/v/c.mp4", "c.mp4", "video", 2_000, 720, 1280,
+    with_music = add_media_wire(BASE, SONG)
+    out = add_media_wire(with_music, MediaItem("m4", "/v/c.mp4", "c.mp4", "video", 2_000, 720, 1280,
                                           True))
     assert [s["s"] for s in out["t"][0]["sg"]] == [0, 10_000, 15_000]
     assert out["t"][1]["sg"][0]["d"] == 17_000
@@ -137,15 +135,15 @@ def test_add_media_caption_file_becomes_one_segment_per_cue(tmp_path: Any) -> No
     srt = tmp_path / "s.srt"
     srt.write_text("1\n00:00:01,000 --> 00:00:02,500\nHi, \"you\"; {x}\n\n"
                    "2\n00:00:03,000 --> 00:00:04,000\n你好\n", encoding="utf-8")
-    out = add_media(BASE, MediaItem("c", str(srt), "s.srt", "caption"))
+    out = add_media_wire(BASE, MediaItem("c", str(srt), "s.srt", "caption"))
     assert out == draft(video(vseg(0, 10_000, A), vseg(10_000, 5_000, B)),
                         text("caption", (1_000, 1_500, 'Hi, "you"; {x}', "bottom"),
                              (3_000, 1_000, "你好", "bottom")))
 
 
 def test_add_media_new_song_replaces_music_but_keeps_its_settings() -> None:
-    first = AddMusic(mood="lofi", volume_pct=35, duck=True).apply(BASE, CTX)
-    out = add_media(first, SONG)
+    first = applied(AddMusic(mood="lofi", volume_pct=35, duck=True), BASE, CTX)
+    out = add_media_wire(first, SONG)
     assert out["t"][1] == {"tt": 1, "m": {"name": "song.mp3", "role": "bgm"}, "sg": [
         {"s": 0, "d": 15_000, "m": {"media": "m3", "src": "/v/song.mp3", "name": "song.mp3",
                                     "volume": 0.35, "loop": True, "duck": True}}]}
@@ -256,14 +254,14 @@ def test_speed_is_clamped_and_said() -> None:
 
 def test_speed_from_trimmed_clip_keeps_the_same_source_span() -> None:
     start = applied(Trim(2_000, 6_000))                    # A 2–6 s of source
-    out = SetSpeed(0.5).apply(start, CTX)
+    out = applied(SetSpeed(0.5), start, CTX)
     assert out == draft(video(vseg(0, 8_000, A, inn=2_000, speed=0.5)))
 
 
 def test_join_reverse_then_upload_order() -> None:
     reversed_ = applied(Join("reverse"))
     assert reversed_ == draft(video(vseg(0, 5_000, B), vseg(5_000, 10_000, A)))
-    assert Join("upload").apply(reversed_, CTX) == BASE
+    assert applied(Join("upload"), reversed_, CTX) == BASE
 
 
 # ---------------------------------------------------------------- audio
@@ -331,7 +329,7 @@ def test_add_title_default_first_three_seconds() -> None:
 
 def test_add_title_replaces_an_overlapping_title_and_clamps_to_the_end() -> None:
     start = applied(AddTitle("old", 0, 5_000))
-    out = AddTitle("new", 4_000, 99_000, "top").apply(start, CTX)
+    out = applied(AddTitle("new", 4_000, 99_000, "top"), start, CTX)
     assert out == draft(*BASE["t"], text("title", (4_000, 11_000, "new", "top")))
 
 
@@ -349,7 +347,7 @@ def test_add_captions_spread_evenly() -> None:
 
 def test_timed_caption_is_added_to_existing_ones() -> None:
     start = applied(AddCaptions(("a", "b")))
-    out = AddCaptions(("x",), 1_000, 2_000, "top").apply(start, CTX)
+    out = applied(AddCaptions(("x",), 1_000, 2_000, "top"), start, CTX)
     assert out == draft(*BASE["t"], text("caption", (1_000, 1_000, "x", "top"),
                                          (7_500, 7_500, "b", "bottom")))
 
@@ -366,7 +364,7 @@ def test_captions_from_file(tmp_path: Any) -> None:
 
 def test_ops_need_video() -> None:
     with pytest.raises(InputError) as info:
-        Trim(0, 1_000).apply({"t": [], "m": {}}, CTX)
+        applied(Trim(0, 1_000), {"t": [], "m": {}}, CTX)
     assert info.value.key == "timeline_empty"
 
 
@@ -434,20 +432,20 @@ def test_every_planner_message_exists_in_both_languages() -> None:
 
 
 def test_music_coming_in_later_keeps_its_start_through_edits() -> None:
-    draft = initial_draft(CTX)                                   # a (10 s) + b (5 s)
-    late = AddMusic(mood="chill", start_ms=5000).apply(draft, CTX)
+    draft = initial_wire(CTX)                                   # a (10 s) + b (5 s)
+    late = applied(AddMusic(mood="chill", start_ms=5000), draft, CTX)
     bgm = late["t"][-1]["sg"][0]
     assert (bgm["s"], bgm["d"]) == (5000, 10_000)
-    again = SetMusic(volume_pct=50).apply(late, CTX)             # other settings keep it
+    again = applied(SetMusic(volume_pct=50), late, CTX)             # other settings keep it
     assert again["t"][-1]["sg"][0]["s"] == 5000
-    short = Trim(0, 5500).apply(again, CTX)                      # at least 1 s of music left
+    short = applied(Trim(0, 5500), again, CTX)                      # at least 1 s of music left
     assert (short["t"][-1]["sg"][0]["s"], short["t"][-1]["sg"][0]["d"]) == (4500, 1000)
-    moved = AddMusic(mood="upbeat").apply(late, CTX)             # a new mood, same entrance
+    moved = applied(AddMusic(mood="upbeat"), late, CTX)             # a new mood, same entrance
     assert moved["t"][-1]["sg"][0]["s"] == 5000
-    back = SetMusic(start_ms=0).apply(late, CTX)
+    back = applied(SetMusic(start_ms=0), late, CTX)
     assert (back["t"][-1]["sg"][0]["s"], back["t"][-1]["sg"][0]["d"]) == (0, 15_000)
     with pytest.raises(InputError) as err:
-        SetMusic(start_ms=14_500).apply(late, CTX)               # less than 1 s would play
+        applied(SetMusic(start_ms=14_500), late, CTX)               # less than 1 s would play
     assert err.value.key == "plan_time_outside"
 
 

@@ -15,7 +15,7 @@ from .draftedit import (
     Draft,
     PlanContext,
     ensure_track,
-    music_segment_meta,
+    music_segment,
     remove_track,
     total_ms,
     track,

@@ -86,9 +86,7 @@ class Op:
 
     def apply(self, draft: Draft, ctx: PlanContext) -> Draft:
         """A new draft with this edit applied (the input is left untouched)."""
-        out = copy.deepcopy(draft) if draft else {"t": [], "m": {}}
-        out.setdefault("t", [])
-        out.setdefault("m", {})
+        out = draft.copy()
         self.validate()   # whoever built the op (rules, Claude, a test), never a bad edit
         self._edit(out, ctx)
         return settle(out)
@@ -181,12 +179,11 @@ class SetAspect(Op):
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         set_canvas(draft, self.ratio)
         if self.fit:
-            draft["m"]["fit"] = self.fit
-        draft["m"].setdefault("fit", "crop")
-        if self.target:   # a shape made for a named target; another reframe forgets it
-            draft["m"]["target"] = self.target
-        else:
-            draft["m"].pop("target", None)
+            draft.fit = self.fit
+        if draft.fit is None:
+            draft.fit = "crop"
+        # a shape made for a named target; another reframe forgets it
+        draft.target = self.target or None
 
     def view(self) -> dict[str, Any]:
         w, h = CANVAS[self.ratio]
@@ -203,7 +200,7 @@ class SetFit(Op):
     schema = obj_schema({"fit": {"type": "string", "enum": ["crop", "blur"]}}, "fit")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        draft["m"]["fit"] = self.fit
+        draft.fit = self.fit
 
 
 @dataclass(frozen=True)
@@ -217,10 +214,7 @@ class SetLook(Op):
     schema = obj_schema({"look": {"type": "string", "enum": valid_looks()}}, "look")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        if self.look == "none":
-            draft["m"].pop("look", None)
-        else:
-            draft["m"]["look"] = self.look
+        draft.look = None if self.look == "none" else self.look
 
 
 @dataclass(frozen=True)
@@ -242,12 +236,13 @@ class Fade(Op):
                              problem="needs in_ms or out_ms")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        prefixes = {"video": ["v"], "audio": ["a"], "both": ["v", "a"]}[self.target]
-        for p in prefixes:
+        chosen = {"video": [draft.video_fade], "audio": [draft.audio_fade],
+                  "both": [draft.video_fade, draft.audio_fade]}[self.target]
+        for fades in chosen:
             if self.in_ms is not None:
-                draft["m"][f"{p}fade_in"] = self.in_ms
+                fades.in_ms = self.in_ms
             if self.out_ms is not None:
-                draft["m"][f"{p}fade_out"] = self.out_ms
+                fades.out_ms = self.out_ms
 
     def view(self) -> dict[str, Any]:
         return {**self.args(), "in_s": secs(self.in_ms), "out_s": secs(self.out_ms)}
@@ -262,7 +257,7 @@ class SetLoudnorm(Op):
     schema = obj_schema({"enabled": {"type": "boolean"}}, "enabled")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        draft["m"]["loudnorm"] = self.enabled
+        draft.loudnorm = self.enabled
 
 
 @dataclass(frozen=True)
@@ -275,7 +270,7 @@ class SetCover(Op):
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         total = need_video(draft)
-        draft["m"]["cover_ms"] = max(0, min(self.at_ms, total - 1))
+        draft.cover_ms = max(0, min(self.at_ms, total - 1))
 
     def view(self) -> dict[str, Any]:
         return {**self.args(), "at_s": secs(self.at_ms)}

@@ -14,15 +14,11 @@ with the footage they belong to, while a title that opens the video stays at 0.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from ...draft import CANVAS
+from ...draft import AUDIO, CANVAS, TEXT, VIDEO, Draft, Segment, Track
 from ...errors import InputError
-
-VIDEO, AUDIO, TEXT = 0, 1, 7
 
 IMAGE_MS = 3000            # a still photo is shown this long
 DEFAULT_TITLE_MS = 3000    # a title without times opens the video for this long
@@ -31,8 +27,7 @@ DEFAULT_MUSIC_VOLUME = 0.3
 MIN_MUSIC_MS = 1000
 MIN_TEXT_MS = 100          # shorter text segments (after a trim) are dropped
 
-Draft = dict[str, Any]
-Seg = dict[str, Any]
+Seg = Segment
 
 
 @dataclass(frozen=True)
@@ -75,60 +70,54 @@ class PlanContext:
 _RANK = {VIDEO: 0, AUDIO: 1, TEXT: 2}
 
 
-def track(draft: Draft, tt: int, role: str | None = None) -> dict[str, Any] | None:
-    """The first track of type ``tt`` (and ``m.role`` when given), or ``None``."""
-    for t in draft.get("t") or []:
-        if t.get("tt") == tt and (role is None or (t.get("m") or {}).get("role") == role):
-            return t  # type: ignore[no-any-return]
+def track(draft: Draft, tt: int, role: str | None = None) -> Track | None:
+    """The first track of type ``tt`` (and ``role`` when given), or ``None``."""
+    for t in draft.tracks:
+        if t.type == tt and (role is None or t.role == role):
+            return t
     return None
 
 
-def ensure_track(draft: Draft, tt: int, role: str | None, name: str) -> dict[str, Any]:
+def ensure_track(draft: Draft, tt: int, role: str | None, name: str) -> Track:
     """The track of that type and role, created in drawing order (video, audio, text) if absent."""
     found = track(draft, tt, role)
     if found is not None:
         return found
-    meta: dict[str, Any] = {"name": name}
-    if role:
-        meta["role"] = role
-    new: dict[str, Any] = {"tt": tt, "m": meta, "sg": []}
-    tracks = draft.setdefault("t", [])
+    new = Track(tt, role=role or None, name=name)
     rank = _RANK.get(tt, 3)
-    pos = next((i for i, t in enumerate(tracks) if _RANK.get(t.get("tt"), 3) > rank), len(tracks))
+    tracks = draft.tracks
+    pos = next((i for i, t in enumerate(tracks) if _RANK.get(t.type, 3) > rank), len(tracks))
     tracks.insert(pos, new)
     return new
 
 
 def remove_track(draft: Draft, tt: int, role: str | None) -> bool:
-    before = len(draft.get("t") or [])
-    draft["t"] = [t for t in draft.get("t") or []
-                  if not (t.get("tt") == tt and (role is None or (t.get("m") or {}).get("role") == role))]
-    return len(draft["t"]) != before
+    before = len(draft.tracks)
+    draft.tracks = [t for t in draft.tracks
+                    if not (t.type == tt and (role is None or t.role == role))]
+    return len(draft.tracks) != before
 
 
-def video_segments(draft: Draft) -> list[Seg]:
+def video_segments(draft: Draft) -> list[Segment]:
     t = track(draft, VIDEO)
-    return list(t["sg"]) if t is not None else []
+    return list(t.segments) if t is not None else []
 
 
-def seg_speed(seg: Seg) -> float:
-    value = (seg.get("m") or {}).get("speed", 1.0)
-    return float(value) if isinstance(value, int | float) and value > 0 else 1.0
+def seg_speed(seg: Segment) -> float:
+    value = seg.speed
+    return float(value) if value is not None and value > 0 else 1.0
 
 
-def seg_in(seg: Seg) -> int:
-    value = (seg.get("m") or {}).get("in", 0)
-    return int(value) if isinstance(value, int | float) else 0
+def seg_in(seg: Segment) -> int:
+    return int(seg.in_ms) if seg.in_ms is not None else 0
 
 
 def total_ms(draft: Draft) -> int:
     """Timeline length: the video track when there is one, else the longest track."""
     segs = video_segments(draft)
     if segs:
-        return sum(int(s.get("d", 0)) for s in segs)
-    ends = [int(s.get("s", 0)) + int(s.get("d", 0))
-            for t in draft.get("t") or [] for s in t.get("sg") or []]
-    return max(ends, default=0)
+        return sum(s.dur_ms for s in segs)
+    return max((s.end_ms for t in draft.tracks for s in t.segments), default=0)
 
 
 def canvas_for(width: int, height: int) -> str:
@@ -141,9 +130,8 @@ def canvas_for(width: int, height: int) -> str:
 
 
 def set_canvas(draft: Draft, ratio: str) -> None:
-    w, h = CANVAS[ratio]
-    m = draft.setdefault("m", {})
-    m.update(ratio=ratio, w=w, h=h)
+    draft.ratio = ratio
+    draft.width, draft.height = CANVAS[ratio]
 
 
 # ---------------------------------------------------------------- invariants
@@ -153,9 +141,9 @@ def repack(draft: Draft) -> None:
     vt = track(draft, VIDEO)
     if vt is not None:
         pos = 0
-        for seg in vt["sg"]:
-            seg["s"] = pos
-            pos += int(seg.get("d", 0))
+        for seg in vt.segments:
+            seg.start_ms = pos
+            pos += seg.dur_ms
 
 
 def settle(draft: Draft) -> Draft:
@@ -163,23 +151,21 @@ def settle(draft: Draft) -> Draft:
     repack(draft)
     vt = track(draft, VIDEO)
     total = total_ms(draft)
-    for t in draft.get("t") or []:
-        if t.get("tt") == AUDIO and (t.get("m") or {}).get("role") == "bgm" and vt is not None:
-            for seg in t.get("sg") or []:   # from where it comes in (s) to the end
-                start = max(0, min(int(seg.get("s", 0) or 0), total - MIN_MUSIC_MS))
-                seg["s"], seg["d"] = start, total - start
-        elif t.get("tt") == TEXT and vt is not None:
+    for t in draft.tracks:
+        if t.type == AUDIO and t.role == "bgm" and vt is not None:
+            for seg in t.segments:   # from where it comes in (s) to the end
+                start = max(0, min(seg.start_ms, total - MIN_MUSIC_MS))
+                seg.start_ms, seg.dur_ms = start, total - start
+        elif t.type == TEXT and vt is not None:
             kept = []
-            for seg in t.get("sg") or []:
-                start = int(seg.get("s", 0))
-                end = min(start + int(seg.get("d", 0)), total)
-                if end - start >= MIN_TEXT_MS:
-                    seg["d"] = end - start
+            for seg in t.segments:
+                end = min(seg.end_ms, total)
+                if end - seg.start_ms >= MIN_TEXT_MS:
+                    seg.dur_ms = end - seg.start_ms
                     kept.append(seg)
-            t["sg"] = kept
-    m = draft.setdefault("m", {})
-    if "cover_ms" in m and total:
-        m["cover_ms"] = max(0, min(int(m["cover_ms"]), total - 1))
+            t.segments = kept
+    if draft.cover_ms is not None and total:
+        draft.cover_ms = max(0, min(int(draft.cover_ms), total - 1))
     return draft
 
 
@@ -190,21 +176,20 @@ def retime(draft: Draft, mapping: Callable[[int], int], *, reordered: bool = Fal
     footage; a title that starts at 0 keeps opening the video. With ``reordered``
     a caption whose footage moved apart keeps its length.
     """
-    for t in draft.get("t") or []:
-        if t.get("tt") != TEXT:
+    for t in draft.tracks:
+        if t.type != TEXT:
             continue
-        is_title = (t.get("m") or {}).get("role") == "title"
-        for seg in t.get("sg") or []:
-            start, dur = int(seg.get("s", 0)), int(seg.get("d", 0))
+        is_title = t.role == "title"
+        for seg in t.segments:
+            start, dur = seg.start_ms, seg.dur_ms
             if is_title and start == 0:
                 continue
             new_start, new_end = mapping(start), mapping(start + dur)
             if new_end <= new_start and reordered:
                 new_end = new_start + dur
-            seg["s"], seg["d"] = new_start, max(0, new_end - new_start)
-    m = draft.get("m") or {}
-    if "cover_ms" in m:
-        m["cover_ms"] = mapping(int(m["cover_ms"]))
+            seg.start_ms, seg.dur_ms = new_start, max(0, new_end - new_start)
+    if draft.cover_ms is not None:
+        draft.cover_ms = mapping(int(draft.cover_ms))
     settle(draft)
 
 
@@ -218,22 +203,22 @@ def cut_map(start: int, end: int) -> Callable[[int], int]:
     return lambda t: t if t < start else (start if t < end else t - (end - start))
 
 
-def segment_map(before: list[Seg], after: list[Seg],
+def segment_map(before: list[Segment], after: list[Segment],
                 pairs: list[int | None]) -> Callable[[int], int]:
     """Time map when clips changed speed or order: ``pairs[i]`` is where old segment *i*
-    went in ``after`` (settled, so ``s`` is set), ``None`` if it was removed."""
-    new_total = sum(int(s.get("d", 0)) for s in after)
+    went in ``after`` (settled, so ``start_ms`` is set), ``None`` if it was removed."""
+    new_total = sum(s.dur_ms for s in after)
 
     def next_kept(i: int) -> int:
         for k in range(i, len(before)):
             j = pairs[k] if k < len(pairs) else None
             if j is not None:
-                return int(after[j]["s"])
+                return after[j].start_ms
         return new_total
 
     def mapping(t: int) -> int:
         for i, old in enumerate(before):
-            s, d = int(old.get("s", 0)), int(old.get("d", 0))
+            s, d = old.start_ms, old.dur_ms
             if t < s + d or i == len(before) - 1:
                 j = pairs[i] if i < len(pairs) else None
                 if j is None:
@@ -241,9 +226,9 @@ def segment_map(before: list[Seg], after: list[Seg],
                 new = after[j]
                 src = seg_in(old) + (t - s) * seg_speed(old)
                 lo = seg_in(new)
-                hi = lo + int(new.get("d", 0)) * seg_speed(new)
+                hi = lo + new.dur_ms * seg_speed(new)
                 src = min(max(src, lo), hi)
-                return int(new["s"]) + round((src - lo) / seg_speed(new))
+                return new.start_ms + round((src - lo) / seg_speed(new))
         return min(t, new_total)
 
     return mapping
@@ -253,8 +238,9 @@ def segment_map(before: list[Seg], after: list[Seg],
 
 def empty_draft() -> Draft:
     """A draft with no tracks and the default canvas (9:16, crop, loudness normalised)."""
-    w, h = CANVAS["9:16"]
-    return {"t": [], "m": {"ratio": "9:16", "w": w, "h": h, "fit": "crop", "loudnorm": True}}
+    draft = Draft(fit="crop", loudnorm=True)
+    set_canvas(draft, "9:16")
+    return draft
 
 
 def initial_draft(ctx: PlanContext) -> Draft:
@@ -265,14 +251,15 @@ def initial_draft(ctx: PlanContext) -> Draft:
     return draft
 
 
-def music_segment_meta(item: MediaItem, keep: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Segment ``m`` for a user's audio file as music, keeping volume/fades/duck of ``keep``."""
-    meta: dict[str, Any] = {"media": item.id, "src": item.src, "name": item.name,
-                            "volume": DEFAULT_MUSIC_VOLUME, "loop": True}
-    for key in ("volume", "fade_in", "fade_out", "duck", "loop"):
-        if keep and key in keep:
-            meta[key] = keep[key]
-    return meta
+def music_segment(item: MediaItem, span_ms: int, keep: Segment | None = None) -> Segment:
+    """The music segment for a user's audio file, keeping volume/fades/duck/loop of ``keep``."""
+    seg = Segment(0, span_ms, media=item.id, src=item.src, name=item.name,
+                  volume=DEFAULT_MUSIC_VOLUME, loop=True)
+    if keep is not None:
+        for attr in ("volume", "fade_in", "fade_out", "duck", "loop"):
+            if getattr(keep, attr) is not None:
+                setattr(seg, attr, getattr(keep, attr))
+    return seg
 
 
 def add_media(draft: Draft, item: MediaItem) -> Draft:
@@ -282,26 +269,23 @@ def add_media(draft: Draft, item: MediaItem) -> Draft:
     canvas); an audio file becomes the music; a ``.srt``/``.vtt`` file becomes the
     caption track, one segment per cue (:class:`InputError` when it has no cues).
     """
-    out = copy.deepcopy(draft)
-    out.setdefault("t", [])
-    out.setdefault("m", {})
+    out = draft.copy()
     if item.kind in ("video", "image"):
         vt = ensure_track(out, VIDEO, None, "Video")
-        if not vt["sg"]:
+        if not vt.segments:
             set_canvas(out, canvas_for(item.width, item.height))
         dur = item.duration_ms if item.kind == "video" and item.duration_ms > 0 else IMAGE_MS
-        meta: dict[str, Any] = {"media": item.id, "src": item.src, "name": item.name,
-                                "kind": item.kind, "in": 0}
+        seg = Segment(total_ms(out), dur, media=item.id, src=item.src, name=item.name,
+                      kind=item.kind, in_ms=0)
         if item.kind == "video":
-            meta.update(speed=1.0, volume=1.0)
-        vt["sg"].append({"s": total_ms(out), "d": dur, "m": meta})
+            seg.speed, seg.volume = 1.0, 1.0
+        vt.segments.append(seg)
     elif item.kind == "audio":
         old = track(out, AUDIO, "bgm")
-        keep = (old["sg"][0].get("m") if old and old["sg"] else None) or None
+        keep = old.segments[0] if old and old.segments else None
         remove_track(out, AUDIO, "bgm")
         bgm = ensure_track(out, AUDIO, "bgm", item.name)
-        span = total_ms(out) or item.duration_ms
-        bgm["sg"].append({"s": 0, "d": span, "m": music_segment_meta(item, keep)})
+        bgm.segments.append(music_segment(item, total_ms(out) or item.duration_ms, keep))
     elif item.kind == "caption":
         set_caption_cues(out, item)
     else:
@@ -318,6 +302,6 @@ def set_caption_cues(draft: Draft, item: MediaItem) -> int:
     remove_track(draft, TEXT, "caption")
     ct = ensure_track(draft, TEXT, "caption", "Captions")
     for cue in cues:
-        ct["sg"].append({"s": cue.start_ms, "d": cue.end_ms - cue.start_ms,
-                         "m": {"text": cue.text, "position": "bottom"}})
+        ct.segments.append(Segment(cue.start_ms, cue.end_ms - cue.start_ms, text=cue.text,
+                                   position="bottom"))
     return len(cues)
