@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from .draft import Draft, decode_draft
+from .draft import Draft, encode_draft
 from .events import Event
 
 #: progress callback: (label, done, total or None). ``label`` is a template-free
@@ -64,14 +64,17 @@ class Credits:
 
 @dataclass(frozen=True)
 class SessionState:
-    draft_raw: dict[str, Any] = field(default_factory=dict)
+    """The session as a backend reports it; each backend decodes its own wire form."""
+
+    draft: Draft = field(default_factory=Draft)
     media: tuple[MediaInfo, ...] = ()
     bind_id: str = ""
     session_id: str = ""
 
     @property
-    def draft(self) -> Draft:
-        return decode_draft(self.draft_raw)
+    def draft_raw(self) -> dict[str, Any]:
+        """The draft's wire form (docs/draft.md), for what leaves the process as JSON."""
+        return encode_draft(self.draft)
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ class Backend(Protocol):
     async def credits(self) -> Credits:
         ...
 
-    async def submit_render(self, draft_raw: dict[str, Any], *, preview: bool = False) -> RenderJob:
+    async def submit_render(self, draft: Draft, *, preview: bool = False) -> RenderJob:
         ...
 
     async def render_status(self, job: RenderJob) -> RenderStatus:

@@ -79,6 +79,7 @@ class Segment:
     auto: bool | None = None                 # captions made from the speech
     hl: tuple[int, int] | None = None        # highlighted characters of ``text``
     extra: dict[str, Any] = field(default_factory=dict)
+    outer: dict[str, Any] = field(default_factory=dict)   # wire keys beside s/d/m
 
     @property
     def end_ms(self) -> int:
@@ -100,6 +101,7 @@ class Track:
     name: str | None = None
     segments: list[Segment] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    outer: dict[str, Any] = field(default_factory=dict)   # wire keys beside tt/m/sg
 
     @property
     def start_ms(self) -> int:
@@ -172,6 +174,7 @@ class Draft:
     srt: bool | None = None
     batch: Batch | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    outer: dict[str, Any] = field(default_factory=dict)   # wire keys beside t/m
 
     @property
     def canvas(self) -> Canvas:
@@ -328,21 +331,24 @@ def _batch_out(batch: Batch) -> dict[str, Any]:
 
 
 def _batch_in(raw: Any) -> Batch | None:
-    if not (isinstance(raw, dict) and isinstance(raw.get("clips", []), list)):
+    """The typed batch, or None when ``raw`` is not one in full (then it stays in ``extra``)."""
+    if not (isinstance(raw, dict) and _str(raw.get("mode")) and isinstance(raw.get("clips"), list)):
         return None
-    mode, focus = raw.get("mode", "join"), raw.get("focus")
-    if not _str(mode) or not (focus is None or (isinstance(focus, list)
-                                                 and all(_is_int(i) for i in focus))):
+    focus = raw.get("focus", _MISSING)
+    if focus is not _MISSING and not (isinstance(focus, list) and all(_is_int(i) for i in focus)):
         return None
     clips = []
-    for item in raw.get("clips", []):
-        if not isinstance(item, dict):
+    for item in raw["clips"]:
+        if not (isinstance(item, dict) and _str(item.get("media")) and _str(item.get("name"))
+                and isinstance(item.get("draft"), dict)):
+            return None
+        sub = decode_draft(item["draft"])
+        if encode_draft(sub) != item["draft"]:   # not a draft this version reads in full
             return None
         rest = {k: copy.deepcopy(v) for k, v in item.items() if k not in ("media", "name", "draft")}
-        clips.append(BatchClip(str(item.get("media") or ""), str(item.get("name") or ""),
-                               decode_draft(item.get("draft")), rest))
+        clips.append(BatchClip(item["media"], item["name"], sub, rest))
     extra = {k: copy.deepcopy(v) for k, v in raw.items() if k not in ("mode", "focus", "clips")}
-    return Batch(mode, list(focus) if focus is not None else None, clips, extra)
+    return Batch(raw["mode"], list(focus) if isinstance(focus, list) else None, clips, extra)
 
 
 def decode_draft(raw: Any) -> Draft:
@@ -358,18 +364,19 @@ def decode_draft(raw: Any) -> Draft:
             raw = None
     if not isinstance(raw, dict):
         return Draft()
-    draft = Draft()
+    draft = Draft(outer=_outer(raw, ("t", "m")))
     raw_tracks = raw.get("t")
     for t in raw_tracks if isinstance(raw_tracks, list) else []:
         if not isinstance(t, dict):
             continue
-        tr = Track(_int(t.get("tt"), -1))
+        tr = Track(_int(t.get("tt"), -1), outer=_outer(t, ("tt", "m", "sg")))
         if isinstance(t.get("m"), dict):
             _read(tr, t["m"], _TRACK_KEYS)
         raw_segs = t.get("sg")
         for s in raw_segs if isinstance(raw_segs, list) else []:
             if isinstance(s, dict):
-                seg = Segment(max(0, _int(s.get("s"))), max(0, _int(s.get("d"))))
+                seg = Segment(max(0, _int(s.get("s"))), max(0, _int(s.get("d"))),
+                              outer=_outer(s, ("s", "d", "m")))
                 if isinstance(s.get("m"), dict):
                     _read(seg, s["m"], _SEG_KEYS)
                 tr.segments.append(seg)
@@ -382,7 +389,7 @@ def decode_draft(raw: Any) -> Draft:
             for key, slot in ((k_in, "in_ms"), (k_out, "out_ms")):
                 if _is_num(rest.get(key)):
                     setattr(fades, slot, rest.pop(key))
-        batch = _batch_in(rest.get("batch", _MISSING)) if "batch" in rest else None
+        batch = _batch_in(rest.get("batch"))
         if batch is not None:
             rest.pop("batch")
             draft.batch = batch
@@ -393,9 +400,18 @@ def decode_draft(raw: Any) -> Draft:
 def encode_draft(draft: Draft) -> dict[str, Any]:
     """The wire form (``docs/draft.md`` keys) of a typed draft: the other edge."""
     return {"t": [{"tt": t.type, "m": t.meta,
-                   "sg": [{"s": s.start_ms, "d": s.dur_ms, "m": s.meta} for s in t.segments]}
+                   "sg": [{"s": s.start_ms, "d": s.dur_ms, "m": s.meta, **_copy(s.outer)}
+                          for s in t.segments], **_copy(t.outer)}
                   for t in draft.tracks],
-            "m": draft.meta}
+            "m": draft.meta, **_copy(draft.outer)}
+
+
+def _outer(raw: dict[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
+    return {k: copy.deepcopy(v) for k, v in raw.items() if k not in known}
+
+
+def _copy(value: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(value) if value else {}
 
 
 # ---------------------------------------------------------------- summary

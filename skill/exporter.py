@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import structlog
 
 from .backend import Backend, ProgressCb, RenderJob, RenderStatus
-from .draft import Draft, decode_draft
+from .draft import Draft, decode_draft, encode_draft
 from .errors import InputError, RenderError, StoreError
 from .fsfaults import check_export_folder, export_error, is_disk_full, probe_writable, reason
 from .leftovers import process_tag, sweep_exports
@@ -40,17 +40,13 @@ log = structlog.get_logger(__name__)
 DOC = "renders"
 
 
-def _target(draft_raw: Any) -> str:
+def _target(draft: Draft | None) -> str:
     """The Instagram target the draft's shape was made for ("" when none was named)."""
-    if not isinstance(draft_raw, dict):
-        return ""
-    meta = draft_raw.get("m") if isinstance(draft_raw.get("m"), dict) else {}
-    target = meta.get("target") if isinstance(meta, dict) else None
-    return target if isinstance(target, str) else ""
+    return (draft.target or "") if draft is not None else ""
 
 
 def default_name(draft: Draft, now: float | None = None) -> str:
-    ratio = str(draft.meta.get("ratio") or "").replace(":", "x")
+    ratio = (draft.ratio or "").replace(":", "x")
     ratio = re.sub(r"[^0-9x]", "", ratio)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
     return f"instagram-{ratio + '-' if ratio else ''}{stamp}.mp4"
@@ -129,14 +125,14 @@ class Exporter:
         self.store = host.store
 
     # --------------------------------------------------------- pending jobs
-    def _record(self, job: RenderJob, dest: Path, force: bool, draft_raw: dict[str, Any],
+    def _record(self, job: RenderJob, dest: Path, force: bool, draft: Draft,
                 attempt: int) -> None:
         with self.store.update(DOC) as doc:
             jobs = doc.setdefault("jobs", {})
             jobs[job.id] = {
                 "backend": job.backend, "session_id": job.session_id, "dest": str(dest),
                 "force": force, "preview": job.preview, "created": time.time(),
-                "attempt": attempt, "draft": draft_raw,
+                "attempt": attempt, "draft": encode_draft(draft),   # a file: the wire form
             }
 
     def _forget(self, job_id: str) -> None:
@@ -151,8 +147,8 @@ class Exporter:
 
     # --------------------------------------------------------- the flow
     async def run(self, out: str | Path | None, *, force: bool, resume: bool,
-                  preview: bool, draft_raw: dict[str, Any] | None = None) -> None:
-        """Render and save; ``draft_raw`` renders that draft instead of the session's
+                  preview: bool, draft: Draft | None = None) -> None:
+        """Render and save; ``draft`` renders that draft instead of the session's
         (one format of several, :mod:`.format_export`)."""
         # what killed exports left in their folders (never a live export's staging)
         sweep_exports(Path(rec["dest"]).parent for _, rec in self.pending())
@@ -182,51 +178,50 @@ class Exporter:
                                  file=str(dest), folder=str(dest.parent),
                                  reason=reason(problem)) from problem
             self.rt.say_key("export_resuming", job=job_id)
-            draft_raw = rec["draft"] if isinstance(rec.get("draft"), dict) else {}
+            draft = decode_draft(rec.get("draft"))
             attempt = int(rec.get("attempt", 1))
         else:
-            if draft_raw is None:
-                draft_raw = (await self.backend.state()).draft_raw
-            draft = decode_draft(draft_raw)
+            if draft is None:
+                draft = (await self.backend.state()).draft
             if not draft.ready:
                 raise InputError("nothing to export", key="export_empty")
             dest = choose_dest(out, draft, self.rt.cwd, force=force)
             from .clipset import joined
 
-            draft_raw = joined(draft_raw)   # the clips' own drafts are not rendered here
+            draft = joined(draft)   # the clips' own drafts are not rendered here
             self.rt.say_key("export_started", preview=preview)
-            job = await self.backend.submit_render(draft_raw, preview=preview)
+            job = await self.backend.submit_render(draft, preview=preview)
             attempt = 1
-            self._record(job, dest, force, draft_raw, attempt)
-        await self.finish(job, dest, draft_raw, force=force, attempt=attempt)
+            self._record(job, dest, force, draft, attempt)
+        await self.finish(job, dest, draft, force=force, attempt=attempt)
 
-    async def render_to(self, draft_raw: dict[str, Any], dest: Path, *, force: bool,
+    async def render_to(self, draft: Draft, dest: Path, *, force: bool,
                         preview: bool, announce: bool = True) -> Path:
         """Render one draft to ``dest`` (already chosen with :func:`choose_dest`): the
         same job record, retry and download as ``run`` (used per clip by ``clipexport``)."""
-        job = await self.backend.submit_render(draft_raw, preview=preview)
-        self._record(job, dest, force, draft_raw, 1)
-        return await self.finish(job, dest, draft_raw, force=force, attempt=1,
+        job = await self.backend.submit_render(draft, preview=preview)
+        self._record(job, dest, force, draft, 1)
+        return await self.finish(job, dest, draft, force=force, attempt=1,
                                  announce=announce)
 
-    async def finish(self, job: RenderJob, dest: Path, draft_raw: dict[str, Any], *,
+    async def finish(self, job: RenderJob, dest: Path, draft: Draft, *,
                      force: bool, attempt: int, announce: bool = True) -> Path:
         """Wait for ``job`` (retrying a failed render once), download it to ``dest`` and,
         with ``announce``, say where it is (``export_done``)."""
-        missing = self._missing_glyphs(draft_raw)
+        missing = self._missing_glyphs(draft)
         if missing:   # said before the render, and the result is then not "ready to post"
             self.rt.say_key("render_missing_glyphs", chars=missing)
         status = await self._wait(job)
         if status.status == "cancelled":
             self._forget(job.id)
             raise RenderError("render cancelled", key="export_was_cancelled", job=job.id)
-        if status.status != "completed" and attempt < 2 and draft_raw and \
+        if status.status != "completed" and attempt < 2 and draft.ready and \
                 not is_disk_full(status.detail):  # rendering again would fill it again
             log.info("render.retry", job=job.id, detail=status.detail)
             self.rt.say_key("export_retrying")
             self._forget(job.id)
-            job = await self.backend.submit_render(draft_raw, preview=job.preview)
-            self._record(job, dest, force, draft_raw, 2)
+            job = await self.backend.submit_render(draft, preview=job.preview)
+            self._record(job, dest, force, draft, 2)
             status = await self._wait(job)
         if status.status != "completed":
             self._forget(job.id)
@@ -244,22 +239,22 @@ class Exporter:
         self._forget(job.id)
         size = os.path.getsize(saved) if saved.exists() else 0
         if not announce:
-            self._write_srt(draft_raw, saved)
+            self._write_srt(draft, saved)
             return saved
         self.rt.emit(Reply(kind="file", file=str(saved), key="export_done",
                             text=render(self.rt.door_key("export_done"), self.rt.lang,
-                                        path=str(saved), target=_target(draft_raw),
+                                        path=str(saved), target=_target(draft),
                                         size=human_size(size), preview=job.preview,
                                         missing=missing),
                             data={"bytes": size}))
-        self._write_srt(draft_raw, saved)
+        self._write_srt(draft, saved)
         return saved
 
-    def _write_srt(self, draft_raw: dict[str, Any] | None, saved: Path) -> None:
+    def _write_srt(self, draft: Draft, saved: Path) -> None:
         """"Also give me the srt": the captions as ``<export>.srt`` beside the video."""
         from .engine.speech.formats import draft_srt
 
-        text = draft_srt(draft_raw or {})
+        text = draft_srt(draft)
         if text is None:
             return
         srt = saved.with_suffix(".srt")
@@ -287,14 +282,14 @@ class Exporter:
         self.rt.say_key("export_cancelled", kind="text", jobs=len(pending), stopped=stopped,
                         dest=str(pending[-1][1].get("dest") or ""))
 
-    def _missing_glyphs(self, draft_raw: Any) -> str:
+    def _missing_glyphs(self, draft: Draft) -> str:
         """Characters of the draft's text no font will draw (local engine renders only;
         the cloud draws text with its own fonts)."""
-        if self.backend.name != "local" or not isinstance(draft_raw, dict):
+        if self.backend.name != "local":
             return ""
         from .engine.render.glyphs import describe, missing_in_draft
 
-        lost = missing_in_draft(draft_raw)
+        lost = missing_in_draft(draft)
         return describe(lost) if lost else ""
 
     async def _download(self, url: str, dest: Path, *, force: bool) -> Path:

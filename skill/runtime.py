@@ -218,7 +218,7 @@ class Runtime:
             return None
         st = await self.backend.state()
         order = [m.id for m in st.media if getattr(m, "id", None)]
-        names = [name for _, name in clipset.visual_media(st.draft_raw, order)]
+        names = [name for _, name in clipset.visual_media(st.draft, order)]
         return export_choice(utterance, names)
 
     async def retarget(self, target: str, clip: str | int | None = None) -> bool:
@@ -254,11 +254,11 @@ class Runtime:
         """With several clips: whether they are joined or edited separately, and how to switch."""
         from . import clipset
 
-        raw = (await self.backend.state()).draft_raw
-        count = len(clipset.visual_media(raw))
+        draft = (await self.backend.state()).draft
+        count = len(clipset.visual_media(draft))
         if count > 1:
-            focus = clipset.focus(raw) if clipset.mode(raw) == clipset.EACH else None
-            self.say_key(key, kind="text", mode=clipset.mode(raw), count=count,
+            focus = clipset.focus(draft) if clipset.mode(draft) == clipset.EACH else None
+            self.say_key(key, kind="text", mode=clipset.mode(draft), count=count,
                          focus=[i + 1 for i in focus] if focus else [])
 
     async def credits(self) -> None:
@@ -280,9 +280,9 @@ class Runtime:
                                "timeline": timeline_view(st.draft, st.media)}))
         if self.backend.name == "local":
             await self._say_clips_mode("status_clips_mode")
-        formats = st.draft.meta.get("formats")
-        if isinstance(formats, list) and len(formats) > 1:   # "export as a Reel and a square post"
-            self.say_key("status_formats", kind="text", formats=[str(f) for f in formats])
+        formats = st.draft.formats or []
+        if len(formats) > 1:   # "export as a Reel and a square post"
+            self.say_key("status_formats", kind="text", formats=list(formats))
         if st.media:
             self.say_key("media_list", kind="text", items=[_media_line(m, self.lang) for m in st.media])
         elif not st.draft.tracks:
@@ -428,25 +428,25 @@ class Runtime:
             from .clipexport import export_clips, wants_clips
 
             st = await self.backend.state()
-            if wants_clips(st.draft_raw, clip):
+            if wants_clips(st.draft, clip):
                 await export_clips(exporter, st, clip, out, force=force, preview=preview)
                 return
-        draft_raw: dict[str, Any] | None = None
+        draft: Draft | None = None
         if not resume:
             from .format_export import draft_formats, export_formats, source_ratio
             from .formats import resolve
 
             state = await self.backend.state()
             asked = tuple(formats) if formats is not None else \
-                () if preview else draft_formats(state.draft_raw)   # a preview is one file
+                () if preview else draft_formats(state.draft)   # a preview is one file
             names = resolve(asked, source_ratio=source_ratio(state))
             if len(names) > 1:
                 await export_formats(self, out, names, force=force, preview=preview)
                 return
             if len(names) == 1 and not await self.retarget_format(names[0]):
                 return   # one format named: that shape, one file (not when it failed)
-            draft_raw = None if names else state.draft_raw   # read once when nothing changed
-        await exporter.run(out, force=force, resume=resume, preview=preview, draft_raw=draft_raw)
+            draft = None if names else state.draft   # read once when nothing changed
+        await exporter.run(out, force=force, resume=resume, preview=preview, draft=draft)
 
     async def retarget_format(self, name: str) -> bool:
         """Reframe for one format before a one-file export (``--formats square``);

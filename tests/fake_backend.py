@@ -21,6 +21,7 @@ from skill.backend import (
     RenderStatus,
     SessionState,
 )
+from skill.draft import Draft, decode_draft
 from skill.events import Event
 
 VIDEO_DRAFT: dict[str, Any] = {
@@ -67,12 +68,12 @@ class ScriptedBackend:
     async def state(self) -> SessionState:
         self.calls.append(("state", None))
         draft = self.states.pop(0) if len(self.states) > 1 else self.states[0]
-        return SessionState(draft_raw=draft, session_id="s1", bind_id="anon_1")
+        return SessionState(draft=decode_draft(draft), session_id="s1", bind_id="anon_1")
 
     async def credits(self) -> Credits:
         return Credits(85, 0, 85)
 
-    async def submit_render(self, draft_raw: dict[str, Any], *, preview: bool = False) -> RenderJob:
+    async def submit_render(self, draft: Draft, *, preview: bool = False) -> RenderJob:
         self.jobs += 1
         job = RenderJob(id=f"render_{self.jobs}", session_id="s1", backend=self.name,
                         preview=preview)

@@ -92,7 +92,7 @@ def test_every_api_request_carries_bearer_and_attribution(fake: FakeNemo, sim: S
         await collect(b, "crop to square")
         state = await b.state()
         await b.credits()
-        job = await b.submit_render(state.draft_raw)
+        job = await b.submit_render(state.draft)
         status = await b.wait_render(job)
         await b.download(status.url, tmp_path / "out.mp4")
 

@@ -14,6 +14,7 @@ import pytest
 
 from skill import errors, templates
 from skill.backend import MAX_UPLOAD_BYTES, RenderJob, RenderStatus
+from skill.draft import decode_draft
 from skill.cloud import CloudBackend
 from skill.draft import summarize
 from skill.manifest import load_manifest
@@ -174,7 +175,7 @@ DRAFT = {"t": [{"tt": 0, "m": {"name": "a.mp4"}, "sg": [{"s": 0, "d": 10000, "m"
 
 
 def test_submit_render_body(fake: FakeNemo, sim: SimClock) -> None:
-    job = run(using(make(fake, sim), lambda b: b.submit_render(DRAFT)))
+    job = run(using(make(fake, sim), lambda b: b.submit_render(decode_draft(DRAFT))))
     body = [r.body for r in fake.requests if r.path == "/api/render/proxy/lambda"][0]
     assert body == {"id": job.id, "sessionId": job.session_id, "draft": DRAFT,
                     "output": {"format": "mp4", "quality": "high"}}
@@ -187,7 +188,7 @@ def test_adaptive_poll_schedule_and_progress(fake: FakeNemo, sim: SimClock) -> N
     progress = Progress()
 
     async def go(b: CloudBackend) -> tuple[RenderStatus, float]:
-        job = await b.submit_render(DRAFT)
+        job = await b.submit_render(decode_draft(DRAFT))
         start = sim.now()
         return await b.wait_render(job, progress=progress), start
 
@@ -205,7 +206,7 @@ def test_poll_without_progress_reaches_30s(fake: FakeNemo, sim: SimClock) -> Non
     fake.report_progress = False
 
     async def go(b: CloudBackend) -> RenderStatus:
-        return await b.wait_render(await b.submit_render(DRAFT))
+        return await b.wait_render(await b.submit_render(decode_draft(DRAFT)))
 
     assert run(using(make(fake, sim), go)).status == "completed"
     assert sim.sleeps[:11] == [3.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 13.0, 17.0, 22.0, 30.0]
@@ -216,7 +217,7 @@ def test_status_shape_data(fake: FakeNemo, sim: SimClock) -> None:
     fake.render_seconds = 5.0
 
     async def go(b: CloudBackend) -> RenderStatus:
-        return await b.wait_render(await b.submit_render(DRAFT))
+        return await b.wait_render(await b.submit_render(decode_draft(DRAFT)))
 
     status = run(using(make(fake, sim), go))
     assert status.status == "completed"
@@ -228,9 +229,9 @@ def test_render_failing_once_reports_failed_then_new_id_succeeds(fake: FakeNemo,
     fake.set_fault("render_fail_once")
 
     async def go(b: CloudBackend) -> tuple[RenderJob, RenderStatus, RenderJob, RenderStatus]:
-        j1 = await b.submit_render(DRAFT)
+        j1 = await b.submit_render(decode_draft(DRAFT))
         s1 = await b.wait_render(j1)
-        j2 = await b.submit_render(DRAFT)
+        j2 = await b.submit_render(decode_draft(DRAFT))
         return j1, s1, j2, await b.wait_render(j2)
 
     j1, s1, j2, s2 = run(using(make(fake, sim), go))
@@ -242,7 +243,7 @@ def test_a_5xx_blip_while_polling_is_tolerated(fake: FakeNemo, sim: SimClock) ->
     fake.render_seconds = 10.0
 
     async def go(b: CloudBackend) -> RenderStatus:
-        job = await b.submit_render(DRAFT)
+        job = await b.submit_render(decode_draft(DRAFT))
         fake.set_fault("status_flaky")
         return await b.wait_render(job)
 
@@ -253,7 +254,7 @@ def test_a_5xx_blip_while_polling_is_tolerated(fake: FakeNemo, sim: SimClock) ->
 def test_export_402_is_a_plan_limit(fake: FakeNemo, sim: SimClock) -> None:
     fake.set_fault("export_402")
     with pytest.raises(errors.ExportBlocked) as info:
-        run(using(make(fake, sim), lambda b: b.submit_render(DRAFT)))
+        run(using(make(fake, sim), lambda b: b.submit_render(decode_draft(DRAFT))))
     assert info.value.status == 402
     en = templates.render(info.value.key, "en", **info.value.ctx)
     assert "Register or upgrade your plan to unlock export" in en
@@ -265,7 +266,7 @@ def test_render_timeout(fake: FakeNemo, sim: SimClock) -> None:
     fake.render_seconds = 10_000.0
 
     async def go(b: CloudBackend) -> RenderStatus:
-        return await b.wait_render(await b.submit_render(DRAFT), max_wait=120.0)
+        return await b.wait_render(await b.submit_render(decode_draft(DRAFT)), max_wait=120.0)
 
     with pytest.raises(errors.RenderError) as info:
         run(using(make(fake, sim), go))
@@ -279,7 +280,7 @@ def test_render_timeout(fake: FakeNemo, sim: SimClock) -> None:
 def _render_and_download(fake: FakeNemo, sim: SimClock, dest: Path,
                          progress: Progress | None = None) -> Path:
     async def go(b: CloudBackend) -> Path:
-        status = await b.wait_render(await b.submit_render(DRAFT))
+        status = await b.wait_render(await b.submit_render(decode_draft(DRAFT)))
         return await b.download(status.url, dest, progress=progress)
 
     return run(using(make(fake, sim), go))
@@ -313,7 +314,7 @@ def test_cancelled_download_leaves_no_partial_file(fake: FakeNemo, sim: SimClock
     dest = tmp_path / "out" / "reel.mp4"
 
     async def go(b: CloudBackend) -> None:
-        status = await b.wait_render(await b.submit_render(DRAFT))
+        status = await b.wait_render(await b.submit_render(decode_draft(DRAFT)))
         got = asyncio.Event()
         task = asyncio.ensure_future(b.download(status.url, dest,
                                                 progress=lambda *_: got.set()))
@@ -368,7 +369,7 @@ def test_insecure_download_links_are_refused(sim: SimClock, tmp_path: Path, base
 def test_job_status_for_resume_uses_only_the_job_id(fake: FakeNemo, sim: SimClock,
                                                     tmp_path: Path) -> None:
     """A later process (``igedit export --resume``) can finish a job from its id alone."""
-    job = run(using(make(fake, sim), lambda b: b.submit_render(DRAFT)))
+    job = run(using(make(fake, sim), lambda b: b.submit_render(decode_draft(DRAFT))))
     saved = json.loads(json.dumps(job.__dict__))
 
     async def resume(b: CloudBackend) -> Path:

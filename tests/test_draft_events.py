@@ -122,10 +122,11 @@ def test_typed_draft_writes_the_wire_form_it_read() -> None:
 
     clip = MediaItem("m1", "/v/a.mp4", "a.mp4", "video", 10_000, 1080, 1920, True)
     ctx = PlanContext((clip,))
-    raw = initial_draft(ctx)
+    draft = initial_draft(ctx)
     for op in (SetAspect("1:1"), AddMusic(mood="lofi", volume_pct=35), AddTitle("Hi")):
-        raw = op.apply(raw, ctx)
-    typed = decode_draft(raw)
-    assert encode_draft(typed) == raw
-    assert typed.canvas.config() == {"ratio": "1:1", "width": 1080, "height": 1080}
+        draft = op.apply(draft, ctx)
+    raw = encode_draft(draft)
+    assert decode_draft(raw) == draft and encode_draft(decode_draft(raw)) == raw
+    assert raw["m"]["ratio"] == "1:1" and raw["t"][1]["sg"][0]["m"]["mood"] == "lofi"
+    assert draft.canvas.config() == {"ratio": "1:1", "width": 1080, "height": 1080}
     assert decode_draft({}).canvas.config() == {}

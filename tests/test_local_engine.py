@@ -37,7 +37,7 @@ def test_edit_then_export_a_square_video_with_a_title(
         await eng.upload([clip])
         events = await collect(eng, "make it square and add the title 'Hi'")
         st = await eng.state()
-        job = await eng.submit_render(st.draft_raw)
+        job = await eng.submit_render(st.draft)
         done = await eng.wait_render(job)
         assert done.status == "completed", done.detail
         saved = await eng.download(done.url, dest)

@@ -41,7 +41,7 @@ def test_export_renders_downloads_and_never_overwrites_silently(
         eng = LocalEngine(home)
         await eng.upload([clip])
         st = await eng.state()
-        job = await eng.submit_render(st.draft_raw)
+        job = await eng.submit_render(st.draft)
         first = await eng.render_status(job)
         done = await eng.wait_render(job, progress=lambda *a: progress.append(a))
         saved = await eng.download(done.url, dest, progress=lambda *a: progress.append(a))
@@ -125,7 +125,7 @@ def test_cancelled_render_goes_back_to_pending_and_another_process_finishes_it(
     async def start_and_quit() -> RenderJob:
         eng = LocalEngine(home)
         await eng.upload([clip])
-        job = await eng.submit_render((await eng.state()).draft_raw, preview=True)
+        job = await eng.submit_render((await eng.state()).draft, preview=True)
         await asyncio.sleep(0.05)
         await eng.aclose()  # like Ctrl-C: the render task is cancelled
         return job
@@ -165,7 +165,7 @@ def test_self_check_violation_fails_the_job_with_the_violation(
     async def go() -> Any:
         eng = LocalEngine(home)
         await eng.upload([clip])
-        job = await eng.submit_render((await eng.state()).draft_raw)
+        job = await eng.submit_render((await eng.state()).draft)
         done = await eng.wait_render(job)
         await eng.aclose()
         return done
@@ -187,7 +187,7 @@ def test_media_moved_after_upload_fails_the_render_clearly(
         eng = LocalEngine(home)
         await eng.upload([clip])
         clip.rename(tmp_path / "elsewhere.mp4")
-        job = await eng.submit_render((await eng.state()).draft_raw)
+        job = await eng.submit_render((await eng.state()).draft)
         done = await eng.wait_render(job)
         await eng.aclose()
         return done
@@ -205,8 +205,8 @@ def test_cover_jpeg_is_made_and_saved_next_to_the_download(
     async def go() -> Path:
         eng = LocalEngine(home, notice=lambda key, ctx: notices.append((key, ctx)))
         await eng.upload([clip])
-        draft = (await eng.state()).draft_raw
-        draft["m"]["cover_ms"] = 500
+        draft = (await eng.state()).draft
+        draft.cover_ms = 500
         job = await eng.submit_render(draft, preview=True)
         done = await eng.wait_render(job)
         saved = await eng.download(done.url, tmp_path / "post.mp4")
@@ -257,7 +257,7 @@ def test_render_cancelled_before_its_task_ran_is_handed_back_at_once(
     async def submit_and_quit_at_once() -> RenderJob:
         eng = LocalEngine(home)
         await eng.upload([clip])
-        job = await eng.submit_render((await eng.state()).draft_raw, preview=True)
+        job = await eng.submit_render((await eng.state()).draft, preview=True)
         await eng.aclose()  # no await in between: the render task never started
         return job
 

@@ -107,7 +107,7 @@ def test_cloud_backend_end_to_end_against_serve(base: str, tmp_path: Path,
             events = [e async for e in cloud.send("make it square and add the title 'Hi'")]
             st = await cloud.state()
             credits = await cloud.credits()
-            job = await cloud.submit_render(st.draft_raw)
+            job = await cloud.submit_render(st.draft)
             done = await cloud.wait_render(job)
             assert done.status == "completed", done.detail
             await cloud.download(done.url, dest)

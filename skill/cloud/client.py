@@ -33,6 +33,7 @@ from ..backend import (
     SessionState,
     Sleeper,
 )
+from ..draft import Draft, decode_draft, encode_draft
 from ..errors import ApiError, NetworkError, NoCredits, RenderError, SkillError
 from ..events import Event
 from ..manifest import Manifest
@@ -372,7 +373,7 @@ class CloudBackend:
         media = _media_list(st.get("video_infos")) + _media_list(st.get("generated_media"))
         if data.get("user_id") and self.session is not None:
             self.session["user_id"] = str(data["user_id"])
-        return SessionState(draft_raw=draft if isinstance(draft, dict) else {},
+        return SessionState(draft=decode_draft(draft),   # the wire form, read once here
                             media=tuple(media), bind_id=self.bind_id,
                             session_id=str(data.get("session_id") or self.session_id))
 
@@ -389,14 +390,14 @@ class CloudBackend:
         self._last_render_ms = ms
         return f"render_{ms}"
 
-    async def submit_render(self, draft_raw: dict[str, Any], *,
+    async def submit_render(self, draft: Draft, *,
                             preview: bool = False) -> RenderJob:
         """Queue a render (export is free); 402 → :class:`ExportBlocked`."""
         await self._ensure()
         job_id = self._render_id()
 
         def body(sid: str) -> dict[str, Any]:
-            return {"id": job_id, "sessionId": sid, "draft": draft_raw,
+            return {"id": job_id, "sessionId": sid, "draft": encode_draft(draft),
                     "output": PREVIEW_OUTPUT if preview else FULL_OUTPUT}
 
         await self._call("POST", "/api/render/proxy/lambda", payload=body, session_bound=True)

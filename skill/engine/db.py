@@ -27,6 +27,7 @@ from typing import Any
 
 import structlog
 
+from ..draft import Draft, decode_draft, encode_draft
 from ..errors import StoreError
 from ..fsfaults import home_error, is_disk_full, probe_writable
 from ..private import FILE_MODE, private_dir, write_private
@@ -123,7 +124,7 @@ class SessionRow:
     owner: str
     task_id: str
     lang: str
-    draft: dict[str, Any]
+    draft: Draft
     rev: int
     created: float
     updated: float
@@ -148,7 +149,7 @@ class JobRow:
     id: str
     session_id: str
     owner: str
-    draft: dict[str, Any]
+    draft: Draft
     preview: bool
     status: str
     progress: float
@@ -185,7 +186,7 @@ def _add_columns(conn: sqlite3.Connection) -> None:
 
 
 def _session(r: sqlite3.Row) -> SessionRow:
-    return SessionRow(r["id"], r["owner"], r["task_id"], r["lang"], _json(r["draft"]),
+    return SessionRow(r["id"], r["owner"], r["task_id"], r["lang"], _draft(r["draft"]),
                       r["rev"], r["created"], r["updated"])
 
 
@@ -196,22 +197,20 @@ def _media(r: sqlite3.Row, name: str | None = None) -> MediaRow:
 
 
 def _job(r: sqlite3.Row) -> JobRow:
-    return JobRow(r["id"], r["session_id"], r["owner"], _json(r["draft"]), bool(r["preview"]),
+    return JobRow(r["id"], r["session_id"], r["owner"], _draft(r["draft"]), bool(r["preview"]),
                   r["status"], r["progress"], r["output"], r["cover"], r["worker_pid"],
                   r["worker_id"], r["heartbeat"], r["error"], r["attempts"], r["created"],
                   r["updated"])
 
 
-def _json(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+def _draft(text: str) -> Draft:
+    """The typed draft of a stored one (the store is an edge: it holds the wire form);
+    unreadable JSON gives an empty draft."""
+    return decode_draft(text)
 
 
-def _dump(value: dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _dump(draft: Draft) -> str:
+    return json.dumps(encode_draft(draft), ensure_ascii=False, separators=(",", ":"))
 
 
 class EngineDB:
@@ -341,7 +340,7 @@ class EngineDB:
 
     # -- sessions ---------------------------------------------------------------
     def create_session(self, sid: str, *, owner: str, task_id: str, lang: str,
-                       draft: dict[str, Any]) -> SessionRow:
+                       draft: Draft) -> SessionRow:
         now = time.time()
         with self._tx(write=True) as c:
             c.execute("INSERT INTO sessions (id, owner, task_id, lang, draft, rev, created, updated)"
@@ -362,7 +361,7 @@ class EngineDB:
                             (owner,)).fetchone()
         return _session(row) if row else None
 
-    def save_draft(self, sid: str, draft: dict[str, Any], *, expect_rev: int | None = None) -> int:
+    def save_draft(self, sid: str, draft: Draft, *, expect_rev: int | None = None) -> int:
         """Store a new draft; returns the new revision, or -1 when ``expect_rev`` is stale
         (another process edited the session meanwhile)."""
         with self._tx(write=True) as c:
@@ -378,7 +377,7 @@ class EngineDB:
                       (_dump(draft), rev, time.time(), sid))
         return rev
 
-    def undo_draft(self, sid: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    def undo_draft(self, sid: str) -> tuple[Draft, Draft] | None:
         """Put back the draft before the latest change: ``(before_undo, restored)``, or
         None when there is nothing to undo. Each call steps one change further back."""
         with self._tx(write=True) as c:
@@ -391,7 +390,7 @@ class EngineDB:
                       (sid, prev["rev"]))
             c.execute("UPDATE sessions SET draft = ?, rev = ?, updated = ? WHERE id = ?",
                       (prev["draft"], int(row["rev"]) + 1, time.time(), sid))
-        return _json(row["draft"]), _json(prev["draft"])
+        return _draft(row["draft"]), _draft(prev["draft"])
 
     def touch_session(self, sid: str, *, lang: str | None = None) -> None:
         with self._tx(write=True) as c:
@@ -451,7 +450,7 @@ class EngineDB:
         return [_media(r, r["shown"]) for r in rows]
 
     # -- render jobs ------------------------------------------------------------
-    def create_job(self, job_id: str, *, session_id: str, owner: str, draft: dict[str, Any],
+    def create_job(self, job_id: str, *, session_id: str, owner: str, draft: Draft,
                    preview: bool) -> JobRow:
         now = time.time()
         with self._tx(write=True) as c:

@@ -37,6 +37,7 @@ from typing import Any
 import structlog
 
 from ..backend import ProgressCb, Sleeper
+from ..draft import Draft
 from ..errors import InputError, SkillError, StoreError
 from ..fsfaults import is_disk_full
 from ..leftovers import alive, pid_alive, process_tag
@@ -98,7 +99,7 @@ def new_job_id() -> str:
 
 #: a job's draft with its media references checked and resolved to files on this
 #: machine (raises InputError when a clip is gone or not the job owner's)
-Resolver = Callable[[JobRow], dict[str, Any]]
+Resolver = Callable[[JobRow], Draft]
 
 
 class JobRunner:
@@ -141,14 +142,12 @@ class JobRunner:
         return not self.worker_alive(row)
 
     # -- public -------------------------------------------------------------------
-    def submit(self, *, session_id: str, owner: str, draft: dict[str, Any], preview: bool,
+    def submit(self, *, session_id: str, owner: str, draft: Draft, preview: bool,
                job_id: str | None = None) -> JobRow:
         """Record a job (pending) and start rendering it in this process.
 
         A timeline longer than :data:`MAX_RENDER_MS` is refused (``render_too_long``)."""
-        from ..draft import decode_draft
-
-        length_ms = decode_draft(draft).duration_ms
+        length_ms = draft.duration_ms
         if length_ms > MAX_RENDER_MS:
             raise InputError(f"timeline is {length_ms} ms long", key="render_too_long",
                              minutes=round(length_ms / 60_000, 1),
@@ -307,8 +306,7 @@ class JobRunner:
             raise SelfCheckFailed(violations)
         os.replace(tmp, final)
         cover = ""
-        meta = draft.get("m") if isinstance(draft.get("m"), dict) else {}
-        if isinstance(meta, dict) and isinstance(meta.get("cover_ms"), int | float):
+        if draft.cover_ms is not None:
             jpg = final.with_suffix(".jpg")
             made = await extract_cover(draft, final, jpg)
             cover = str(made)

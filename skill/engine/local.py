@@ -32,7 +32,7 @@ from ..backend import (
     SessionState,
     Sleeper,
 )
-from ..draft import decode_draft
+from ..draft import Draft
 from ..errors import InputError, NetworkError
 from ..events import Event, decode_event
 from ..lang import normalize_lang
@@ -153,7 +153,7 @@ class LocalEngine:
         sid = await self._sid()
         row = self.ws.require(sid)
         media = tuple(media_info(m) for m in self.ws.media(sid))
-        return SessionState(draft_raw=row.draft, media=media, session_id=sid)
+        return SessionState(draft=row.draft, media=media, session_id=sid)
 
     async def preview_sheet(self, out: Path, *, frames: int,
                             progress: ProgressCb | None = None) -> Any:
@@ -166,10 +166,10 @@ class LocalEngine:
         from .workspace import resolve_media
 
         sid = await self._sid()
-        raw = self.ws.require(sid).draft
-        if mode(raw) == EACH and stored(raw):   # clips edited separately: the one worked on
-            raw = stored(raw)[(focus(raw) or [0])[0]].draft
-        draft = resolve_media(joined(raw), self.ws.db)
+        draft = self.ws.require(sid).draft
+        if mode(draft) == EACH and stored(draft):   # clips edited separately: the one worked on
+            draft = stored(draft)[(focus(draft) or [0])[0]].draft
+        draft = resolve_media(joined(draft), self.ws.db)
         work = self.home / "work" / f"sheet-{secrets.token_hex(6)}"
         try:
             return await make_sheet(draft, Path(out), frames=frames, work_dir=work,
@@ -182,22 +182,22 @@ class LocalEngine:
         """Where a contact sheet goes when no path is given: the state folder, per session."""
         return self.home / "sheets" / f"{self.session_id or 'sheet'}.png"
 
-    def format_draft(self, draft_raw: dict[str, Any], name: str) -> dict[str, Any]:
+    def format_draft(self, draft: Draft, name: str) -> Draft:
         """The same edit laid out for the format ``name`` (``reel``, ``square``…), to
         export one file of several; the session's edit is left as it is."""
         from .ops.formats import draft_for_format
 
-        return draft_for_format(draft_raw, name)
+        return draft_for_format(draft, name)
 
     async def credits(self) -> Credits:
         return Credits(0, 0, 0, local=True)
 
     # -- rendering --------------------------------------------------------------
-    async def submit_render(self, draft_raw: dict[str, Any], *, preview: bool = False) -> RenderJob:
+    async def submit_render(self, draft: Draft, *, preview: bool = False) -> RenderJob:
         sid = await self._sid()
-        if not decode_draft(draft_raw).ready:
+        if not draft.ready:
             raise InputError("nothing to export", key="export_empty")
-        row = self.ws.jobs.submit(session_id=sid, owner=LOCAL_OWNER, draft=draft_raw,
+        row = self.ws.jobs.submit(session_id=sid, owner=LOCAL_OWNER, draft=draft,
                                   preview=preview)
         return RenderJob(id=row.id, session_id=sid, backend=self.name, preview=preview)
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import structlog
 
-from ..draft import decode_draft
+from ..draft import Draft, encode_draft
 from ..errors import SkillError, StoreError
 from ..events import encode_adk_event
 from ..lang import detect_lang
@@ -73,8 +73,8 @@ def new_invocation_id() -> str:
     return f"e-{uuid.uuid4()}"
 
 
-def canvas_config(draft: dict[str, Any]) -> dict[str, Any]:
-    return decode_draft(draft).canvas.config()
+def canvas_config(draft: Draft) -> dict[str, Any]:
+    return draft.canvas.config()
 
 
 def text_event(invocation_id: str, text: str) -> dict[str, Any]:
@@ -94,12 +94,13 @@ def calls_event(invocation_id: str, calls: list[dict[str, Any]]) -> dict[str, An
 
 
 def state_event(invocation_id: str, responses: list[dict[str, Any]],
-                draft: dict[str, Any], outcome: dict[str, Any] | None = None) -> dict[str, Any]:
+                draft: Draft, outcome: dict[str, Any] | None = None) -> dict[str, Any]:
     """Event 2 of a successful turn: the function responses and the new draft (plus its
-    canvas, and the turn's done / not-done outcome) as the state delta."""
+    canvas, and the turn's done / not-done outcome) as the state delta. An event is an
+    edge: the draft goes out in its wire form."""
     from .plan.outcome import DELTA_KEY
 
-    delta: dict[str, Any] = {"draft": draft}
+    delta: dict[str, Any] = {"draft": encode_draft(draft)}
     if outcome is not None:
         delta[DELTA_KEY] = outcome
     canvas = canvas_config(draft)
@@ -110,7 +111,7 @@ def state_event(invocation_id: str, responses: list[dict[str, Any]],
                             timestamp=time.time())
 
 
-async def _plan(ws: Workspace, text: str, draft: dict[str, Any], ctx: Any) -> Plan:
+async def _plan(ws: Workspace, text: str, draft: Draft, ctx: Any) -> Plan:
     # the planner may call Claude over the network, synchronously: keep the loop free
     result: Any = await asyncio.to_thread(ws.planner.plan, text, draft, ctx)
     if inspect.isawaitable(result):  # an async planner works too
@@ -160,7 +161,7 @@ async def edit_turn(ws: Workspace, sid: str, text: str, *, lang: str,
         async for event in _undo_turn(ws, sid, inv, lang):
             yield event
         return
-    if not decode_draft(session.draft).ready:
+    if not session.draft.ready:
         from .plan.outcome import NotDone, Settled
 
         yield text_event(inv, render("local_upload_first", lang))
@@ -235,14 +236,14 @@ async def _undo_turn(ws: Workspace, sid: str, inv: str, lang: str,
                              "response": {"status": "success"}}], restored)
     yield text_event(inv, render("local_undo_done", lang,
                                  ratio=canvas_config(restored).get("ratio", ""),
-                                 summary=summarize(decode_draft(restored))))
+                                 summary=summarize(restored)))
 
 
 async def _batch_and_save(ws: Workspace, sid: str, text: str, ctx: Any) -> BatchTurn | None:
     """The several-clip turn (:mod:`.plan.batch`), saved; None for an ordinary turn."""
     from .plan.batch import batch_turn
 
-    async def plan(words: str, draft: dict[str, Any], sub: Any) -> Plan:
+    async def plan(words: str, draft: Draft, sub: Any) -> Plan:
         return await _plan(ws, words, draft, sub)
 
     for _ in range(_SAVE_ATTEMPTS):
@@ -272,7 +273,7 @@ def _batch_events(inv: str, batch: BatchTurn) -> list[dict[str, Any]]:
     return events
 
 
-def font_warning(draft: dict[str, Any], lang: str) -> str:
+def font_warning(draft: Draft, lang: str) -> str:
     """Say now, not after the render, when some of the draft's text has no font to draw it
     (each such character named), or when there is no font at all."""
     from .render.fonts import find_font
@@ -290,11 +291,11 @@ def font_warning(draft: dict[str, Any], lang: str) -> str:
 
 
 async def _apply_and_save(ws: Workspace, sid: str, plan: Plan, ctx: Any, apply_plan: Any,
-                          ) -> dict[str, Any]:
+                          ) -> Draft:
     for _ in range(_SAVE_ATTEMPTS):
         session = ws.require(sid)
         # off the event loop: an op that listens to the speech may transcribe a clip first
-        new_draft: dict[str, Any] = await asyncio.to_thread(apply_plan, session.draft, plan, ctx)
+        new_draft: Draft = await asyncio.to_thread(apply_plan, session.draft, plan, ctx)
         if ws.db.save_draft(sid, new_draft, expect_rev=session.rev) >= 0:
             return new_draft
         await asyncio.sleep(0)  # another process saved first: apply to its draft instead

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..backend import MediaInfo, ProgressCb, Sleeper
+from ..draft import Draft, Segment
 from ..errors import InputError, StoreError
 from ..media import is_url
 from .db import LOCAL_OWNER, EngineDB, JobRow, MediaRow, SessionRow
@@ -198,8 +199,7 @@ class Workspace:
             attached = {m.id for m in self.db.session_media(sid)}
             # a clip or song counts as present only while it is on the timeline: uploaded
             # again after an undo (or a removal), it comes back
-            on_timeline = {(seg.get("m") or {}).get("media") for t in session.draft.get("t") or []
-                           for seg in t.get("sg") or [] if isinstance(seg, dict)}
+            on_timeline = {seg.media for t in session.draft.tracks for seg in t.segments}
             added: list[MediaRow] = []
             for row in rows:
                 present = row.id in (on_timeline if row.kind in ("video", "image", "audio")
@@ -229,7 +229,7 @@ class Workspace:
                          follow_words=follow_words)
 
     # -- rendering ----------------------------------------------------------------
-    def resolve_job(self, job: JobRow) -> dict[str, Any]:
+    def resolve_job(self, job: JobRow) -> Draft:
         """The job's draft with every media reference pointing at the file as it is now.
 
         Jobs submitted through ``serve`` may only use media uploaded to their own session
@@ -241,57 +241,49 @@ class Workspace:
         return resolve_media(job.draft, self.db, allowed=allowed)
 
 
-def resolve_media(draft: dict[str, Any], db: EngineDB, *,
-                  allowed: set[str] | None = None) -> dict[str, Any]:
-    """Copy of ``draft`` with ``m.src`` of each media segment set from the media table.
+def resolve_media(draft: Draft, db: EngineDB, *, allowed: set[str] | None = None) -> Draft:
+    """Copy of ``draft`` with the ``src`` of each media segment set from the media table.
 
     Raises :class:`InputError` (``local_media_missing``) when a clip was moved, deleted
     or replaced since it was uploaded. With ``allowed`` (drafts from the network) every
     media segment must name one of those ids and its ``src`` is taken from the media
     table only; anything else is ``serve_media_refused`` (see :func:`_resolve_uploaded`).
     """
-    import copy
-
-    out = copy.deepcopy(draft)
-    tracks = out.get("t")
-    for track in tracks if isinstance(tracks, list) else []:
-        segs = track.get("sg") if isinstance(track, dict) else None
-        for seg in segs if isinstance(segs, list) else []:
-            meta = seg.get("m") if isinstance(seg, dict) else None
-            if not isinstance(meta, dict):
-                continue
-            media_id = meta.get("media")
+    out = draft.copy()
+    for track in out.tracks:
+        for seg in track.segments:
             if allowed is not None:
-                _resolve_uploaded(meta, db, allowed)
-            elif isinstance(media_id, str) and media_id:
-                row = db.get_media(media_id)
+                _resolve_uploaded(seg, db, allowed)
+            elif seg.media:
+                row = db.get_media(seg.media)
                 if row is None:
                     continue  # keep the draft's own src
                 path = Path(row.path)
                 if not path.is_file() or path.stat().st_size != row.size:
                     raise InputError(f"{row.name} is missing or changed", key="local_media_missing",
                                      name=row.name, path=row.path)
-                meta["src"] = row.path
+                seg.src = row.path
     return out
 
 
-def _resolve_uploaded(meta: dict[str, Any], db: EngineDB, allowed: set[str]) -> None:
+def _resolve_uploaded(seg: Segment, db: EngineDB, allowed: set[str]) -> None:
     """A segment of a draft from the network: its media must be one of ``allowed`` (this
     session's uploads, by id) and its ``src`` is set from our own records — never taken
     from the wire. Every refusal is the same message (``serve_media_refused``), whether
     the named file exists or not, so the answer says nothing about this machine's disk.
+    A ``media`` or ``src`` of the wrong type (kept aside in ``extra``) is refused too.
     """
-    media_id = meta.get("media")
-    src = meta.get("src")
-    if not (isinstance(media_id, str) and media_id):
-        if src is None or src == "":
+    if "media" in seg.extra or "src" in seg.extra:
+        raise InputError("draft names media in a form we do not read", key="serve_media_refused")
+    if not seg.media:
+        if not seg.src:
             return  # text, generated music: nothing to read from disk
         raise InputError("draft names a file by path", key="serve_media_refused")
-    row = db.get_media(media_id) if media_id in allowed else None
+    row = db.get_media(seg.media) if seg.media in allowed else None
     if row is None:
         raise InputError("draft names media outside this session", key="serve_media_refused")
     path = Path(row.path)
     if not path.is_file() or path.stat().st_size != row.size:
         raise InputError(f"{row.name} is missing or changed", key="serve_media_gone",
                          name=row.name)
-    meta["src"] = row.path
+    seg.src = row.path

@@ -263,11 +263,11 @@ class McpSession:
 
 
 def _timeline_data(state: Any) -> dict[str, Any]:
-    from ..draft import summarize
+    from ..draft import encode_draft, summarize
 
     # The draft is data for the host, not text for the user: keep it JSON but mask
     # anything that looks like a token (signed media URLs can carry one).
-    draft = json.loads(mask_secrets(json.dumps(state.draft_raw or {}, ensure_ascii=False)))
+    draft = json.loads(mask_secrets(json.dumps(encode_draft(state.draft), ensure_ascii=False)))
     from ..timeline import timeline_view
 
     timeline = json.loads(mask_secrets(json.dumps(timeline_view(state.draft, state.media),

@@ -51,7 +51,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from ..backend import MAX_UPLOAD_BYTES
-from ..draft import decode_draft
+from ..draft import decode_draft, encode_draft
 from ..engine.db import LOCAL_OWNER, TokenRow
 from ..engine.intake import download_url, ingest_stored
 from ..engine.jobs import TERMINAL
@@ -196,7 +196,7 @@ class Server:
         infos = [_video_info(m) for m in self.ws.media(sid)]
         return ok({"session_id": row.id, "task_id": row.task_id, "task_name": "project",
                    "user_id": user, "state": {
-                       "draft": row.draft, "video_infos": infos, "generated_media": [],
+                       "draft": encode_draft(row.draft), "video_infos": infos, "generated_media": [],
                        "video_analyses": {}, "canvas_config": canvas_config(row.draft),
                        "language": row.lang}})
 
@@ -327,11 +327,12 @@ class Server:
             if existing.owner != user:
                 return fail(409, "a render with this id already exists", status=409)
             return ok({"id": job_id, "taskId": job_id, "status": existing.status})
-        if not isinstance(draft, dict) or not decode_draft(draft).ready:
+        typed = decode_draft(draft) if isinstance(draft, dict) else None   # the HTTP edge
+        if typed is None or not typed.ready:
             return fail(400, "the draft has no track with segments", status=400)
         allowed = {m.id for m in self.ws.media(sid)}
         try:
-            resolve_media(draft, self.ws.db, allowed=allowed)
+            resolve_media(typed, self.ws.db, allowed=allowed)
         except InputError as exc:
             return fail(4001, render(exc.key, "en", **exc.ctx))
         busy = self.ws.db.active_jobs(session_id=sid)
@@ -345,7 +346,7 @@ class Server:
         quality = output.get("quality") if isinstance(output, dict) else ""
         preview = str(quality or "").lower() in ("preview", "low", "draft")
         try:
-            row = self.ws.jobs.submit(session_id=sid, owner=user, draft=draft, preview=preview,
+            row = self.ws.jobs.submit(session_id=sid, owner=user, draft=typed, preview=preview,
                                       job_id=job_id)
         except InputError as exc:
             return fail(400, render(exc.key, "en", **exc.ctx), status=400)
@@ -383,7 +384,7 @@ class Server:
             url = f"{str(request.base_url).rstrip('/')}/api/render/proxy/{row.id}/download"
             size = Path(row.output).stat().st_size if Path(row.output).is_file() else 0
             body["output"] = {"url": url, "size": size,
-                              "duration": decode_draft(row.draft).duration_ms / 1000}
+                              "duration": row.draft.duration_ms / 1000}
             inner["outputUrl"] = url
         elif row.status == "failed":
             body["error"] = inner["error"] = row.error or "render failed"
