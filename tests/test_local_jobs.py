@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from skill.backend import RenderJob
+from skill.draft import Draft
 from skill.engine.local import LocalEngine
 from skill.engine.render import pipeline as render_mod
 from skill.errors import InputError
@@ -68,7 +69,7 @@ def test_empty_timeline_cannot_be_exported(home: Path) -> None:
     async def go() -> InputError:
         eng = LocalEngine(home)
         with pytest.raises(InputError) as err:
-            await eng.submit_render({"t": [], "m": {}})
+            await eng.submit_render(Draft())
         return err.value
 
     assert asyncio.run(go()).key == "export_empty"
