@@ -157,43 +157,50 @@ class Exporter:
             if not pending:
                 self.rt.say_key("export_nothing_pending", kind="text")
                 return
-            job_id, rec = pending[-1]
-            job = RenderJob(id=job_id, session_id=str(rec.get("session_id", "")),
-                            backend=self.backend.name, preview=bool(rec.get("preview")))
-            try:
-                dest = Path(str(rec["dest"])) if out is None else choose_dest(
-                    out, Draft(), self.rt.cwd, force=force)
-            except InputError as exc:
-                if exc.key not in ("export_unwritable", "export_disk_full"):
-                    raise
-                raise InputError(str(exc), key="export_resume_unwritable",
-                                 file=exc.ctx["file"], folder=exc.ctx["folder"],
-                                 reason=exc.ctx["reason"]) from exc
-            force = force or bool(rec.get("force"))
-            if dest.exists() and not force:
-                raise InputError(f"{dest} already exists", key="export_exists", file=str(dest))
-            problem = probe_writable(dest.parent)
-            if problem is not None:  # the job stays pending: --resume -o saves it elsewhere
-                raise InputError(f"{dest.parent} is not writable", key="export_resume_unwritable",
-                                 file=str(dest), folder=str(dest.parent),
-                                 reason=reason(problem)) from problem
-            self.rt.say_key("export_resuming", job=job_id)
-            draft = decode_draft(rec.get("draft"))
-            attempt = int(rec.get("attempt", 1))
-        else:
-            if draft is None:
-                draft = (await self.backend.state()).draft
-            if not draft.ready:
-                raise InputError("nothing to export", key="export_empty")
-            dest = choose_dest(out, draft, self.rt.cwd, force=force)
-            from .clipset import joined
+            # every interrupted export, oldest first (an export in several files or one
+            # per clip leaves several); ``-o`` names one file: the latest export's
+            for job_id, rec in pending if out is None else pending[-1:]:
+                await self._resume(job_id, rec, out, force=force)
+            return
+        if draft is None:
+            draft = (await self.backend.state()).draft
+        if not draft.ready:
+            raise InputError("nothing to export", key="export_empty")
+        dest = choose_dest(out, draft, self.rt.cwd, force=force)
+        from .clipset import joined
 
-            draft = joined(draft)   # the clips' own drafts are not rendered here
-            self.rt.say_key("export_started", preview=preview)
-            job = await self.backend.submit_render(draft, preview=preview)
-            attempt = 1
-            self._record(job, dest, force, draft, attempt)
-        await self.finish(job, dest, draft, force=force, attempt=attempt)
+        draft = joined(draft)   # the clips' own drafts are not rendered here
+        self.rt.say_key("export_started", preview=preview)
+        job = await self.backend.submit_render(draft, preview=preview)
+        self._record(job, dest, force, draft, 1)
+        await self.finish(job, dest, draft, force=force, attempt=1)
+
+    async def _resume(self, job_id: str, rec: dict[str, Any], out: str | Path | None, *,
+                      force: bool) -> None:
+        """Finish one recorded job: wait for it (or render it again) and save it where it
+        was going, or at ``out``."""
+        job = RenderJob(id=job_id, session_id=str(rec.get("session_id", "")),
+                        backend=self.backend.name, preview=bool(rec.get("preview")))
+        try:
+            dest = Path(str(rec["dest"])) if out is None else choose_dest(
+                out, Draft(), self.rt.cwd, force=force)
+        except InputError as exc:
+            if exc.key not in ("export_unwritable", "export_disk_full"):
+                raise
+            raise InputError(str(exc), key="export_resume_unwritable",
+                             file=exc.ctx["file"], folder=exc.ctx["folder"],
+                             reason=exc.ctx["reason"]) from exc
+        force = force or bool(rec.get("force"))
+        if dest.exists() and not force:
+            raise InputError(f"{dest} already exists", key="export_exists", file=str(dest))
+        problem = probe_writable(dest.parent)
+        if problem is not None:  # the job stays pending: --resume -o saves it elsewhere
+            raise InputError(f"{dest.parent} is not writable", key="export_resume_unwritable",
+                             file=str(dest), folder=str(dest.parent),
+                             reason=reason(problem)) from problem
+        self.rt.say_key("export_resuming", job=job_id)
+        draft = decode_draft(rec.get("draft"))   # the record is a file: the wire form
+        await self.finish(job, dest, draft, force=force, attempt=int(rec.get("attempt", 1)))
 
     async def render_to(self, draft: Draft, dest: Path, *, force: bool,
                         preview: bool, announce: bool = True) -> Path:

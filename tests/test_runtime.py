@@ -209,6 +209,33 @@ def test_export_resume_finishes_pending_job(tmp_path: Path) -> None:
     assert any(r.key == "export_resuming" for r in replies)
 
 
+def test_export_resume_finishes_every_pending_file_oldest_first(tmp_path: Path) -> None:
+    """An export in several files (formats, clips) interrupted leaves several jobs: one
+    ``--resume`` saves them all; ``--resume -o`` names one file, the latest export's."""
+    def record(job: str, name: str, created: float) -> dict[str, Any]:
+        return {"backend": "scripted", "session_id": "s1", "dest": str(tmp_path / name),
+                "force": False, "preview": False, "created": created, "attempt": 1,
+                "draft": VIDEO_DRAFT}
+
+    jobs = {"render_2": record("render_2", "b-square.mp4", 2.0),
+            "render_1": record("render_1", "b-reel.mp4", 1.0)}
+    Store().write("renders", {"jobs": jobs})
+    rt, be, _ = make(tmp_path)
+    replies = run(rt, lambda: rt.export(resume=True))
+    assert [c[1] for c in be.calls if c[0] == "wait"] == ["render_1", "render_2"]
+    assert not any(c[0] == "submit" for c in be.calls)
+    assert (tmp_path / "b-reel.mp4").exists() and (tmp_path / "b-square.mp4").exists()
+    assert [r.key for r in replies if r.kind == "file"] == ["export_done", "export_done"]
+    assert Store().read("renders") == {"jobs": {}}
+
+    Store().write("renders", {"jobs": jobs})
+    rt, be, _ = make(tmp_path)
+    run(rt, lambda: rt.export(out=str(tmp_path / "elsewhere.mp4"), resume=True))
+    assert [c[1] for c in be.calls if c[0] == "wait"] == ["render_2"]
+    assert (tmp_path / "elsewhere.mp4").exists()
+    assert list(Store().read("renders")["jobs"]) == ["render_1"]   # still there for later
+
+
 def test_resume_with_nothing_pending(tmp_path: Path) -> None:
     rt, _, _ = make(tmp_path)
     replies = run(rt, lambda: rt.export(resume=True))
