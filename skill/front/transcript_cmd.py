@@ -35,13 +35,13 @@ async def transcript_text(rt: Runtime, fmt: str, script: str | None = None) -> s
     from ..engine.speech.formats import render_transcript
     from ..engine.speech.script import to_script
     from ..engine.speech.store import get
-    from ..engine.speech.timeline import timeline_words
+    from ..engine.speech.timeline import is_video, timeline_words
     from ..store import default_home
 
     await rt.ready()
     st = await rt.backend.state()
     segs = [s for track in st.draft.tracks if track.type == VIDEO for s in track.segments]
-    srcs = list(dict.fromkeys(s.src or "" for s in segs if s.kind in (None, "video")))
+    srcs = list(dict.fromkeys(s.src or "" for s in segs if is_video(s)))
     srcs = [s for s in srcs if s and Path(s).is_file()]
     if not srcs:
         raise InputError("no clip to transcribe", key="speech_no_clip")

@@ -36,6 +36,7 @@ from ..speech.script import to_script
 from ..speech.timeline import (
     cuts_map,
     insert_map,
+    is_video,
     keep_spans,
     merge,
     rejoin_pauses,
@@ -67,7 +68,7 @@ def analyses(draft: Draft) -> dict[str, Analysis]:
     out: dict[str, Analysis] = {}
     for seg in video_segments(draft):
         src = seg.src or ""
-        if not _is_video(seg) or not src or src in out:
+        if not is_video(seg) or not src or src in out:
             continue
         if not Path(src).is_file():
             raise InputError(f"{Path(src).name}: no such file", key="file_missing", file=Path(src).name)
@@ -75,11 +76,6 @@ def analyses(draft: Draft) -> dict[str, Analysis]:
     if not out:
         raise InputError("no video clip to listen to", key="speech_no_clip")
     return out
-
-
-def _is_video(seg: Segment) -> bool:
-    """A clip with sound to listen to (not a photo); no ``kind`` means video."""
-    return seg.kind is None or seg.kind == "video"
 
 
 def fixes(draft: Draft) -> list[tuple[str, str]]:
@@ -118,7 +114,7 @@ def listening_note(ops: Sequence[Op], draft: Draft, lang: str) -> str:
     names = []
     for seg in video_segments(draft):
         src = Path(seg.src or "")
-        if _is_video(seg) and src.is_file() and src.name not in names \
+        if is_video(seg) and src.is_file() and src.name not in names \
                 and cached(src, default_home()) is None:
             names.append(src.name)
     return render("speech_progress", lang, file=", ".join(names)) + "…" if names else ""

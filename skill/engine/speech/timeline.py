@@ -29,7 +29,8 @@ def _settings(seg: Seg) -> Seg:
     return dataclasses.replace(seg, start_ms=0, dur_ms=0, in_ms=None)
 
 
-def _is_video(seg: Seg) -> bool:
+def is_video(seg: Seg) -> bool:
+    """A video clip, whose sound can be listened to (not a photo); no ``kind`` means video."""
     return seg.kind is None or seg.kind == "video"
 
 
@@ -177,7 +178,7 @@ def rejoin_pauses(segs: Sequence[Seg], analyses: Mapping[str, Analysis]
                 extend_tail()
         new = seg.copy()
         a2 = analyses.get(src2)
-        if a2 is not None and _is_video(seg) and (not out or _geometry(out[-1])[0] != src2):
+        if a2 is not None and is_video(seg) and (not out or _geometry(out[-1])[0] != src2):
             lead = round((in2 - _pause_before(a2, in2)) / speed2)
             if lead > 0:
                 new.in_ms = in2 - round(lead * speed2)
