@@ -4,9 +4,11 @@ on the committed speech fixtures with the real model."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from skill.draft import VIDEO, Draft, decode_draft, encode_draft
 from skill.engine.ops import CutRange, SetSpeed
 from skill.engine.ops.draftedit import (
     TEXT,
@@ -30,8 +32,16 @@ from skill.engine.speech.analysis import norm_token
 from skill.engine.speech.formats import EN_CHARS
 from skill.errors import InputError
 from tests.speech_support import analysis, clip, copy_clip, seed, truth
+from tests.wire import apply_wire
 
 CTX = PlanContext()
+
+
+def _sg(draft: Draft, tt: int, role: str | None = None) -> list[dict[str, Any]]:
+    """The segments of a track as docs/draft.md writes them (``s``, ``d``, ``m``)."""
+    found = track(draft, tt, role)
+    assert found is not None
+    return list(encode_draft(Draft([found]))["t"][0]["sg"])
 
 
 @pytest.mark.parametrize(("text", "ops"), [
@@ -72,12 +82,12 @@ CTX = PlanContext()
     ("add captions 'hi' / 'there'", [("add_captions", {"lines": ["hi", "there"], "position": "bottom"})]),
 ])
 def test_phrases_plan_speech_ops(text: str, ops: list[tuple[str, dict[str, object]]]) -> None:
-    plan = RulePlanner().plan(text, {"t": [], "m": {}}, CTX)
+    plan = RulePlanner().plan(text, decode_draft({"t": [], "m": {}}), CTX)
     assert [(op.tool, op.args()) for op in plan.ops] == ops
     assert plan.not_understood == ()
 
 
-def _draft(home: Path, name: str) -> dict[str, object]:
+def _draft(home: Path, name: str) -> Draft:
     seed(home, name)
     a = analysis(name)
     item = MediaItem(id="m1", src=str(clip(name)), name=f"{name}.mp4", kind="video",
@@ -98,10 +108,8 @@ def test_remove_silences_cuts_the_pauses_and_says_how_much(home: Path) -> None:
     assert total_ms(tight) < after
 
 
-def _pieces(draft: dict[str, object]) -> list[tuple[int, int]]:
-    from skill.engine.ops.draftedit import video_segments
-
-    return [(int(s["m"]["in"]), int(s["d"])) for s in video_segments(draft)]
+def _pieces(draft: Draft) -> list[tuple[int, int]]:
+    return [(int(s["m"]["in"]), int(s["d"])) for s in _sg(draft, VIDEO)]
 
 
 def test_looser_and_tighter_re_derive_the_cut_from_the_clip(home: Path) -> None:
@@ -116,11 +124,10 @@ def test_looser_and_tighter_re_derive_the_cut_from_the_clip(home: Path) -> None:
     assert _pieces(RemoveSilences().apply(tighter, CTX)) == _pieces(normal)
     # captions made before follow: still one per cue, inside the video, in order
     captioned = RemoveSilences("loose").apply(AutoCaptions().apply(normal, CTX), CTX)
-    caps = track(captioned, TEXT, "caption")["sg"]  # type: ignore[index]
+    caps = _sg(captioned, TEXT, "caption")
     starts = [c["s"] for c in caps]
     assert starts == sorted(starts) and caps[-1]["s"] + caps[-1]["d"] <= total_ms(captioned)
-    direct = track(AutoCaptions().apply(RemoveSilences("loose").apply(draft, CTX), CTX),
-                   TEXT, "caption")["sg"]  # type: ignore[index]
+    direct = _sg(AutoCaptions().apply(RemoveSilences("loose").apply(draft, CTX), CTX), TEXT, "caption")
     assert [c["m"]["text"] for c in caps] == [c["m"]["text"] for c in direct]
     assert all(abs(a["s"] - b["s"]) <= 40 for a, b in zip(caps, direct, strict=True))
 
@@ -137,7 +144,7 @@ def test_auto_captions_follow_later_cuts_and_speed(home: Path) -> None:
     draft = _draft(home, "talk_en")
     op = AutoCaptions("bold")
     out = op.apply(draft, CTX)
-    segs = track(out, TEXT, "caption")["sg"]       # type: ignore[index]
+    segs = _sg(out, TEXT, "caption")
     words = analysis("talk_en").words
     assert len(segs) == len(words)                 # one event per word, its word highlighted
     first = segs[0]["m"]
@@ -146,18 +153,18 @@ def test_auto_captions_follow_later_cuts_and_speed(home: Path) -> None:
     assert all(s["m"]["text"].count("\n") <= 1 for s in segs)
     assert op.describe("en").startswith("Added bold, word-by-word highlighted captions")
     cut = CutRange(0, 1000).apply(out, CTX)
-    moved = track(cut, TEXT, "caption")["sg"][0]   # type: ignore[index]
+    moved = _sg(cut, TEXT, "caption")[0]
     assert moved["s"] == max(0, segs[0]["s"] - 1000) and moved["m"]["text"] == first["text"]
     fast = SetSpeed(2.0).apply(out, CTX)
-    fast_segs = track(fast, TEXT, "caption")["sg"]  # type: ignore[index]
+    fast_segs = _sg(fast, TEXT, "caption")
     assert abs(fast_segs[-1]["s"] - segs[-1]["s"] / 2) <= 40
 
 
 def test_word_at_a_time_and_clean(home: Path) -> None:
     draft = _draft(home, "talk_en")
-    one = track(AutoCaptions("word").apply(draft, CTX), TEXT, "caption")["sg"]  # type: ignore[index]
+    one = _sg(AutoCaptions("word").apply(draft, CTX), TEXT, "caption")
     assert all(" " not in s["m"]["text"] for s in one)
-    clean = track(AutoCaptions().apply(draft, CTX), TEXT, "caption")["sg"]      # type: ignore[index]
+    clean = _sg(AutoCaptions().apply(draft, CTX), TEXT, "caption")
     assert clean[0]["m"]["text"].replace("\n", " ") == "Hello everyone, welcome back to my kitchen."
     assert all(a["s"] + a["d"] <= b["s"] for a, b in zip(clean, clean[1:], strict=False))
 
@@ -170,7 +177,7 @@ def test_caption_fix_also_fixes_the_transcript(home: Path) -> None:
     fixed = CaptionFix("kitchen", "studio").apply(captioned, CTX)
     # captions made again later (another style) keep the fix: it is in the transcript
     again = AutoCaptions("word").apply(fixed, CTX)
-    texts = [s["m"]["text"] for s in track(again, TEXT, "caption")["sg"]]  # type: ignore[index]
+    texts = [s["m"]["text"] for s in _sg(again, TEXT, "caption")]
     assert "studio." in texts and not any("kitchen" in t for t in texts)
     srt = draft_srt(CaptionsSrt().apply(again, CTX))
     assert srt is not None and "studio" in srt and "kitchen" not in srt
@@ -181,7 +188,7 @@ def test_caption_fix_also_fixes_the_transcript(home: Path) -> None:
     op = CaptionFix("pasta", "noodles")
     early = op.apply(_draft(home, "talk_en"), CTX)
     assert op.describe("en") == "Fixed the captions: “pasta” → “noodles” (1×)."
-    later = track(AutoCaptions().apply(early, CTX), TEXT, "caption")["sg"]  # type: ignore[index]
+    later = _sg(AutoCaptions().apply(early, CTX), TEXT, "caption")
     assert any("noodles" in s["m"]["text"] for s in later)
     with pytest.raises(InputError):
         CaptionFix("spaghetti", "x").apply(_draft(home, "talk_en"), CTX)
@@ -191,7 +198,7 @@ def test_caption_fix_edits_every_caption(home: Path) -> None:
     out = AutoCaptions("bold").apply(_draft(home, "talk_en"), CTX)
     fixed = CaptionFix("kitchen", "studio")
     out = fixed.apply(out, CTX)
-    texts = [s["m"]["text"] for s in track(out, TEXT, "caption")["sg"]]  # type: ignore[index]
+    texts = [s["m"]["text"] for s in _sg(out, TEXT, "caption")]
     assert any("studio" in t for t in texts) and not any("kitchen" in t for t in texts)
     assert "“kitchen” → “studio”" in fixed.describe("en")
     with pytest.raises(InputError) as exc:
@@ -235,12 +242,12 @@ def test_srt_of_bold_captions_has_one_cue_per_caption(home: Path) -> None:
     assert draft_srt(out) is None
     text = draft_srt(CaptionsSrt().apply(out, CTX))
     assert text is not None
-    assert text.count(" --> ") == len({s["m"]["text"] for s in track(out, TEXT, "caption")["sg"]})  # type: ignore[index]
+    assert text.count(" --> ") == len({s["m"]["text"] for s in _sg(out, TEXT, "caption")})
 
 
 def test_no_clip_is_a_clear_error() -> None:
     with pytest.raises(InputError):
-        RemoveSilences().apply({"t": [], "m": {}}, CTX)
+        apply_wire(RemoveSilences(), {"t": [], "m": {}}, CTX)
 
 
 # -------------------------------------------------------------- whole runs (real model)

@@ -32,6 +32,21 @@ def test_transcript_tool_returns_the_words(tmp_path: Path, home: Path) -> None:
     assert srt.startswith("1\n00:00:01,") and " --> " in srt
 
 
+def test_transcript_tool_says_the_users_corrections(tmp_path: Path, home: Path) -> None:
+    seed(home, "talk_en")
+    result: dict[str, Any] = {}
+
+    async def body(client: Any) -> None:
+        result["text"] = await client.call_tool("transcript", {})
+
+    draft = _draft()
+    draft["m"]["speech_fixes"] = [["kitchen", "studio"]]   # "fix the caption: kitchen → studio"
+    _with_client(_session(ScriptedBackend, tmp_path, draft=draft), body)
+    text = _text(result["text"])
+    assert text.startswith("Hello everyone, welcome back to my studio.")
+    assert "kitchen" not in text
+
+
 def test_transcript_tool_without_clips_is_a_clear_error(tmp_path: Path) -> None:
     result: dict[str, Any] = {}
 

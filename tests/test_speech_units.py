@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from skill.draft import Draft, Segment, Track, decode_draft, encode_draft
 from skill.engine.render.textass import TextEvent, build_ass
 from skill.engine.speech.analysis import (
     LEVELS,
@@ -41,6 +44,16 @@ def W(a: int, b: int, t: str) -> Word:
     return Word(a, b, t)
 
 
+def _segs(wire: list[dict[str, Any]]) -> list[Segment]:
+    """Wire video segments (docs/draft.md) as the engine's typed segments."""
+    return decode_draft({"t": [{"tt": 0, "sg": wire}]}).tracks[0].segments
+
+
+def _wire(segs: list[Segment]) -> list[dict[str, Any]]:
+    """Typed segments back in the wire form, to compare with what docs/draft.md shows."""
+    return list(encode_draft(Draft([Track(0, segments=segs)]))["t"][0]["sg"])
+
+
 def test_pause_cuts_keep_margins_and_skip_short_pauses() -> None:
     a = Analysis(10_000, "en", (W(1000, 1500, "a"), W(1700, 2000, "b"), W(4000, 4500, "c")))
     level = LEVELS["normal"]            # > 500 ms goes, 150 ms of air each side
@@ -64,7 +77,7 @@ def test_time_maps() -> None:
 
 def test_timeline_words_follow_trim_and_speed() -> None:
     a = Analysis(10_000, "en", (W(1000, 1400, "skip"), W(3000, 3400, "one"), W(5000, 5600, "two")))
-    segs = [{"s": 0, "d": 2000, "m": {"src": "x", "in": 2000, "speed": 2.0}}]
+    segs = _segs([{"s": 0, "d": 2000, "m": {"src": "x", "in": 2000, "speed": 2.0}}])
     assert timeline_words(segs, {"x": a}) == [W(500, 700, "one"), W(1500, 1800, "two")]
     cuts = timeline_cuts(segs, {"x": a}, lambda an, lo, hi: [(lo, 2500), (4000, 4600)])
     assert cuts == [(0, 250), (1000, 1300)]
@@ -74,21 +87,25 @@ def test_rejoin_puts_cut_pauses_back_but_not_cut_words() -> None:
     a = Analysis(10_000, "en", (W(1000, 1500, "a"), W(3000, 3300, "um"), W(6000, 6500, "b")),
                  speech=((1000, 1500), (3000, 3300), (6000, 6500)))
     m = {"src": "x", "speed": 1.0, "kind": "video"}
-    segs = [{"s": 0, "d": 1650, "m": {**m, "in": 0}},          # a + margin | a pause cut
-            {"s": 1650, "d": 100, "m": {**m, "in": 2850}},     # | the um cut
-            {"s": 1750, "d": 1500, "m": {**m, "in": 3350}},    # | a pause, other settings
-            {"s": 3250, "d": 500, "m": {**m, "in": 5850, "volume": 0.5}}]
-    out, inserts = rejoin_pauses(segs, {"x": a})
+    segs = _segs([{"s": 0, "d": 1650, "m": {**m, "in": 0}},          # a + margin | a pause cut
+                  {"s": 1650, "d": 100, "m": {**m, "in": 2850}},     # | the um cut
+                  {"s": 1750, "d": 1500, "m": {**m, "in": 3350}},    # | a pause, other settings
+                  {"s": 3250, "d": 500, "m": {**m, "in": 5850, "volume": 0.5}}])
+    before = _wire(segs)
+    out_segs, inserts = rejoin_pauses(segs, {"x": a})
+    out = _wire(out_segs)
+    assert _wire(segs) == before                                 # the input is left untouched
     # the pause back in; the um and the other settings' boundary stay; the end was cut
     # inside "b", so nothing comes back there
     assert [(s["m"]["in"], s["d"]) for s in out] == [(0, 2950), (3350, 1500), (5850, 500)]
     assert inserts == [(1650, 1200)]
     assert [insert_map(inserts)(t) for t in (0, 1649, 1650, 3000)] == [0, 1649, 2850, 4200]
-    fast = [{"s": 0, "d": 825, "m": {**m, "in": 0, "speed": 2.0}},
-            {"s": 825, "d": 50, "m": {**m, "in": 2850, "speed": 2.0}}]
+    fast = _segs([{"s": 0, "d": 825, "m": {**m, "in": 0, "speed": 2.0}},
+                  {"s": 825, "d": 50, "m": {**m, "in": 2850, "speed": 2.0}}])
     assert rejoin_pauses(fast, {"x": a})[1] == [(825, 600), (875, 25)]   # 1.2 s of source at 2×
-    late = [{"s": 0, "d": 1000, "m": {**m, "in": 5500}}]     # silent lead-in and tail were cut
-    assert rejoin_pauses(late, {"x": a}) == ([{"s": 0, "d": 6700, "m": {**m, "in": 3300}}],
+    late = _segs([{"s": 0, "d": 1000, "m": {**m, "in": 5500}}])   # silent lead-in and tail were cut
+    joined, late_inserts = rejoin_pauses(late, {"x": a})
+    assert (_wire(joined), late_inserts) == ([{"s": 0, "d": 6700, "m": {**m, "in": 3300}}],
                                              [(0, 2200), (1000, 3500)])
     assert rejoin_pauses(segs, {})[1] == []                      # no analysis: left alone
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
+from skill.draft import Draft
 from skill.engine.ops.draftedit import MediaItem, PlanContext, add_media, empty_draft, total_ms
 from skill.engine.ops.speech import RemoveFillers, RemoveSilences, analyses
 from skill.engine.plan.planner import RulePlanner
@@ -25,7 +26,7 @@ def _cer(a: Analysis) -> float:
     return wer(_chars(truth("talk_zh")["text"]), _chars("".join(w.text for w in a.words)))
 
 
-def _draft(home: Path) -> dict[str, object]:
+def _draft(home: Path) -> Draft:
     seed(home, "talk_zh")
     a = analysis("talk_zh")
     item = MediaItem(id="m1", src=str(clip("talk_zh")), name="talk_zh.mp4", kind="video",
@@ -57,7 +58,7 @@ def test_remove_the_pauses_in_mandarin(home: Path) -> None:
     assert op.describe("zh").startswith(f"已去掉 {len(pauses) + 1} 处停顿")   # and the lead-in
     gone = total_ms(draft) - total_ms(out)
     assert sum(p["end_ms"] - p["start_ms"] for p in pauses) - 2000 < gone
-    words = timeline_words(out["t"][0]["sg"], analyses(out))  # type: ignore[index]
+    words = timeline_words(out.tracks[0].segments, analyses(out))
     assert "".join(w.text for w in words) == "".join(w.text for w in analysis("talk_zh").words)
 
 
@@ -68,7 +69,7 @@ def test_remove_the_fillers_in_mandarin(home: Path) -> None:
     out = op.apply(draft, CTX)
     assert op.describe("zh").startswith("已去掉 1 个口头禅（呃）")
     assert 150 < total_ms(draft) - total_ms(out) < 1000
-    words = timeline_words(out["t"][0]["sg"], analyses(out))  # type: ignore[index]
+    words = timeline_words(out.tracks[0].segments, analyses(out))
     assert not any(w.text.strip("，,") == "呃" for w in words)
     assert len(words) == len(analysis("talk_zh").words) - 1
 

@@ -11,8 +11,8 @@ import argparse
 import asyncio
 import os
 from pathlib import Path
-from typing import Any
 
+from ..draft import VIDEO
 from ..errors import InputError
 from ..replies import Reply
 from ..runtime import Runtime
@@ -35,17 +35,13 @@ async def transcript_text(rt: Runtime, fmt: str, script: str | None = None) -> s
     from ..engine.speech.formats import render_transcript
     from ..engine.speech.script import to_script
     from ..engine.speech.store import get
-    from ..engine.speech.timeline import timeline_words
+    from ..engine.speech.timeline import is_video, timeline_words
     from ..store import default_home
 
     await rt.ready()
     st = await rt.backend.state()
-    segs: list[dict[str, Any]] = []
-    for track in st.draft.tracks:
-        if track.type == 0:
-            segs.extend({"s": s.start_ms, "d": s.dur_ms, "m": s.meta} for s in track.segments)
-    srcs = list(dict.fromkeys(str((s["m"] or {}).get("src") or "") for s in segs
-                              if (s["m"] or {}).get("kind", "video") == "video"))
+    segs = [s for track in st.draft.tracks if track.type == VIDEO for s in track.segments]
+    srcs = list(dict.fromkeys(s.src or "" for s in segs if is_video(s)))
     srcs = [s for s in srcs if s and Path(s).is_file()]
     if not srcs:
         raise InputError("no clip to transcribe", key="speech_no_clip")
@@ -55,10 +51,8 @@ async def transcript_text(rt: Runtime, fmt: str, script: str | None = None) -> s
             rt.emit(Reply(kind="progress", label="speech", done=(i + done) / len(srcs), total=1.0))
         analyses[src] = await asyncio.to_thread(get, Path(src), default_home(), progress=progress)
     # the user's corrections ("fix the caption: teh → the"), kept in the draft
-    fixes = st.draft.meta.get("speech_fixes")
-    if isinstance(fixes, list):
-        pairs = [[str(f[0]), str(f[1])] for f in fixes if isinstance(f, list) and len(f) == 2]
-        analyses = {src: apply_fixes(a, pairs) for src, a in analyses.items()}
+    fixes = st.draft.speech_fixes or []
+    analyses = {src: apply_fixes(a, fixes) for src, a in analyses.items()}
     words = timeline_words(segs, analyses)
     langs = [a.language for a in analyses.values() if a.words]
     lang = langs[0] if langs else ""

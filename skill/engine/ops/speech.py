@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...draft import TEXT, VIDEO, Draft, Segment
 from ...errors import InputError
 from ..speech.analysis import (
     LEVELS,
@@ -35,6 +36,7 @@ from ..speech.script import to_script
 from ..speech.timeline import (
     cuts_map,
     insert_map,
+    is_video,
     keep_spans,
     merge,
     rejoin_pauses,
@@ -43,9 +45,6 @@ from ..speech.timeline import (
 )
 from .base import POSITION_ARG, Op, need_video, obj_schema, secs
 from .draftedit import (
-    TEXT,
-    VIDEO,
-    Draft,
     PlanContext,
     ensure_track,
     remove_track,
@@ -68,9 +67,8 @@ def analyses(draft: Draft) -> dict[str, Analysis]:
 
     out: dict[str, Analysis] = {}
     for seg in video_segments(draft):
-        m = seg.get("m") or {}
-        src = str(m.get("src") or "")
-        if m.get("kind", "video") != "video" or not src or src in out:
+        src = seg.src or ""
+        if not is_video(seg) or not src or src in out:
             continue
         if not Path(src).is_file():
             raise InputError(f"{Path(src).name}: no such file", key="file_missing", file=Path(src).name)
@@ -80,12 +78,10 @@ def analyses(draft: Draft) -> dict[str, Analysis]:
     return out
 
 
-def fixes(draft: Draft) -> list[list[str]]:
+def fixes(draft: Draft) -> list[tuple[str, str]]:
     """The transcript corrections the user made ("fix the caption: teh → the"), kept in
-    the draft (``m.speech_fixes``) so undo takes them back with the captions."""
-    raw = (draft.get("m") or {}).get("speech_fixes")
-    return [[str(f[0]), str(f[1])] for f in raw or []
-            if isinstance(f, list | tuple) and len(f) == 2] if isinstance(raw, list) else []
+    the draft (``Draft.speech_fixes``) so undo takes them back with the captions."""
+    return list(draft.speech_fixes or [])
 
 
 def _heard(draft: Draft, pattern: re.Pattern[str]) -> int:
@@ -94,7 +90,7 @@ def _heard(draft: Draft, pattern: re.Pattern[str]) -> int:
     from ..speech.store import cached
 
     count = 0
-    for src in {str((s.get("m") or {}).get("src") or "") for s in video_segments(draft)}:
+    for src in {s.src or "" for s in video_segments(draft)}:
         a = cached(Path(src), default_home()) if src and Path(src).is_file() else None
         if a is not None:
             a = apply_fixes(a, fixes(draft))
@@ -117,9 +113,8 @@ def listening_note(ops: Sequence[Op], draft: Draft, lang: str) -> str:
 
     names = []
     for seg in video_segments(draft):
-        m = seg.get("m") or {}
-        src = Path(str(m.get("src") or ""))
-        if m.get("kind", "video") == "video" and src.is_file() and src.name not in names \
+        src = Path(seg.src or "")
+        if is_video(seg) and src.is_file() and src.name not in names \
                 and cached(src, default_home()) is None:
             names.append(src.name)
     return render("speech_progress", lang, file=", ".join(names)) + "…" if names else ""
@@ -172,10 +167,10 @@ def _restore_pauses(draft: Draft, found: dict[str, Analysis]) -> None:
     vt = track(draft, VIDEO)
     if vt is None:
         return
-    segs, inserts = rejoin_pauses(vt.get("sg") or [], found)
+    segs, inserts = rejoin_pauses(vt.segments, found)
     if not inserts:
         return
-    vt["sg"] = segs
+    vt.segments = segs
     repack(draft)
     retime(draft, insert_map(inserts))
 
@@ -286,33 +281,36 @@ class KeepPhrase(Op):
         return {**self.args(), **_stats(self)}
 
 
-def _caption_segments(words: list[Word], style: str, position: str) -> list[dict[str, Any]]:
+def _caption(start_ms: int, dur_ms: int, text: str, position: str, style: str) -> Segment:
+    return Segment(start_ms, dur_ms, text=text, position=position, style=style, auto=True)
+
+
+def _caption_segments(words: list[Word], style: str, position: str) -> list[Segment]:
     """Caption segments for ``words`` (timeline time): one per cue, or for the bold
     style one per word of each cue with that word highlighted (``hl``: its characters
     in the cue's text)."""
     groups = cues(words, one_word=style == "word")
-    segs: list[dict[str, Any]] = []
+    segs: list[Segment] = []
     for i, cue in enumerate(groups):
         start = cue.start_ms
         end = max(cue.end_ms, start + 300)
         if i + 1 < len(groups):
             end = min(end, groups[i + 1].start_ms)
         end = max(end, start + 1)
-        base = {"text": cue.text, "position": position, "style": style, "auto": True}
         if style != "bold":
-            segs.append({"s": start, "d": end - start, "m": base})
+            segs.append(_caption(start, end - start, cue.text, position, style))
             continue
         at = 0
         for k, w in enumerate(cue.words):
             pos = cue.text.find(w.text, at)
             w_start = start if k == 0 else w.start_ms
             w_end = end if k + 1 == len(cue.words) else max(w_start + 1, cue.words[k + 1].start_ms)
-            meta = dict(base)
+            seg = _caption(w_start, min(w_end, end) - w_start, cue.text, position, style)
             if pos >= 0:
-                meta["hl"] = [pos, pos + len(w.text)]
+                seg.hl = (pos, pos + len(w.text))
                 at = pos + len(w.text)
-            segs.append({"s": w_start, "d": min(w_end, end) - w_start, "m": meta})
-    return [s for s in segs if s["d"] > 0]
+            segs.append(seg)
+    return [s for s in segs if s.dur_ms > 0]
 
 
 @dataclass(frozen=True)
@@ -339,9 +337,9 @@ class AutoCaptions(Op):
             words = [Word(w.start_ms, w.end_ms, to_script(w.text, self.script), w.prob) for w in words]
         remove_track(draft, TEXT, "caption")
         ct = ensure_track(draft, TEXT, "caption", "Captions")
-        ct["sg"] = _caption_segments(words, self.style, self.position)
+        ct.segments = _caption_segments(words, self.style, self.position)
         langs = sorted({a.language for a in found.values() if a.words})
-        count = len({(s["m"]["text"], s["s"]) for s in ct["sg"]}) if self.style != "bold" \
+        count = len({(s.text, s.start_ms) for s in ct.segments}) if self.style != "bold" \
             else len(cues(words))
         _record(self, count=count, language=", ".join(langs))
 
@@ -369,29 +367,27 @@ class CaptionFix(Op):
         ct = track(draft, TEXT, "caption")
         pattern = fix_pattern(self.wrong)
         count = 0
-        for seg in (ct or {}).get("sg") or []:
-            m = seg.get("m") or {}
-            text = m.get("text")
-            if not isinstance(text, str):
+        for seg in ct.segments if ct is not None else []:
+            text = seg.text
+            if text is None:
                 continue
             new, n = pattern.subn(lambda _m: self.right, text)
             if n:
                 count += n
-                hl = m.get("hl")
-                if isinstance(hl, list) and len(hl) == 2:
-                    m.pop("hl")   # offsets moved: recompute by the word before the fix
+                hl = seg.hl
+                if hl is not None:
+                    seg.hl = None   # offsets moved: recompute by the word before the fix
                     before = text[hl[0]:hl[1]]
                     fixed = pattern.sub(lambda _m: self.right, before)
                     pos = new.find(fixed)
                     if pos >= 0:
-                        m["hl"] = [pos, pos + len(fixed)]
-                m["text"] = new
+                        seg.hl = (pos, pos + len(fixed))
+                seg.text = new
         # the transcript too, so later captions, the .srt and `igedit transcript` say it
         heard = _heard(draft, pattern)
         if not count and not heard:
             raise InputError("not in the captions", key="speech_phrase_missing", phrase=self.wrong)
-        meta = draft.setdefault("m", {})
-        meta["speech_fixes"] = [*fixes(draft), [self.wrong, self.right]]
+        draft.speech_fixes = [*fixes(draft), (self.wrong, self.right)]
         _record(self, count=count or heard)
 
     def view(self) -> dict[str, Any]:
@@ -407,4 +403,4 @@ class CaptionsSrt(Op):
     schema = obj_schema({"on": {"type": "boolean"}})
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        draft.setdefault("m", {})["srt"] = bool(self.on)
+        draft.srt = bool(self.on)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from ...draft import TEXT, Draft
 from .analysis import SENTENCE_STOPS, Analysis, Word, is_cjk, join_words
 
 EN_CHARS = 32
@@ -143,21 +143,21 @@ def render_transcript(a: Analysis, fmt: str) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def draft_srt(draft: dict[str, Any]) -> str | None:
-    """The caption track of a raw draft as SubRip, when the draft asks for one
-    (``m.srt``, set by "also give me the srt"). Word-by-word events of one caption
+def draft_srt(draft: Draft) -> str | None:
+    """The caption track of a draft as SubRip, when the draft asks for one
+    (``Draft.srt``, set by "also give me the srt"). Word-by-word events of one caption
     (the bold style) become one cue."""
-    if not (draft.get("m") or {}).get("srt"):
+    if not draft.srt:
         return None
     rows: list[tuple[int, int, str]] = []
-    for t in draft.get("t") or []:
-        if t.get("tt") != 7 or (t.get("m") or {}).get("role") != "caption":   # 7: text track
+    for t in draft.tracks:
+        if t.type != TEXT or t.role != "caption":
             continue
-        for seg in t.get("sg") or []:
-            text = (seg.get("m") or {}).get("text")
-            if not isinstance(text, str) or not text.strip():
+        for seg in t.segments:
+            text = seg.text
+            if text is None or not text.strip():
                 continue
-            s, d = int(seg.get("s", 0)), int(seg.get("d", 0))
+            s, d = seg.start_ms, seg.dur_ms
             if rows and rows[-1][2] == text and s - rows[-1][1] <= 40:
                 rows[-1] = (rows[-1][0], s + d, text)
             else:

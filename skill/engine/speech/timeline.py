@@ -1,28 +1,37 @@
 """Speech analyses (source time) seen through the draft's video track (timeline time).
 
-Pure: segments (``{"s", "d", "m": {"src", "in", "speed"}}``) and analyses by source
-path in, words or cut spans on the timeline out. A segment shows source
-``[in, in + d × speed)`` at timeline ``[s, s + d)``.
+Pure: video segments (:class:`~skill.draft.Segment`: ``src``, ``in_ms``, ``speed``) and
+analyses by source path in, words or cut spans on the timeline out. A segment shows
+source ``[in_ms, in_ms + dur_ms × speed)`` at timeline ``[start_ms, end_ms)``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
+from ...draft import Segment
 from .analysis import Analysis, Word
 
-Seg = dict[str, Any]
+Seg = Segment
 SourceCuts = Callable[[Analysis, int, int], list[tuple[int, int]]]
 
 
 def _geometry(seg: Seg) -> tuple[str, int, int, int, float]:
-    m = seg.get("m") or {}
-    speed = m.get("speed", 1.0)
-    speed = float(speed) if isinstance(speed, int | float) and speed > 0 else 1.0
-    src_in = m.get("in", 0)
-    return (str(m.get("src") or ""), int(seg.get("s", 0)), int(seg.get("d", 0)),
-            int(src_in) if isinstance(src_in, int | float) else 0, speed)
+    """(source path, timeline start, duration, source in-point, speed) of a segment."""
+    speed = float(seg.speed) if seg.speed is not None and seg.speed > 0 else 1.0
+    src_in = int(seg.in_ms) if seg.in_ms is not None else 0
+    return seg.src or "", seg.start_ms, seg.dur_ms, src_in, speed
+
+
+def _settings(seg: Seg) -> Seg:
+    """What must match for two pieces of one clip to join: all but place and in-point."""
+    return dataclasses.replace(seg, start_ms=0, dur_ms=0, in_ms=None)
+
+
+def is_video(seg: Seg) -> bool:
+    """A video clip, whose sound can be listened to (not a photo); no ``kind`` means video."""
+    return seg.kind is None or seg.kind == "video"
 
 
 def timeline_words(segs: Sequence[Seg], analyses: Mapping[str, Analysis]) -> list[Word]:
@@ -130,7 +139,7 @@ def rejoin_pauses(segs: Sequence[Seg], analyses: Mapping[str, Analysis]
     the silent lead-in before and the tail after a run of a clip (where another clip or
     the end is its neighbour) come back too.
 
-    Returns the new segments (``s`` not yet repacked) and the time put back as
+    Returns new segments (the input is left untouched; ``start_ms`` not yet repacked) and the time put back as
     ``(old timeline time, ms inserted there)``, so "looser" after "remove the silences"
     re-derives the cut from the clip's own pauses instead of cutting the cut timeline.
     A gap that held words (a filler, a phrase cut) stays cut.
@@ -147,7 +156,7 @@ def rejoin_pauses(segs: Sequence[Seg], analyses: Mapping[str, Analysis]
         end = round(src_in + d * speed)
         gap = round((_pause_after(a, end) - end) / speed)
         if gap > 0:
-            out[-1]["d"] = d + gap
+            out[-1].dur_ms = d + gap
             inserts.append((old_end, gap))
 
     for seg in segs:
@@ -156,26 +165,24 @@ def rejoin_pauses(segs: Sequence[Seg], analyses: Mapping[str, Analysis]
             prev = out[-1]
             src, _s, d, src_in, speed = _geometry(prev)
             end = src_in + d * speed
-            same = {k: v for k, v in (prev.get("m") or {}).items() if k != "in"} == \
-                {k: v for k, v in (seg.get("m") or {}).items() if k != "in"}
+            same = _settings(prev) == _settings(seg)
             a = analyses.get(src)
             if a is not None and src == src2 and speed == speed2 and same \
                     and in2 > end and _is_pause(a, round(end), in2):
                 gap = round((in2 - end) / speed)
-                prev["d"] = d + gap + d2
+                prev.dur_ms = d + gap + d2
                 inserts.append((s2, gap))
                 old_end = s2 + d2
                 continue
             if src != src2:    # a cut inside one clip (a filler, a phrase) keeps its edges
                 extend_tail()
-        new = dict(seg)
+        new = seg.copy()
         a2 = analyses.get(src2)
-        if a2 is not None and (seg.get("m") or {}).get("kind", "video") == "video" \
-                and (not out or _geometry(out[-1])[0] != src2):
+        if a2 is not None and is_video(seg) and (not out or _geometry(out[-1])[0] != src2):
             lead = round((in2 - _pause_before(a2, in2)) / speed2)
             if lead > 0:
-                new["m"] = {**(seg.get("m") or {}), "in": in2 - round(lead * speed2)}
-                new["d"] = d2 + lead
+                new.in_ms = in2 - round(lead * speed2)
+                new.dur_ms = d2 + lead
                 inserts.append((s2, lead))
         out.append(new)
         old_end = s2 + d2
