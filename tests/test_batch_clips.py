@@ -14,6 +14,7 @@ import pytest
 
 from skill import clipset
 from skill.cliprefs import ALL, Part, export_choice, parts
+from skill.draft import decode_draft, encode_draft
 from skill.front.cli import main
 from tests.media import frames_rgb, solid_clip
 from tests.test_local_helpers import probe_mp4
@@ -112,17 +113,18 @@ def test_split_gives_each_clip_its_part_of_the_joined_edit() -> None:
             {"s": 1500, "d": 1000, "m": {"text": "across"}},
             {"s": 3000, "d": 1000, "m": {"text": "blue only"}}]}],
         "m": {"ratio": "1:1", "w": 1080, "h": 1080, "look": "warm", "cover_ms": 2500}}
-    red, blue = clipset.split(joined)
-    assert (red.name, blue.name) == ("red.mp4", "blue.mp4")
-    assert red.draft["t"][0]["sg"] == [{"s": 0, "d": 2000, "m": joined["t"][0]["sg"][0]["m"]}]
-    assert blue.draft["t"][0]["sg"][0]["s"] == 0 and blue.draft["t"][0]["sg"][0]["d"] == 3000
-    assert red.draft["t"][1]["sg"] == [{"s": 0, "d": 2000, "m": {"mood": "lofi", "volume": 0.3}}]
-    assert [(s["s"], s["d"], s["m"]["text"]) for s in red.draft["t"][2]["sg"]] == [
+    red_clip, blue_clip = clipset.split(decode_draft(joined))
+    assert (red_clip.name, blue_clip.name) == ("red.mp4", "blue.mp4")
+    red, blue = encode_draft(red_clip.draft), encode_draft(blue_clip.draft)
+    assert red["t"][0]["sg"] == [{"s": 0, "d": 2000, "m": joined["t"][0]["sg"][0]["m"]}]
+    assert blue["t"][0]["sg"][0]["s"] == 0 and blue["t"][0]["sg"][0]["d"] == 3000
+    assert red["t"][1]["sg"] == [{"s": 0, "d": 2000, "m": {"mood": "lofi", "volume": 0.3}}]
+    assert [(s["s"], s["d"], s["m"]["text"]) for s in red["t"][2]["sg"]] == [
         (1500, 500, "across")]
-    assert [(s["s"], s["d"], s["m"]["text"]) for s in blue.draft["t"][2]["sg"]] == [
+    assert [(s["s"], s["d"], s["m"]["text"]) for s in blue["t"][2]["sg"]] == [
         (0, 500, "across"), (1000, 1000, "blue only")]
-    assert red.draft["m"] == {"ratio": "1:1", "w": 1080, "h": 1080, "look": "warm"}
-    assert blue.draft["m"]["cover_ms"] == 500
+    assert red["m"] == {"ratio": "1:1", "w": 1080, "h": 1080, "look": "warm"}
+    assert blue["m"]["cover_ms"] == 500
 
 
 # ------------------------------------------------------------------ rendered, English
