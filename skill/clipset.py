@@ -75,9 +75,8 @@ def _without_batch(draft: Draft) -> dict[str, Any]:
 
 
 def joined(draft: Draft) -> Draft:
-    """The joined timeline alone (no clip set): what a render of the whole session uses.
-    A shallow copy: it shares the tracks with ``draft``."""
-    return replace(draft, batch=None, extra=_without_batch(draft))
+    """The joined timeline alone (no clip set): what a render of the whole session uses."""
+    return replace(draft, batch=None, extra=_without_batch(draft)).copy()
 
 
 def visual_media(draft: Draft, order: list[str] | None = None) -> list[tuple[str, str]]:
@@ -109,8 +108,7 @@ def clips(draft: Draft, order: list[str] | None = None) -> list[Clip]:
 
 def with_clips(draft: Draft, items: list[Clip], *, new_mode: str | None = None,
                new_focus: list[int] | None | bool = False) -> Draft:
-    """A copy of ``draft`` holding ``items`` as its clip set (``new_focus=False``: keep it).
-    A shallow copy: the tracks and the clips' drafts are shared."""
+    """A copy of ``draft`` holding ``items`` as its clip set (``new_focus=False``: keep it)."""
     old = draft.batch
     batch = Batch(mode=new_mode or (old.mode if old is not None else "") or EACH,
                   focus=old.focus if old is not None else None,
@@ -118,7 +116,7 @@ def with_clips(draft: Draft, items: list[Clip], *, new_mode: str | None = None,
                   extra=dict(old.extra) if old is not None else {})
     if new_focus is not False:
         batch.focus = list(new_focus) if isinstance(new_focus, list) and new_focus else None
-    return replace(draft, batch=batch, extra=_without_batch(draft))
+    return replace(draft, batch=batch, extra=_without_batch(draft)).copy()
 
 
 def set_mode(draft: Draft, new_mode: str) -> Draft:
@@ -127,7 +125,10 @@ def set_mode(draft: Draft, new_mode: str) -> Draft:
     if new_mode == JOIN:
         if draft.batch is None:
             return draft
-        return replace(draft, batch=replace(draft.batch, mode=JOIN))
+        out = draft.copy()
+        assert out.batch is not None
+        out.batch.mode = JOIN
+        return out
     have = {c.media: c for c in stored(draft)}
     items = [have.get(c.media, c) for c in split(draft)]
     items = [Clip(i, c.media, c.name, c.draft) for i, c in enumerate(items)]
@@ -170,7 +171,7 @@ def split(draft: Draft, order: list[str] | None = None) -> list[Clip]:
     """The joined timeline as one draft per clip: the clip's own segments (with their
     trims and speeds), the session's canvas and look, the music over the whole clip,
     and the titles and captions that fall inside the clip, moved with it."""
-    base = joined(draft)
+    base = replace(draft, batch=None, extra=_without_batch(draft))   # copied piece by piece
     video = next((t for t in base.tracks if t.type == VIDEO), None)
     if video is None:
         return []
