@@ -127,6 +127,37 @@ def test_split_gives_each_clip_its_part_of_the_joined_edit() -> None:
     assert blue["m"]["cover_ms"] == 500
 
 
+def test_the_clip_set_goes_to_each_and_back_to_join_keeping_the_clips_own_edits() -> None:
+    seg = {"kind": "video", "in": 0, "speed": 1.0, "volume": 1.0}
+    joined = {"t": [{"tt": 0, "m": {"name": "Video"}, "sg": [
+        {"s": 0, "d": 2000, "m": {"media": "r", "name": "red.mp4", **seg}},
+        {"s": 2000, "d": 3000, "m": {"media": "b", "name": "blue.mp4", **seg}}]}],
+        "m": {"ratio": "9:16", "w": 1080, "h": 1920}}
+    draft = decode_draft(joined)
+    assert (clipset.mode(draft), clipset.several(draft), clipset.stored(draft)) == ("join", True, [])
+    each = clipset.set_mode(draft, clipset.EACH)
+    wire = encode_draft(each)
+    assert wire["t"] == joined["t"] and wire["m"]["batch"]["mode"] == "each"
+    assert [(c["media"], c["name"], c["draft"]["t"][0]["sg"][0]["d"])
+            for c in wire["m"]["batch"]["clips"]] == [("r", "red.mp4", 2000), ("b", "blue.mp4", 3000)]
+    assert "focus" not in wire["m"]["batch"] and encode_draft(draft) == joined   # input untouched
+    # the second clip edited on its own, and the edit remembered as the focus
+    red, blue = clipset.stored(each)
+    square = blue.draft.copy()
+    square.ratio = "1:1"
+    each = clipset.with_clips(each, [red, clipset.Clip(1, blue.media, blue.name, square)],
+                              new_focus=[1])
+    assert clipset.focus(each) == [1] and clipset.mode(each) == "each"
+    # back to join: the joined timeline renders, the clips' own edits wait for "each" again
+    back = clipset.set_mode(each, clipset.JOIN)
+    assert clipset.mode(back) == "join" and clipset.focus(back) == [1]
+    assert encode_draft(clipset.joined(back)) == joined
+    again = clipset.set_mode(back, clipset.EACH)
+    assert [c.draft.ratio for c in clipset.stored(again)] == ["9:16", "1:1"]
+    assert clipset.focus(again) is None
+    assert [name for _, name in clipset.visual_media(again, ["b", "r"])] == ["blue.mp4", "red.mp4"]
+
+
 # ------------------------------------------------------------------ rendered, English
 
 def test_each_clip_its_own_edit_and_file_in_english(
