@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import clipset
-from .draft import decode_draft
+from .draft import Draft, encode_draft
 from .errors import InputError
 from .exporter import choose_dest, default_name
 from .media import human_size
@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 Choice = str | int | None
 
 
-def wants_clips(raw: dict[str, Any], choice: Choice) -> bool:
+def wants_clips(draft: Draft, choice: Choice) -> bool:
     """Whether this export goes per clip (a clip was chosen, or the clips are separate)."""
-    return choice is not None or (clipset.mode(raw) == clipset.EACH and clipset.several(raw))
+    return choice is not None or (clipset.mode(draft) == clipset.EACH and clipset.several(draft))
 
 
 def choose(clips: list[clipset.Clip], choice: Choice, *, preview: bool = False,
@@ -84,10 +84,10 @@ def destinations(out: str | Path | None, chosen: list[clipset.Clip], cwd: Path, 
     """Where each chosen clip is saved (see the module docstring); refuses an existing
     file without ``force`` before anything renders."""
     if single and out is not None and not Path(out).expanduser().is_dir():
-        return [choose_dest(out, decode_draft(chosen[0].draft), cwd, force=force)]
+        return [choose_dest(out, chosen[0].draft, cwd, force=force)]
     dests: list[Path] = []
     for clip in chosen:
-        draft = decode_draft(clip.draft)
+        draft = clip.draft
         if out is None:
             stem = Path(default_name(draft)).stem
             base = cwd / f"{stem}-{_safe_stem(clip.stem)}.mp4"
@@ -111,19 +111,20 @@ def destinations(out: str | Path | None, chosen: list[clipset.Clip], cwd: Path, 
 async def export_clips(exporter: Exporter, state: SessionState, choice: Choice,
                        out: str | Path | None, *, force: bool, preview: bool) -> list[Path]:
     """Render and save the chosen clips one after another (see the module docstring)."""
-    raw = state.draft_raw
-    clips = clipset.clips(raw, [m.id for m in state.media if getattr(m, "id", None)])
+    draft = state.draft
+    clips = clipset.clips(draft, [m.id for m in state.media if getattr(m, "id", None)])
     if len(clips) < 2:
         raise InputError("one clip only", key="export_clip_single")
-    chosen = choose(clips, choice, preview=preview, focus=clipset.focus(raw))
+    chosen = choose(clips, choice, preview=preview, focus=clipset.focus(draft))
     dests = destinations(out, chosen, exporter.rt.cwd, force=force, single=len(chosen) == 1)
     rt = exporter.rt
     rt.say_key("export_clips_started", count=len(chosen), names=[c.name for c in chosen])
     lines: list[str] = []
     saved: list[Path] = []
     for clip, dest in zip(chosen, dests, strict=True):
-        path = await exporter.render_to(clip.draft, dest, force=force, preview=preview,
-                                        announce=False)
+        # the backend renders a wire draft (the job payload is the edge)
+        path = await exporter.render_to(encode_draft(clip.draft), dest, force=force,
+                                        preview=preview, announce=False)
         size = human_size(os.path.getsize(path)) if path.exists() else "0 B"
         line = render("export_clip_done", rt.lang, number=clip.index + 1, name=clip.name,
                       path=str(path), size=size, preview=preview)

@@ -1,10 +1,11 @@
 """Several clips in one session, each with its own edit ("batch style"). Pure functions
-over raw drafts: the one place that reads and writes the clip set.
+over the typed draft (:class:`skill.draft.Draft`): the one place that reads and writes
+the clip set.
 
 A session's draft is the *joined* timeline (every uploaded clip one after another, as
 the cloud and ``igedit serve`` clients see it). When the clips are edited separately,
-the draft's metadata also holds one draft per clip (``docs/draft.md``, "Clips edited
-separately")::
+the draft also holds one draft per clip, :attr:`Draft.batch <skill.draft.Draft.batch>`
+(on the wire ``m.batch``, ``docs/draft.md``, "Clips edited separately")::
 
     "m": {..., "batch": {"mode": "each", "focus": [1],
                          "clips": [{"media": "<id>", "name": "red.mp4", "draft": {"t": […], "m": {…}}},
@@ -23,16 +24,15 @@ special: the whole draft, clip set included, is one revision of the session.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-VIDEO, AUDIO, TEXT = 0, 1, 7
+from .draft import AUDIO, VIDEO, Batch, BatchClip, Draft, Segment, Track
+
 KEY = "batch"
 EACH, JOIN = "each", "join"
 #: text shorter than this after a split is dropped (as a trim drops it)
 _MIN_TEXT_MS = 100
-
-Raw = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Clip:
     index: int
     media: str
     name: str
-    draft: Raw
+    draft: Draft
 
     @property
     def stem(self) -> str:
@@ -53,132 +53,99 @@ class Clip:
         return f"{self.index + 1}"
 
 
-def _meta(raw: Any) -> dict[str, Any]:
-    meta = raw.get("m") if isinstance(raw, dict) else None
-    return meta if isinstance(meta, dict) else {}
-
-
-def _batch(raw: Any) -> dict[str, Any]:
-    value = _meta(raw).get(KEY)
-    return value if isinstance(value, dict) else {}
-
-
-def mode(raw: Any) -> str:
+def mode(draft: Draft) -> str:
     """``"each"`` when the clips are edited separately, else ``"join"``."""
-    return EACH if _batch(raw).get("mode") == EACH else JOIN
+    return EACH if draft.batch is not None and draft.batch.mode == EACH else JOIN
 
 
-def focus(raw: Any) -> list[int] | None:
+def focus(draft: Draft) -> list[int] | None:
     """The clips an edit naming none goes to (None: every clip)."""
-    value = _batch(raw).get("focus")
-    if isinstance(value, list) and value and all(isinstance(i, int) for i in value):
-        return [int(i) for i in value]
-    return None
+    value = draft.batch.focus if draft.batch is not None else None
+    return list(value) if value else None
 
 
-def stored(raw: Any) -> list[Clip]:
+def stored(draft: Draft) -> list[Clip]:
     """The per-clip drafts kept in the draft (empty when the clips were never separated)."""
-    out: list[Clip] = []
-    items = _batch(raw).get("clips")
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("draft"), dict):
-            out.append(Clip(len(out), str(item.get("media") or ""), str(item.get("name") or ""),
-                            item["draft"]))
-    return out
+    items = draft.batch.clips if draft.batch is not None else []
+    return [Clip(i, c.media, c.name, c.draft) for i, c in enumerate(items)]
 
 
-def joined(raw: Raw) -> Raw:
+def _without_batch(draft: Draft) -> dict[str, Any]:
+    return {k: v for k, v in draft.extra.items() if k != KEY}
+
+
+def joined(draft: Draft) -> Draft:
     """The joined timeline alone (no clip set): what a render of the whole session uses."""
-    out = dict(raw)
-    meta = dict(_meta(raw))
-    meta.pop(KEY, None)
-    out["m"] = meta
-    return out
+    return replace(draft, batch=None, extra=_without_batch(draft)).copy()
 
 
-def visual_media(raw: Any, order: list[str] | None = None) -> list[tuple[str, str]]:
+def visual_media(draft: Draft, order: list[str] | None = None) -> list[tuple[str, str]]:
     """``(media id, file name)`` of every clip or photo on the joined video track, once
     each, in ``order`` (the session's upload order) when given, else in play order."""
     seen: dict[str, str] = {}
-    tracks = raw.get("t") if isinstance(raw, dict) else None
-    for t in tracks if isinstance(tracks, list) else []:
-        if not isinstance(t, dict) or t.get("tt") != VIDEO:
-            continue
-        for seg in t.get("sg") or []:
-            meta = seg.get("m") if isinstance(seg, dict) else None
-            if not isinstance(meta, dict):
-                continue
-            media = meta.get("media")
-            if isinstance(media, str) and media and media not in seen:
-                seen[media] = str(meta.get("name") or media)
-        break
+    video = next((t for t in draft.tracks if t.type == VIDEO), None)
+    for seg in video.segments if video is not None else []:
+        if seg.media and seg.media not in seen:
+            seen[seg.media] = seg.name or seg.media
     if order:
         rank = {m: i for i, m in enumerate(order)}
         return sorted(seen.items(), key=lambda kv: rank.get(kv[0], len(rank)))
     return list(seen.items())
 
 
-def several(raw: Any) -> bool:
+def several(draft: Draft) -> bool:
     """The session has more than one clip (the only case where clips can be addressed)."""
-    return len(visual_media(raw)) > 1 or len(stored(raw)) > 1
+    return len(visual_media(draft)) > 1 or len(stored(draft)) > 1
 
 
-def clips(raw: Raw, order: list[str] | None = None) -> list[Clip]:
+def clips(draft: Draft, order: list[str] | None = None) -> list[Clip]:
     """Every clip with its own draft: the stored ones in ``each`` mode, else the joined
     timeline cut into one draft per clip (:func:`split`)."""
-    if mode(raw) == EACH:
-        return stored(raw)
-    return split(raw, order)
+    if mode(draft) == EACH:
+        return stored(draft)
+    return split(draft, order)
 
 
-def with_clips(raw: Raw, items: list[Clip], *, new_mode: str | None = None,
-               new_focus: list[int] | None | bool = False) -> Raw:
-    """A copy of ``raw`` holding ``items`` as its clip set (``new_focus=False``: keep it)."""
-    out = dict(raw)
-    meta = dict(_meta(raw))
-    batch = dict(_batch(raw))
-    batch["mode"] = new_mode or batch.get("mode") or EACH
-    batch["clips"] = [{"media": c.media, "name": c.name, "draft": c.draft} for c in items]
+def with_clips(draft: Draft, items: list[Clip], *, new_mode: str | None = None,
+               new_focus: list[int] | None | bool = False) -> Draft:
+    """A copy of ``draft`` holding ``items`` as its clip set (``new_focus=False``: keep it)."""
+    old = draft.batch
+    batch = Batch(mode=new_mode or (old.mode if old is not None else "") or EACH,
+                  focus=old.focus if old is not None else None,
+                  clips=[BatchClip(c.media, c.name, c.draft) for c in items],
+                  extra=dict(old.extra) if old is not None else {})
     if new_focus is not False:
-        if new_focus:
-            batch["focus"] = list(new_focus)  # type: ignore[arg-type]
-        else:
-            batch.pop("focus", None)
-    meta[KEY] = batch
-    out["m"] = meta
-    return out
+        batch.focus = list(new_focus) if isinstance(new_focus, list) and new_focus else None
+    return replace(draft, batch=batch, extra=_without_batch(draft)).copy()
 
 
-def set_mode(raw: Raw, new_mode: str) -> Raw:
-    """A copy of ``raw`` in ``new_mode``; going to ``each`` keeps the clips' own drafts
+def set_mode(draft: Draft, new_mode: str) -> Draft:
+    """A copy of ``draft`` in ``new_mode``; going to ``each`` keeps the clips' own drafts
     from before and cuts a draft from the joined timeline for any clip without one."""
     if new_mode == JOIN:
-        if not _batch(raw):
-            return raw
-        out = dict(raw)
-        meta = dict(_meta(raw))
-        meta[KEY] = {**_batch(raw), "mode": JOIN}
-        out["m"] = meta
+        if draft.batch is None:
+            return draft
+        out = draft.copy()
+        assert out.batch is not None
+        out.batch.mode = JOIN
         return out
-    have = {c.media: c for c in stored(raw)}
-    items = [have.get(c.media, c) for c in split(raw)]
+    have = {c.media: c for c in stored(draft)}
+    items = [have.get(c.media, c) for c in split(draft)]
     items = [Clip(i, c.media, c.name, c.draft) for i, c in enumerate(items)]
-    return with_clips(raw, items, new_mode=EACH, new_focus=None)
+    return with_clips(draft, items, new_mode=EACH, new_focus=None)
 
 
 # ---------------------------------------------------------------- split
 
-def _spans(segs: list[dict[str, Any]], media: str) -> list[tuple[int, int, int]]:
+def _spans(segs: list[Segment], media: str) -> list[tuple[int, int, int]]:
     """``(start, end, new start)`` of each of ``media``'s segments on the joined track."""
     out: list[tuple[int, int, int]] = []
     at = 0
     for seg in segs:
-        meta = seg.get("m") or {}
-        if meta.get("media") != media:
+        if seg.media != media:
             continue
-        start, dur = int(seg.get("s") or 0), int(seg.get("d") or 0)
-        out.append((start, start + dur, at))
-        at += dur
+        out.append((seg.start_ms, seg.end_ms, at))
+        at += seg.dur_ms
     return out
 
 
@@ -192,45 +159,48 @@ def _map(spans: list[tuple[int, int, int]], a: int, b: int) -> list[tuple[int, i
     return out
 
 
-def split(raw: Raw, order: list[str] | None = None) -> list[Clip]:
+def _moved(seg: Segment, start: int, dur: int | None = None) -> Segment:
+    out = seg.copy()
+    out.start_ms = start
+    if dur is not None:
+        out.dur_ms = dur
+    return out
+
+
+def split(draft: Draft, order: list[str] | None = None) -> list[Clip]:
     """The joined timeline as one draft per clip: the clip's own segments (with their
     trims and speeds), the session's canvas and look, the music over the whole clip,
     and the titles and captions that fall inside the clip, moved with it."""
-    base = joined(raw)
-    tracks = [t for t in base.get("t") or [] if isinstance(t, dict)]
-    video = next((t for t in tracks if t.get("tt") == VIDEO), None)
+    base = replace(draft, batch=None, extra=_without_batch(draft))   # copied piece by piece
+    video = next((t for t in base.tracks if t.type == VIDEO), None)
     if video is None:
         return []
-    segs = [s for s in video.get("sg") or [] if isinstance(s, dict)]
+    segs = video.segments
+    settings = replace(base, tracks=[], cover_ms=None)
     out: list[Clip] = []
     for media, name in visual_media(base, order):
         spans = _spans(segs, media)
         total = sum(end - start for start, end, _ in spans)
-        new_tracks: list[dict[str, Any]] = []
-        for t in tracks:
+        new_tracks: list[Track] = []
+        for t in base.tracks:
             if t is video:
-                sg = [dict(copy.deepcopy(s), s=new) for s in segs
-                      for start, _, new in spans
-                      if (s.get("m") or {}).get("media") == media and int(s.get("s") or 0) == start]
-            elif t.get("tt") == AUDIO:
-                sg = [dict(copy.deepcopy(s), s=0, d=total) for s in (t.get("sg") or [])[:1]]
+                sg = [_moved(s, new) for s in segs for start, _, new in spans
+                      if s.media == media and s.start_ms == start]
+            elif t.type == AUDIO:
+                sg = [_moved(s, 0, total) for s in t.segments[:1]]
             else:
-                sg = []
-                for s in t.get("sg") or []:
-                    a = int(s.get("s") or 0)
-                    for lo, hi in _map(spans, a, a + int(s.get("d") or 0)):
-                        if hi - lo >= _MIN_TEXT_MS:
-                            sg.append(dict(copy.deepcopy(s), s=lo, d=hi - lo))
+                sg = [_moved(s, lo, hi - lo) for s in t.segments
+                      for lo, hi in _map(spans, s.start_ms, s.end_ms) if hi - lo >= _MIN_TEXT_MS]
             if sg:
-                new_tracks.append({**copy.deepcopy({k: v for k, v in t.items() if k != "sg"}),
-                                   "sg": sg})
-        meta = copy.deepcopy(_meta(base))
-        cover = meta.pop("cover_ms", None)
+                new_tracks.append(Track(t.type, t.role, t.name, sg, copy.deepcopy(t.extra)))
+        clip = settings.copy()
+        clip.tracks = new_tracks
+        cover = base.cover_ms
         if isinstance(cover, int):
             moved = _map(spans, cover, cover + 1)
             if moved:
-                meta["cover_ms"] = moved[0][0]
-        out.append(Clip(len(out), media, name, {"t": new_tracks, "m": meta}))
+                clip.cover_ms = moved[0][0]
+        out.append(Clip(len(out), media, name, clip))
     return out
 
 

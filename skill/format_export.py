@@ -41,16 +41,12 @@ def source_ratio(state: Any) -> str:
             if abs(w - h) <= 0.02 * max(w, h):
                 return "1:1"
             return "9:16" if h > w else "16:9"
-    return str(state.draft.meta.get("ratio") or "9:16")
+    return str(state.draft.ratio or "9:16")
 
 
-def draft_formats(draft_raw: Any) -> tuple[str, ...]:
-    """The formats the edit asked to be exported in (``m.formats``), or ``()``."""
-    meta = draft_raw.get("m") if isinstance(draft_raw, dict) else None
-    raw = meta.get("formats") if isinstance(meta, dict) else None
-    if not isinstance(raw, list):
-        return ()
-    return tuple(n for n in dict.fromkeys(str(x) for x in raw) if n in formats())
+def draft_formats(draft: Draft) -> tuple[str, ...]:
+    """The formats the edit asked to be exported in (``Draft.formats``), or ``()``."""
+    return tuple(n for n in dict.fromkeys(draft.formats or ()) if n in formats())
 
 
 def base_output(out: str | Path | None, cwd: Path) -> Path:
@@ -88,7 +84,8 @@ async def export_formats(host: ExportHost, out: str | Path | None, names: tuple[
                          force: bool = False, preview: bool = False) -> list[Path]:
     """Write one file per format (see the module docstring); returns the files."""
     state = await host.backend.state()
-    if not state.draft.ready:
+    draft = state.draft
+    if not draft.ready:
         raise InputError("nothing to export", key="export_empty")
     names = resolve(names, source_ratio=source_ratio(state))
     planned = plan_dests(out, names, host.cwd, force=force)
@@ -96,10 +93,10 @@ async def export_formats(host: ExportHost, out: str | Path | None, names: tuple[
     derive = getattr(host.backend, "format_draft", None)
     table = formats()
     written: list[dict[str, Any]] = []
-    order = _order(planned, state.draft_raw)
+    order = _order(planned, draft)
     for name, dest in order:
         fmt = table[name]
-        if derive is not None:
+        if derive is not None:   # the local engine: the backend takes and gives wire drafts
             draft_raw = derive(state.draft_raw, name)
             await Exporter(host).run(dest, force=force, resume=False, preview=preview,
                                      draft_raw=draft_raw)
@@ -122,12 +119,10 @@ async def export_formats(host: ExportHost, out: str | Path | None, names: tuple[
     return [d for _, d in planned]
 
 
-def _order(planned: list[tuple[str, Path]], draft_raw: Any) -> list[tuple[str, Path]]:
+def _order(planned: list[tuple[str, Path]], draft: Draft) -> list[tuple[str, Path]]:
     """Export order: the edit's own format last, so a backend reframed by words ends
     where it started when that format is among them (the listing keeps the user's order)."""
-    meta = draft_raw.get("m") if isinstance(draft_raw, dict) else {}
-    meta = meta if isinstance(meta, dict) else {}
-    own = format_of(str(meta.get("ratio") or ""), meta.get("target"))
+    own = format_of(draft.ratio or "", draft.target)
     return sorted(planned, key=lambda p: p[0] == own)
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from skill import clipset
 from skill.cliprefs import ALL, Part, export_choice, parts
+from skill.draft import decode_draft, encode_draft
 from skill.front.cli import main
 from tests.media import frames_rgb, solid_clip
 from tests.test_local_helpers import probe_mp4
@@ -112,17 +113,49 @@ def test_split_gives_each_clip_its_part_of_the_joined_edit() -> None:
             {"s": 1500, "d": 1000, "m": {"text": "across"}},
             {"s": 3000, "d": 1000, "m": {"text": "blue only"}}]}],
         "m": {"ratio": "1:1", "w": 1080, "h": 1080, "look": "warm", "cover_ms": 2500}}
-    red, blue = clipset.split(joined)
-    assert (red.name, blue.name) == ("red.mp4", "blue.mp4")
-    assert red.draft["t"][0]["sg"] == [{"s": 0, "d": 2000, "m": joined["t"][0]["sg"][0]["m"]}]
-    assert blue.draft["t"][0]["sg"][0]["s"] == 0 and blue.draft["t"][0]["sg"][0]["d"] == 3000
-    assert red.draft["t"][1]["sg"] == [{"s": 0, "d": 2000, "m": {"mood": "lofi", "volume": 0.3}}]
-    assert [(s["s"], s["d"], s["m"]["text"]) for s in red.draft["t"][2]["sg"]] == [
+    red_clip, blue_clip = clipset.split(decode_draft(joined))
+    assert (red_clip.name, blue_clip.name) == ("red.mp4", "blue.mp4")
+    red, blue = encode_draft(red_clip.draft), encode_draft(blue_clip.draft)
+    assert red["t"][0]["sg"] == [{"s": 0, "d": 2000, "m": joined["t"][0]["sg"][0]["m"]}]
+    assert blue["t"][0]["sg"][0]["s"] == 0 and blue["t"][0]["sg"][0]["d"] == 3000
+    assert red["t"][1]["sg"] == [{"s": 0, "d": 2000, "m": {"mood": "lofi", "volume": 0.3}}]
+    assert [(s["s"], s["d"], s["m"]["text"]) for s in red["t"][2]["sg"]] == [
         (1500, 500, "across")]
-    assert [(s["s"], s["d"], s["m"]["text"]) for s in blue.draft["t"][2]["sg"]] == [
+    assert [(s["s"], s["d"], s["m"]["text"]) for s in blue["t"][2]["sg"]] == [
         (0, 500, "across"), (1000, 1000, "blue only")]
-    assert red.draft["m"] == {"ratio": "1:1", "w": 1080, "h": 1080, "look": "warm"}
-    assert blue.draft["m"]["cover_ms"] == 500
+    assert red["m"] == {"ratio": "1:1", "w": 1080, "h": 1080, "look": "warm"}
+    assert blue["m"]["cover_ms"] == 500
+
+
+def test_the_clip_set_goes_to_each_and_back_to_join_keeping_the_clips_own_edits() -> None:
+    seg = {"kind": "video", "in": 0, "speed": 1.0, "volume": 1.0}
+    joined = {"t": [{"tt": 0, "m": {"name": "Video"}, "sg": [
+        {"s": 0, "d": 2000, "m": {"media": "r", "name": "red.mp4", **seg}},
+        {"s": 2000, "d": 3000, "m": {"media": "b", "name": "blue.mp4", **seg}}]}],
+        "m": {"ratio": "9:16", "w": 1080, "h": 1920}}
+    draft = decode_draft(joined)
+    assert (clipset.mode(draft), clipset.several(draft), clipset.stored(draft)) == ("join", True, [])
+    each = clipset.set_mode(draft, clipset.EACH)
+    wire = encode_draft(each)
+    assert wire["t"] == joined["t"] and wire["m"]["batch"]["mode"] == "each"
+    assert [(c["media"], c["name"], c["draft"]["t"][0]["sg"][0]["d"])
+            for c in wire["m"]["batch"]["clips"]] == [("r", "red.mp4", 2000), ("b", "blue.mp4", 3000)]
+    assert "focus" not in wire["m"]["batch"] and encode_draft(draft) == joined   # input untouched
+    # the second clip edited on its own, and the edit remembered as the focus
+    red, blue = clipset.stored(each)
+    square = blue.draft.copy()
+    square.ratio = "1:1"
+    each = clipset.with_clips(each, [red, clipset.Clip(1, blue.media, blue.name, square)],
+                              new_focus=[1])
+    assert clipset.focus(each) == [1] and clipset.mode(each) == "each"
+    # back to join: the joined timeline renders, the clips' own edits wait for "each" again
+    back = clipset.set_mode(each, clipset.JOIN)
+    assert clipset.mode(back) == "join" and clipset.focus(back) == [1]
+    assert encode_draft(clipset.joined(back)) == joined
+    again = clipset.set_mode(back, clipset.EACH)
+    assert [c.draft.ratio for c in clipset.stored(again)] == ["9:16", "1:1"]
+    assert clipset.focus(again) is None
+    assert [name for _, name in clipset.visual_media(again, ["b", "r"])] == ["blue.mp4", "red.mp4"]
 
 
 # ------------------------------------------------------------------ rendered, English

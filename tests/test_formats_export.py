@@ -13,6 +13,11 @@ from typing import Any
 
 import pytest
 
+from skill.draft import decode_draft, encode_draft
+from skill.engine.ops import PlanContext
+from skill.engine.ops.formats import SetFormats, draft_for_format, draft_formats
+from skill.format_export import _order
+from skill.format_export import draft_formats as asked
 from skill.front.cli import main
 from tests.fake_nemo import FakeNemo
 from tests.media import plain_clip, solid_clip
@@ -153,6 +158,28 @@ def test_also_a_version_is_remembered_shown_and_exported(
     code, text = cli(capsys, "--backend", "local", "preview", "-o", str(tmp_path / "p.mp4"))
     assert code == 0 and (tmp_path / "p.mp4").exists()          # a preview is one file
     assert not list(tmp_path.glob("p-*.mp4"))
+
+
+def test_each_format_is_the_edit_reframed_and_the_export_order_ends_on_its_own() -> None:
+    wire = {"t": [{"tt": 0, "m": {"name": "Video"}, "sg": [
+        {"s": 0, "d": 3000, "m": {"media": "a", "kind": "video", "in": 0}}]},
+        {"tt": 7, "m": {"role": "title"}, "sg": [
+            {"s": 0, "d": 2000, "m": {"text": "Hi", "y": 1600}},
+            {"s": 0, "d": 2000, "m": {"text": "top", "position": "top"}}]}],
+        "m": {"ratio": "9:16", "w": 1080, "h": 1920, "fit": "crop", "loudnorm": True}}
+    draft = SetFormats(("reel", "square")).apply(decode_draft(wire), PlanContext())
+    assert draft_formats(draft) == asked(draft) == ("reel", "square")
+    assert encode_draft(draft)["m"]["formats"] == ["reel", "square"]
+    square = encode_draft(draft_for_format(draft, "square"))
+    assert square["m"] == {"ratio": "1:1", "w": 1080, "h": 1080, "fit": "crop",
+                           "target": "square", "loudnorm": True}
+    assert [s["m"] for s in square["t"][1]["sg"]] == [{"text": "Hi", "y": 900},
+                                                      {"text": "top", "position": "top"}]
+    assert encode_draft(draft)["t"] == wire["t"]                  # the edit is untouched
+    one = SetFormats(("reel",)).apply(draft, PlanContext())
+    assert draft_formats(one) == () and "formats" not in encode_draft(one)["m"]
+    planned = [("reel", Path("a-reel.mp4")), ("square", Path("a-square.mp4"))]
+    assert [n for n, _ in _order(planned, draft)] == ["square", "reel"]
 
 
 # ---------------------------------------------------------------- MCP

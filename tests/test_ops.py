@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
@@ -32,8 +31,6 @@ from skill.engine.ops import (
     SetSpeed,
     StyleText,
     Trim,
-    add_media,
-    initial_draft,
     op_from_call,
     tool_definitions,
 )

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from skill.draft import Draft, decode_draft, encode_draft
 from skill.engine.ops.draftedit import MediaItem, PlanContext, settle, total_ms
 from skill.engine.ops.scenes import SceneAbout, mentions, scenes_about, topic_terms
 from skill.engine.ops.vision import MakeHighlight
@@ -55,17 +56,18 @@ def tone(clips: Path, home: Path) -> Path:
     return src
 
 
-def one_clip(src: Path) -> dict[str, Any]:
+def one_clip(src: Path) -> Draft:
     ms = int(probe(src).duration * 1000)
-    return settle({"t": [{"tt": 0, "sg": [{"s": 0, "d": ms, "m": {"src": str(src),
-                                                                  "name": src.name}}]}],
-                   "m": {"ratio": "9:16", "fit": "crop"}})
+    return settle(decode_draft({"t": [{"tt": 0, "sg": [{"s": 0, "d": ms, "m": {"src": str(src),
+                                                                               "name": src.name}}]}],
+                                "m": {"ratio": "9:16", "fit": "crop"}}))
 
 
-def shown(draft: dict[str, Any]) -> list[tuple[int, int]]:
-    """Source spans (ms) the draft's video segments show."""
+def shown(draft: Draft) -> list[tuple[int, int]]:
+    """Source spans (ms) the draft's video segments show (read from its wire form)."""
+    wire: dict[str, Any] = encode_draft(draft)
     return [(int(s["m"].get("in", 0)), int(s["m"].get("in", 0)) + int(s["d"]))
-            for s in draft["t"][0]["sg"]]
+            for s in wire["t"][0]["sg"]]
 
 
 def test_keep_only_the_scene_where_pasta_is_said(talk: Path) -> None:

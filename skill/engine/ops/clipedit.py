@@ -9,7 +9,8 @@ file goes to the clips an unaddressed edit goes to.
 from __future__ import annotations
 
 from ... import clipset
-from .draftedit import Draft, MediaItem, add_media
+from ...draft import Draft
+from .draftedit import MediaItem, add_media
 
 
 def add_media_batch(draft: Draft, item: MediaItem) -> Draft:

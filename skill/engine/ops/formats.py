@@ -1,7 +1,8 @@
 """Several formats from one edit: the ``set_formats`` op (registered in :data:`.ops.OPS`)
 and :func:`draft_for_format`, the edit re-laid-out for one format's canvas.
 
-``set_formats`` records on the draft (``m.formats``) the Instagram formats an export
+``set_formats`` records on the draft (:attr:`Draft.formats <skill.draft.Draft.formats>`,
+on the wire ``m.formats``) the Instagram formats an export
 writes, one file each (``out-reel.mp4``, ``out-square.mp4``; see :mod:`skill.formats`).
 The edit itself keeps its own canvas; each file is the same edit reframed for its
 format: the canvas and the Instagram target change (so titles and captions keep to
@@ -12,13 +13,13 @@ with the canvas.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
+from ...draft import CANVAS, TEXT, Draft
 from ...formats import WRITTEN, formats
 from .base import Op, SetAspect, obj_schema
-from .draftedit import TEXT, Draft, PlanContext
+from .draftedit import PlanContext
 
 
 @dataclass(frozen=True)
@@ -37,48 +38,33 @@ class SetFormats(Op):
         object.__setattr__(self, "formats", tuple(dict.fromkeys(self.formats)))
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        if len(self.formats) > 1:
-            draft["m"]["formats"] = list(self.formats)
-        else:   # one format is the edit's own canvas: no list to keep
-            draft["m"].pop("formats", None)
+        # one format is the edit's own canvas: no list to keep
+        draft.formats = list(self.formats) if len(self.formats) > 1 else None
 
     def view(self) -> dict[str, Any]:
         table = formats()
         return {"formats": [{"name": n, "ratio": table[n].ratio, "target": table[n].target or "",
-                             "w": _size(table[n].ratio)[0], "h": _size(table[n].ratio)[1]}
+                             "w": CANVAS[table[n].ratio][0], "h": CANVAS[table[n].ratio][1]}
                             for n in self.formats]}
-
-
-def _size(ratio: str) -> tuple[int, int]:
-    from ...draft import CANVAS
-
-    return CANVAS[ratio]
 
 
 def draft_formats(draft: Draft) -> tuple[str, ...]:
     """The formats the draft asks to be exported in (``()``: one file, its own canvas)."""
-    raw = (draft.get("m") or {}).get("formats") if isinstance(draft, dict) else None
-    if not isinstance(raw, list):
-        return ()
-    return tuple(dict.fromkeys(str(n) for n in raw if str(n) in WRITTEN))
+    return tuple(dict.fromkeys(n for n in draft.formats or () if n in WRITTEN))
 
 
 def draft_for_format(draft: Draft, name: str, ctx: PlanContext | None = None) -> Draft:
     """The same edit for the format ``name``: its canvas and target, texts placed at an
     explicit height moved with the canvas, and no format list (it is one file)."""
     fmt = formats()[name]
-    before_h = int((draft.get("m") or {}).get("h") or 0)
-    out = SetAspect(fmt.ratio, None, fmt.target).apply(copy.deepcopy(draft), ctx or PlanContext())
-    out["m"].pop("formats", None)
-    after_h = int(out["m"].get("h") or 0)
+    before_h = int(draft.height or 0)
+    out = SetAspect(fmt.ratio, None, fmt.target).apply(draft, ctx or PlanContext())
+    out.formats = None
+    after_h = int(out.height or 0)
     if before_h and after_h and before_h != after_h:
-        for track in out.get("t") or []:
-            if track.get("tt") != TEXT:
-                continue
-            for seg in track.get("sg") or []:
-                meta = seg.get("m") or {}
-                if isinstance(meta.get("y"), int | float) and not isinstance(meta.get("y"), bool):
-                    meta["y"] = round(meta["y"] * after_h / before_h)
+        for seg in (s for t in out.tracks if t.type == TEXT for s in t.segments):
+            if seg.y is not None:
+                seg.y = round(seg.y * after_h / before_h)
     return out
 
 

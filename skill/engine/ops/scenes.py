@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ...draft import Draft
 from ...errors import ConfigError, InputError
 from ..speech.analysis import Word, find_phrase, is_cjk, norm_token
 from ..speech.timeline import timeline_words
 from .base import Op, need_video, obj_schema
-from .draftedit import Draft, PlanContext, video_segments
+from .draftedit import PlanContext, video_segments
 from .timeline import _keep
 from .vision import _spans_map, scenes_of
 

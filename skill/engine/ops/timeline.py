@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ...draft import MAX_SPEED, MIN_SPEED
+from ...draft import MAX_SPEED, MIN_SPEED, VIDEO, Draft
 from ...errors import InputError
 from .base import MS_ARG, Op, need_video, obj_schema, secs
 from .draftedit import (
-    VIDEO,
-    Draft,
     PlanContext,
     Seg,
     cut_map,
@@ -33,19 +30,19 @@ def _keep(draft: Draft, spans: list[tuple[int, int]], mapping: Callable[[int], i
     needed; text and the cover move with ``mapping``."""
     pieces: list[Seg] = []
     for seg in video_segments(draft):
-        s, d = int(seg["s"]), int(seg["d"])
+        s, d = seg.start_ms, seg.dur_ms
         for start, end in spans:
             lo, hi = max(s, start), min(s + d, end)
             if hi - lo <= 0:
                 continue
-            new = copy.deepcopy(seg)
-            new["d"] = hi - lo
-            if new["m"].get("kind", "video") != "image":
-                new["m"]["in"] = seg_in(seg) + round((lo - s) * seg_speed(seg))
+            new = seg.copy()
+            new.dur_ms = hi - lo
+            if new.kind != "image":
+                new.in_ms = seg_in(seg) + round((lo - s) * seg_speed(seg))
             pieces.append(new)
     vt = track(draft, VIDEO)
     assert vt is not None
-    vt["sg"] = pieces
+    vt.segments = pieces
     repack(draft)
     retime(draft, mapping)
 
@@ -53,13 +50,13 @@ def _keep(draft: Draft, spans: list[tuple[int, int]], mapping: Callable[[int], i
 def _stretch_stills(draft: Draft, want_ms: int) -> None:
     """Photos have no length of their own: when the timeline is shorter than ``want_ms``
     its stills are lengthened (sharing the difference) so that it lasts ``want_ms``."""
-    stills = [s for s in video_segments(draft) if s["m"].get("kind") == "image"]
+    stills = [s for s in video_segments(draft) if s.kind == "image"]
     extra = want_ms - total_ms(draft)
     if extra <= 0 or not stills:
         return
     each, rest = divmod(extra, len(stills))
     for i, seg in enumerate(stills):
-        seg["d"] = int(seg["d"]) + each + (1 if i < rest else 0)
+        seg.dur_ms += each + (1 if i < rest else 0)
     repack(draft)
 
 
@@ -152,17 +149,17 @@ class SetSpeed(Op):
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         need_video(draft)
-        before = [copy.deepcopy(s) for s in video_segments(draft)]
+        before = [s.copy() for s in video_segments(draft)]
         vt = track(draft, VIDEO)
         assert vt is not None
-        for seg in vt["sg"]:
-            if seg["m"].get("kind", "video") == "image":
+        for seg in vt.segments:
+            if seg.kind == "image":
                 continue
-            span = int(seg["d"]) * seg_speed(seg)          # source time used stays the same
-            seg["d"] = max(1, round(span / self.applied))
-            seg["m"]["speed"] = self.applied
+            span = seg.dur_ms * seg_speed(seg)          # source time used stays the same
+            seg.dur_ms = max(1, round(span / self.applied))
+            seg.speed = self.applied
         repack(draft)
-        retime(draft, segment_map(before, vt["sg"], list(range(len(before)))))
+        retime(draft, segment_map(before, vt.segments, list(range(len(before)))))
 
     def view(self) -> dict[str, Any]:
         fmt = f"{self.applied:g}"
@@ -180,15 +177,15 @@ class Join(Op):
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         need_video(draft)
-        before = [copy.deepcopy(s) for s in video_segments(draft)]
+        before = [s.copy() for s in video_segments(draft)]
         rank = {item.id: i for i, item in enumerate(ctx.media)}
         order = sorted(range(len(before)),
-                       key=lambda i: (rank.get(before[i]["m"].get("media"), len(rank)), i))
+                       key=lambda i: (rank.get(before[i].media or "", len(rank)), i))
         if self.order == "reverse":
             order.reverse()
         vt = track(draft, VIDEO)
         assert vt is not None
-        vt["sg"] = [copy.deepcopy(before[i]) for i in order]
+        vt.segments = [before[i].copy() for i in order]
         pairs: list[int | None] = [order.index(i) for i in range(len(before))]
         repack(draft)
-        retime(draft, segment_map(before, vt["sg"], pairs), reordered=True)
+        retime(draft, segment_map(before, vt.segments, pairs), reordered=True)
