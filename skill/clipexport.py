@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import clipset
-from .draft import Draft, encode_draft
+from .draft import Draft
 from .errors import InputError
 from .exporter import choose_dest, default_name
 from .media import human_size
@@ -122,8 +122,7 @@ async def export_clips(exporter: Exporter, state: SessionState, choice: Choice,
     lines: list[str] = []
     saved: list[Path] = []
     for clip, dest in zip(chosen, dests, strict=True):
-        # the backend renders a wire draft (the job payload is the edge)
-        path = await exporter.render_to(encode_draft(clip.draft), dest, force=force,
+        path = await exporter.render_to(clip.draft, dest, force=force,
                                         preview=preview, announce=False)
         size = human_size(os.path.getsize(path)) if path.exists() else "0 B"
         line = render("export_clip_done", rt.lang, number=clip.index + 1, name=clip.name,

@@ -96,10 +96,9 @@ async def export_formats(host: ExportHost, out: str | Path | None, names: tuple[
     order = _order(planned, draft)
     for name, dest in order:
         fmt = table[name]
-        if derive is not None:   # the local engine: the backend takes and gives wire drafts
-            draft_raw = derive(state.draft_raw, name)
+        if derive is not None:   # the local engine derives each format's draft itself
             await Exporter(host).run(dest, force=force, resume=False, preview=preview,
-                                     draft_raw=draft_raw)
+                                     draft=derive(draft, name))
         else:   # the cloud: reframe by words, then export what it made
             edit = getattr(host, "edit", None)
             if edit is not None:

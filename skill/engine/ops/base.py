@@ -19,11 +19,10 @@ import copy
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
-from ...draft import CANVAS
+from ...draft import CANVAS, Draft
 from ...errors import InputError
 from ...templates import render
 from .draftedit import (
-    Draft,
     MediaItem,
     PlanContext,
     add_media,
