@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from skill.draft import decode_draft, encode_draft
 from skill.engine.render import filtergraph as fg
 from skill.engine.render.probe import probe
 from skill.engine.render.selfcheck import Expected, check_probe
@@ -48,7 +49,8 @@ def onsets(path: Path, fps: int) -> tuple[list[float], list[float]]:
 
 
 def test_the_frame_grid_follows_the_draft() -> None:
-    assert [fg.output_fps({"fps": v}) for v in (60, 30, 24, "60", True, None)] == \
+    assert [fg.output_fps(decode_draft({"m": {"fps": v}}))
+            for v in (60, 30, 24, "60", True, None)] == \
         [60, 30, 30, 30, 30, 30]
     assert (fg.frame_at(1000, 60), fg.samples_per_frame(60), fg.samples_per_frame()) == \
         (60, 800, 1600)
@@ -118,7 +120,7 @@ def test_typed_set_fps_60_on_a_30fps_clip_names_the_op_and_why() -> None:
                                      rate),))
         ops = parse_edits([{"op": "set_fps", "args": {"fps": 60}}])
         if ok:
-            assert apply_all(initial_draft(ctx), ops, ctx)["m"]["fps"] == 60
+            assert encode_draft(apply_all(initial_draft(ctx), ops, ctx))["m"]["fps"] == 60
         else:
             with pytest.raises(InputError) as info:
                 apply_all(initial_draft(ctx), ops, ctx)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from skill.draft import decode_draft
 from skill.engine.render import loudness
 from skill.engine.render.pipeline import RenderOptions, RenderReport, render
 from skill.engine.render.probe import Probe
@@ -44,7 +45,7 @@ def _draft(src: Path, seconds: float, music: bool) -> dict[str, Any]:
 
 def _export(root: Path, name: str, sound: str, seconds: float, music: bool) -> RenderReport:
     src = media.sound_clip(root / f"{sound}-{seconds:g}.mp4", sound, seconds=seconds)
-    return asyncio.run(render(_draft(src, seconds, music), root / f"{name}.mp4",
+    return asyncio.run(render(decode_draft(_draft(src, seconds, music)), root / f"{name}.mp4",
                               work_dir=root / f"w-{name}", music_dir=root / "music",
                               options=FAST))
 

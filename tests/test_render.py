@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from skill.draft import decode_draft
 from skill.engine.render.ffmpeg import ffmpeg_exe, run_ffmpeg
 from skill.engine.render.pipeline import RenderOptions, RenderReport, extract_cover, render
 from skill.engine.render.probe import probe
@@ -18,6 +19,7 @@ from skill.engine.render.selfcheck import check_output
 from skill.engine.sample import make_sample
 from skill.errors import EngineError
 from tests import media
+from tests.wire import apply_wire
 
 FAST = RenderOptions(preset="superfast")   # still H.264 High: the self-check applies
 HOSTILE = ("'a\"b:c;d,e[f]g\\h%i{j}k\nline two 🎉 城市之梦 '; drawtext=text=pwned "
@@ -49,7 +51,7 @@ class Renderer:
                  work_dir: Path | None = None) -> RenderReport:
         calls = self.progress.setdefault(name, [])
         return asyncio.run(render(
-            draft, self.root / f"{name}.mp4", work_dir=work_dir or self.root / f"work-{name}",
+            decode_draft(draft), self.root / f"{name}.mp4", work_dir=work_dir or self.root / f"work-{name}",
             music_dir=self.root / "music", options=options,
             progress=lambda *a: calls.append(a)))
 
@@ -168,7 +170,7 @@ def test_cover_jpeg_is_the_frame_at_cover_time(square: RenderReport, root: Path)
     import av
 
     draft = {"t": [{"tt": 0, "sg": [{"s": 0, "d": 2000, "m": {}}]}], "m": {"cover_ms": 1500}}
-    jpg = asyncio.run(extract_cover(draft, square.path, root / "cover.jpg"))
+    jpg = asyncio.run(extract_cover(decode_draft(draft), square.path, root / "cover.jpg"))
     assert jpg.read_bytes()[:3] == b"\xff\xd8\xff"
     with av.open(str(jpg)) as c:
         frame = next(c.decode(video=0)).to_ndarray(format="rgb24")
@@ -183,7 +185,8 @@ def test_preview_is_half_size_and_passes_the_preview_check(
     assert (rep.probe.width, rep.probe.height) == (540, 540)
     assert rep.violations == []
     assert rep.argv[rep.argv.index("-preset") + 1] == "ultrafast"
-    assert check_output(rep.path, square_draft(clips, title=True), preview=True) == []
+    assert check_output(rep.path, decode_draft(square_draft(clips, title=True)),
+                        preview=True) == []
 
 
 def test_double_speed_halves_the_duration_and_keeps_sync(
@@ -274,12 +277,12 @@ def test_sample_clip(root: Path) -> None:
 def test_self_check_reports_a_violating_file(root: Path) -> None:
     bad = media.bad_output(root / "bad.mp4")
     draft = {"t": [{"tt": 0, "sg": [{"s": 0, "d": 3000, "m": {}}]}], "m": {"ratio": "9:16"}}
-    problems = check_output(bad, draft)
+    problems = check_output(bad, decode_draft(draft))
     text = " ".join(problems)
     for needle in ("320×240", "not the 1080×1920", "High 4:4:4", "yuv444p", "25 fps",
                    "no audio track", "moov", "3.000"):
         assert needle in text, (needle, problems)
-    assert check_output(bad, draft, lang="zh")[0].startswith("画面尺寸")
+    assert check_output(bad, decode_draft(draft), lang="zh")[0].startswith("画面尺寸")
 
 
 def test_engine_error_keeps_command_and_stderr_tail(root: Path) -> None:
@@ -313,7 +316,7 @@ def test_cancel_stops_ffmpeg_and_leaves_no_partial_file(
         started = asyncio.Event()
         progress: Callable[[str, float, float | None], None] = \
             lambda *_: started.set()  # noqa: E731
-        task = asyncio.create_task(render(draft, out, work_dir=root / "work-cancel",
+        task = asyncio.create_task(render(decode_draft(draft), out, work_dir=root / "work-cancel",
                                           music_dir=root / "music", progress=progress))
         await asyncio.wait_for(started.wait(), 30)
         assert _ffmpeg_running_for(str(out))
@@ -373,7 +376,7 @@ def test_music_that_comes_in_later_is_silent_until_then(run: Renderer, clips: di
 
     draft = {"t": [{"tt": 0, "m": {}, "sg": [vseg(clips["silent"], 0, 2000)]},
                    lofi(0, 2000)], "m": {"ratio": "9:16"}}
-    draft = SetMusic(start_ms=1000).apply(draft, PlanContext(()))
+    draft = apply_wire(SetMusic(start_ms=1000), draft, PlanContext(()))
     assert draft["t"][1]["sg"][0]["s"] == 1000 and draft["t"][1]["sg"][0]["d"] == 1000
     rep = run("music-late", draft)
     assert rep.violations == [] and abs(rep.probe.duration - 2.0) < 0.05

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from skill.draft import decode_draft
 from skill.engine.render import filtergraph as fg
 from skill.engine.render.fonts import Font, find_font, has_cjk, pick_font, read_font
 from skill.engine.render.pipeline import RenderOptions, build_render, cover_time_ms
@@ -37,7 +38,7 @@ def vseg(src: str, s: int, d: int, **m: object) -> dict:
 
 
 def build(dr: dict, **kw: object):  # type: ignore[no-untyped-def]
-    return build_render(dr, PROBES, Path("/out/o.mp4"), ffmpeg="ffmpeg",
+    return build_render(decode_draft(dr), PROBES, Path("/out/o.mp4"), ffmpeg="ffmpeg",
                         work_dir=Path("/work/dir"), music_dir=Path("/music"),
                         font=kw.pop("font", FONT), **kw)  # type: ignore[arg-type]
 
@@ -149,8 +150,9 @@ def test_colour_conversion_only_where_needed() -> None:
     sd = "/media/sd.mp4"
     probes = {**PROBES, sd: Probe(Path(sd), duration=5.0, has_video=True, width=720,
                                   height=480, colorspace=6, color_range=2, pix_fmt="yuvj420p")}
-    plan = build_render(draft(vseg(CLIP, 0, 500), vseg(sd, 500, 500)), probes, Path("/o.mp4"),
-                        ffmpeg="ffmpeg", work_dir=Path("/w"), music_dir=Path("/m"), font=None)
+    plan = build_render(decode_draft(draft(vseg(CLIP, 0, 500), vseg(sd, 500, 500))), probes,
+                        Path("/o.mp4"), ffmpeg="ffmpeg", work_dir=Path("/w"),
+                        music_dir=Path("/m"), font=None)
     g = graph_of(plan.argv)
     assert g[1].split(",")[-3:] == ["scale=1080:1920", "setsar=1", "format=yuv420p[v0g]"]
     assert "scale=1080:1920:out_color_matrix=bt709:out_range=tv" in g[5]
@@ -206,10 +208,10 @@ def test_blur_fit_and_preview() -> None:
     assert plan.argv[1:10] == ["-hide_banner", "-loglevel", "error", "-y",
                                "-skip_loop_filter", "all", "-skip_frame:v", "noref", "-t"]
     assert opt(plan.argv, "-preset") == "ultrafast" and opt(plan.argv, "-crf") == "23"
-    assert fg.canvas({"ratio": "4:5"}, preview=True) == (540, 674)
-    assert fg.canvas({}) == (1080, 1920)
-    assert fg.canvas({"w": 1080, "h": 1350}) == (1080, 1350)
-    assert fg.canvas({"w": True, "h": 5, "ratio": "1:1"}) == (1080, 1080)
+    assert fg.canvas(decode_draft({"m": {"ratio": "4:5"}}), preview=True) == (540, 674)
+    assert fg.canvas(decode_draft({"m": {}})) == (1080, 1920)
+    assert fg.canvas(decode_draft({"m": {"w": 1080, "h": 1350}})) == (1080, 1350)
+    assert fg.canvas(decode_draft({"m": {"w": True, "h": 5, "ratio": "1:1"}})) == (1080, 1080)
 
 
 HOSTILE = ("'a\"b:c;d,e[f]g\\h%i{j}k\nline two 🎉 城市之梦 '; drawtext=text=pwned "
@@ -248,7 +250,8 @@ def test_missing_font_source_and_empty_timeline_are_errors() -> None:
     assert err3.value.key == "timeline_empty"
     song = "/media/song.m4a"
     with pytest.raises(InputError) as err4:
-        build_render(draft(vseg(song, 0, 1000)), {song: Probe(Path(song), has_audio=True)},
+        build_render(decode_draft(draft(vseg(song, 0, 1000))),
+                     {song: Probe(Path(song), has_audio=True)},
                      Path("/o.mp4"), ffmpeg="ffmpeg", work_dir=Path("/w"),
                      music_dir=Path("/m"), font=None)
     assert (err4.value.key, err4.value.ctx["file"]) == ("error_no_video", "song.m4a")
@@ -288,10 +291,10 @@ def test_caption_layout_in_reels_safe_zone_and_wrapping() -> None:
 
 
 def test_cover_time() -> None:
-    assert cover_time_ms(draft(vseg(CLIP, 0, 5000))) == 1000
-    assert cover_time_ms(draft(vseg(CLIP, 0, 1500))) == 750
-    assert cover_time_ms(draft(vseg(CLIP, 0, 5000), meta={"cover_ms": 99999})) == 4966
-    assert cover_time_ms(draft(vseg(CLIP, 0, 5000), meta={"cover_ms": 2500})) == 2500
+    assert cover_time_ms(decode_draft(draft(vseg(CLIP, 0, 5000)))) == 1000
+    assert cover_time_ms(decode_draft(draft(vseg(CLIP, 0, 1500)))) == 750
+    assert cover_time_ms(decode_draft(draft(vseg(CLIP, 0, 5000), meta={"cover_ms": 99999}))) == 4966
+    assert cover_time_ms(decode_draft(draft(vseg(CLIP, 0, 5000), meta={"cover_ms": 2500}))) == 2500
 
 
 # ------------------------------------------------------------------ fonts

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from skill.draft import decode_draft
 from skill.engine.render.fonts import find_font
 from skill.engine.render.pipeline import RenderOptions, render
 from skill.errors import SkillError
@@ -37,7 +38,7 @@ def test_chinese_glyphs_differ_from_each_other(tmp_path: Path) -> None:
     src = media.solid_clip(tmp_path / "solid.mp4", audio=True)
     frames = []
     for i, text in enumerate(("城市", "之梦")):
-        rep = asyncio.run(render(_draft(src, text), tmp_path / f"t{i}.mp4",
+        rep = asyncio.run(render(decode_draft(_draft(src, text)), tmp_path / f"t{i}.mp4",
                                  work_dir=tmp_path / "w", music_dir=tmp_path / "m",
                                  options=RenderOptions(preview=True)))
         assert rep.violations == [] and rep.warnings == []

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
+from skill.draft import Draft, decode_draft, encode_draft
 from skill.engine.ops import AddMusic
 from skill.engine.ops.draftedit import PlanContext, settle, total_ms
 from skill.engine.ops.vision import (
@@ -47,9 +47,10 @@ def analysed(clips: Path, tmp_path: Path) -> Path:
     return clips / "scenes.mp4"
 
 
-def one_clip(src: Path, ms: int) -> dict[str, Any]:
-    return settle({"t": [{"tt": 0, "sg": [{"s": 0, "d": ms, "m": {"src": str(src), "name": src.name}}]}],
-                   "m": {"ratio": "9:16", "fit": "crop"}})
+def one_clip(src: Path, ms: int) -> Draft:
+    return settle(decode_draft(
+        {"t": [{"tt": 0, "sg": [{"s": 0, "d": ms, "m": {"src": str(src), "name": src.name}}]}],
+         "m": {"ratio": "9:16", "fit": "crop"}}))
 
 
 def scene_of(source_ms: float) -> int:
@@ -70,7 +71,7 @@ def test_highlight_holds_three_scenes_within_half_a_second(analysed: Path) -> No
     for seconds in (12, 15):
         out = MakeHighlight(seconds).apply(one_clip(analysed, 24_000), CTX)
         assert abs(total_ms(out) - seconds * 1000) <= 500
-        segs = out["t"][0]["sg"]
+        segs = encode_draft(out)["t"][0]["sg"]
         shown = {scene_of(s["m"]["in"] + s["d"] / 2) for s in segs}
         assert len(shown) >= 3
         ins = [s["m"]["in"] for s in segs]
@@ -89,7 +90,7 @@ def test_remove_the_second_scene(analysed: Path) -> None:
     assert len(scenes_of(draft)) == 6
     out = RemoveScene(2).apply(draft, CTX)
     assert abs(total_ms(out) - 20_000) <= 40
-    for seg in out["t"][0]["sg"]:
+    for seg in encode_draft(out)["t"][0]["sg"]:
         a = seg["m"].get("in", 0)
         assert a + seg["d"] <= 4_040 or a >= 7_960   # nothing of 4–8 s is left
     with pytest.raises(InputError) as info:
@@ -144,10 +145,10 @@ def test_beat_tracking_finds_a_click_track_tempo() -> None:
 
 def test_transitions_keep_the_timeline_length_and_blend(clips: Path) -> None:
     red, blue = clips / "red.mp4", clips / "blue.mp4"
-    draft = settle({"t": [{"tt": 0, "sg": [
+    draft = settle(decode_draft({"t": [{"tt": 0, "sg": [
         {"s": 0, "d": 2000, "m": {"src": str(red), "name": "red.mp4"}},
         {"s": 2000, "d": 2000, "m": {"src": str(blue), "name": "blue.mp4"}}]}],
-        "m": {"ratio": "1:1", "fit": "crop"}})
+        "m": {"ratio": "1:1", "fit": "crop"}}))
     draft = AddTransitions("crossfade", 400).apply(draft, CTX)
     out = clips / "xfade.mp4"
     report = asyncio.run(render(draft, out, work_dir=clips / "w", music_dir=clips / "m",

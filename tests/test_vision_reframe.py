@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from skill.draft import Segment, decode_draft, encode_draft
 from skill.engine.render.pipeline import RenderOptions, render
 from skill.engine.vision import analysis, camera, reframe
 from skill.engine.vision.detect import Box
@@ -36,6 +37,12 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def reel(src: Path, **meta: Any) -> dict[str, Any]:
     return {"t": [{"tt": 0, "sg": [{"s": 0, "d": 6000, "m": {"src": str(src), "name": src.name}}]}],
             "m": {"ratio": "9:16", "fit": "crop", **meta}}
+
+
+def seg_of(meta: dict[str, Any]) -> Segment:
+    """The typed video segment of a wire segment ``m``."""
+    return decode_draft({"t": [{"tt": 0, "sg": [{"s": 0, "d": 1000, "m": meta}]}]}
+                        ).tracks[0].segments[0]
 
 
 def rendered_gray(path: Path) -> np.ndarray:
@@ -67,7 +74,7 @@ def source_luma(face_x: int) -> np.ndarray:
 def test_a_walking_face_stays_inside_the_crop(clips: Path) -> None:
     src = clips / "walk.mp4"
     out = clips / "walk-reel.mp4"
-    report = asyncio.run(render(reel(src), out, work_dir=clips / "w", music_dir=clips / "m",
+    report = asyncio.run(render(decode_draft(reel(src)), out, work_dir=clips / "w", music_dir=clips / "m",
                                 options=PREVIEW))
     assert report.ok, report.violations
     assert any("crop=" in a and ":x='" in a for a in report.argv)
@@ -90,7 +97,8 @@ def test_a_still_face_keeps_the_crop_still(clips: Path) -> None:
     out = clips / "still-reel.mp4"
     draft = reel(src)
     draft["t"][0]["sg"][0]["d"] = 3000
-    asyncio.run(render(draft, out, work_dir=clips / "w", music_dir=clips / "m", options=PREVIEW))
+    asyncio.run(render(decode_draft(draft), out, work_dir=clips / "w", music_dir=clips / "m",
+                       options=PREVIEW))
     frames = rendered_gray(out)
     fx = face_centre_x(0, 90, W, start=0.3, still=True)
     lefts = [crop_left(source_luma(fx), f) for f in frames[::3]]
@@ -104,13 +112,14 @@ def test_keep_it_centred_turns_tracking_off(clips: Path) -> None:
     from skill.engine.render.probe import probe
 
     probes = {str(clips / "still.mp4"): probe(clips / "still.mp4")}
-    followed, n = reframe.attach_paths(reel(clips / "still.mp4"), probes, lambda p: found)
-    assert n == 1 and followed["t"][0]["sg"][0]["m"]["cam"]
-    centred, n = reframe.attach_paths(reel(clips / "still.mp4", reframe="center"), probes,
-                                      lambda p: found)
-    assert n == 0 and "cam" not in centred["t"][0]["sg"][0]["m"]
-    blurred, n = reframe.attach_paths(reel(clips / "still.mp4", fit="blur"), probes,
-                                      lambda p: found)
+    followed, n = reframe.attach_paths(decode_draft(reel(clips / "still.mp4")), probes,
+                                       lambda p: found)
+    assert n == 1 and encode_draft(followed)["t"][0]["sg"][0]["m"]["cam"]
+    centred, n = reframe.attach_paths(decode_draft(reel(clips / "still.mp4", reframe="center")),
+                                      probes, lambda p: found)
+    assert n == 0 and "cam" not in encode_draft(centred)["t"][0]["sg"][0]["m"]
+    blurred, n = reframe.attach_paths(decode_draft(reel(clips / "still.mp4", fit="blur")),
+                                      probes, lambda p: found)
     assert n == 0
 
 
@@ -146,10 +155,10 @@ def test_crop_expression_is_a_flat_sum_matching_the_python_path() -> None:
     expr = camera.crop_x_expr(keys, offset_s=0.5)
     assert expr.startswith("(0.3+0.3*clip((t-0.5)/1,0,1)")
     assert expr.endswith(")*iw-ow/2")
-    assert camera.camera_x({"cam": [[0, 0.3], [1, 0.3], [2, 0.6]], "in": 500}) == \
+    assert camera.camera_x(seg_of({"cam": [[0, 0.3], [1, 0.3], [2, 0.6]], "in": 500})) == \
         camera.crop_x_expr([(0, 0.3), (1, 0.3), (2, 0.6)], offset_s=0.5)
-    assert camera.camera_x({"cam": "nonsense"}) is None
-    assert camera.camera_x({"cam": [[0, 7.0]]}) is None
+    assert camera.camera_x(seg_of({"cam": "nonsense"})) is None
+    assert camera.camera_x(seg_of({"cam": [[0, 7.0]]})) is None
     assert camera.position_at(keys, 1.5) == pytest.approx(0.45)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from skill.draft import decode_draft
 from skill.engine.ops.draftedit import MediaItem, PlanContext, initial_draft
 from skill.engine.ops.vision import music_beats
 from skill.engine.plan.planner import RulePlanner, describe_plan
@@ -141,6 +142,6 @@ def test_an_uploaded_song_is_beat_tracked(tmp_path: Path) -> None:
     draft = {"t": [{"tt": 0, "sg": [{"s": 0, "d": 8000, "m": {"src": "/v/a.mp4"}}]},
                    {"tt": 1, "m": {"role": "bgm"}, "sg": [{"s": 0, "d": 8000,
                                                            "m": {"src": str(song)}}]}], "m": {}}
-    found = music_beats(draft, 8000)
+    found = music_beats(decode_draft(draft), 8000)
     assert len(found) >= 12
     assert all(min(abs(b - (200 + k * 500)) for k in range(16)) <= 35 for b in found)

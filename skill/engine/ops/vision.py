@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...draft import AUDIO, Draft, Segment, Transition
 from ...errors import InputError
 from .base import Op, need_video, obj_schema, secs
 from .draftedit import (
-    AUDIO,
-    VIDEO,
-    Draft,
     PlanContext,
     cut_map,
     repack,
@@ -25,6 +23,7 @@ from .draftedit import (
     seg_in,
     seg_speed,
     track,
+    video_segments,
 )
 from .timeline import _keep
 
@@ -48,12 +47,7 @@ def scenes_of(draft: Draft, analyser: Analyser | None = None) -> list[tuple[int,
     from ..vision.highlight import timeline_scenes
 
     return [(s.start_ms, s.end_ms) for s in
-            timeline_scenes(_video(draft), analyser or _analyser())]
-
-
-def _video(draft: Draft) -> list[dict[str, Any]]:
-    vt = track(draft, VIDEO)
-    return list(vt["sg"]) if vt is not None else []
+            timeline_scenes(video_segments(draft), analyser or _analyser())]
 
 
 def _spans_map(spans: list[tuple[int, int]]) -> Callable[[int], int]:
@@ -81,9 +75,9 @@ class SetReframe(Op):
     schema = obj_schema({"mode": {"type": "string", "enum": ["subject", "center"]}}, "mode")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        draft["m"]["reframe"] = self.mode
+        draft.reframe = self.mode
         if self.mode == "subject":
-            draft["m"]["fit"] = "crop"
+            draft.fit = "crop"
 
 
 @dataclass(frozen=True)
@@ -100,10 +94,7 @@ class AddTransitions(Op):
                          "ms": {"type": "integer", "minimum": 100, "maximum": 2000}})
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        if self.style == "none":
-            draft["m"].pop("transition", None)
-            return
-        draft["m"]["transition"] = {"style": self.style, "ms": self.ms}
+        draft.transition = None if self.style == "none" else Transition(self.style, self.ms)
 
     def view(self) -> dict[str, Any]:
         return {**self.args(), "secs": secs(self.ms)}
@@ -129,7 +120,7 @@ class MakeHighlight(Op):
         if target >= total:
             raise InputError("the video is already that short", key="plan_highlight_short",
                              seconds=self.seconds, total=secs(total))
-        scenes = timeline_scenes(_video(draft), _analyser())
+        scenes = timeline_scenes(video_segments(draft), _analyser())
         spans = pick_highlight(scenes, target, spoken(draft))
         _keep(draft, spans, _spans_map(spans))
 
@@ -145,14 +136,14 @@ def spoken(draft: Draft) -> list[tuple[int, int, bool]]:
     from ..speech.timeline import timeline_words
 
     found: dict[str, Speech] = {}
-    for seg in _video(draft):
-        m = seg.get("m") or {}
-        src = str(m.get("src") or "")
-        if m.get("kind", "video") == "video" and src and src not in found and Path(src).is_file():
+    segs = video_segments(draft)
+    for seg in segs:
+        src = seg.src or ""
+        if seg.kind in (None, "video") and src and src not in found and Path(src).is_file():
             a = cached(Path(src), default_home())
             if a is not None:
                 found[src] = a
-    words = timeline_words(_video(draft), found) if found else []
+    words = timeline_words(segs, found) if found else []
     return [(w.start_ms, w.end_ms, i + 1 == len(words) or ends_sentence(words, i))
             for i, w in enumerate(words)]
 
@@ -171,15 +162,15 @@ class CutToBeat(Op):
         beats = music_beats(draft, total)
         if not beats:
             raise InputError("no music with a beat to cut to", key="plan_no_beat")
-        segs = _video(draft)
+        segs = video_segments(draft)
         bounds = [0]
         for seg in segs:
-            bounds.append(bounds[-1] + int(seg["d"]))
+            bounds.append(bounds[-1] + seg.dur_ms)
         room = [_room(seg) for seg in segs]
         new = snap_cuts(bounds, beats, room=room)
-        before = [(int(s["s"]), int(s["d"])) for s in segs]
+        before = [(s.start_ms, s.dur_ms) for s in segs]
         for seg, a, b in zip(segs, new, new[1:], strict=False):
-            seg["d"] = b - a
+            seg.dur_ms = b - a
         repack(draft)
 
         def mapping(t: int) -> int:
@@ -191,16 +182,13 @@ class CutToBeat(Op):
         retime(draft, mapping)
 
 
-def _room(seg: dict[str, Any]) -> int:
-    """Timeline ms of footage left after a segment's out point (0 for stills: endless)."""
-    m = seg.get("m") or {}
-    if m.get("kind") == "image":
+def _room(seg: Segment) -> int:
+    """Timeline ms of footage left after a segment's out point (endless for stills)."""
+    if seg.kind == "image":
         return 10 ** 9
-    dur = m.get("src_ms") or m.get("duration_ms")
-    if not isinstance(dur, int | float):
-        found = _analyser()(Path(str(m.get("src") or "")))
-        dur = int(found.duration * 1000) if found else 0
-    used = seg_in(seg) + int(seg["d"]) * seg_speed(seg)
+    found = _analyser()(Path(seg.src or ""))
+    dur = int(found.duration * 1000) if found else 0
+    used = seg_in(seg) + seg.dur_ms * seg_speed(seg)
     return max(0, int((float(dur) - used) / seg_speed(seg)))
 
 
@@ -210,16 +198,14 @@ def music_beats(draft: Draft, total: int) -> list[int]:
     from ..vision.beats import grid, track_beats
 
     bgm = track(draft, AUDIO, "bgm")
-    segs = list(bgm["sg"]) if bgm else []
-    if not segs:
+    if bgm is None or not bgm.segments:
         return []
-    seg = segs[0]
-    m = seg.get("m") or {}
-    start = int(seg.get("s", 0))
-    mood = str(m.get("mood") or "").lower()
+    seg = bgm.segments[0]
+    start = seg.start_ms
+    mood = (seg.mood or "").lower()
     if mood in MOOD_TABLE:
         return grid(MOOD_TABLE[mood].bpm, start, total)
-    src = Path(str(m.get("src") or ""))
+    src = Path(seg.src or "")
     if not src.is_file():
         return []
     from ..vision.analysis import read_pcm

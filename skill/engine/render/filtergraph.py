@@ -9,15 +9,14 @@ cut at the same instants and cannot drift apart however many cuts there are.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
-from ...draft import CANVAS, MAX_SPEED, MIN_SPEED
+from ...draft import CANVAS, MAX_SPEED, MIN_SPEED, VIDEO, Draft, Segment
 from .loudness import METER, master_filters
 
 FPS = 30
-#: output frame rates a draft may ask for (``m.fps``); Instagram takes 23–60 fps and 30
-#: is its safe default. Both divide 48 kHz, so a frame is a whole number of samples.
+#: output frame rates a draft may ask for (``Draft.fps``); Instagram takes 23–60 fps and
+#: 30 is its safe default. Both divide 48 kHz, so a frame is a whole number of samples.
 RATES = (30, 60)
 SAMPLE_RATE = 48000
 SAMPLES_PER_FRAME = SAMPLE_RATE // FPS
@@ -55,10 +54,10 @@ def escape_filter_value(value: str) -> str:
     return _LEVEL2.sub(r"\\\1", _LEVEL1.sub(r"\\\1", value))
 
 
-def output_fps(meta: Mapping[str, Any]) -> int:
-    """The draft's output frame rate: ``m.fps`` when it is one of :data:`RATES`, else 30."""
-    fps = meta.get("fps")
-    return fps if isinstance(fps, int) and not isinstance(fps, bool) and fps in RATES else FPS
+def output_fps(draft: Draft) -> int:
+    """The draft's output frame rate: ``fps`` when it is one of :data:`RATES`, else 30."""
+    fps = draft.fps
+    return fps if isinstance(fps, int) and fps in RATES else FPS
 
 
 def samples_per_frame(fps: int = FPS) -> int:
@@ -98,14 +97,13 @@ def gain(value: Any, default: float = 1.0) -> float:
     return min(4.0, max(0.0, linear))
 
 
-def canvas(meta: Mapping[str, Any], preview: bool = False) -> tuple[int, int]:
-    """Output size from draft ``m.w``/``m.h`` (or ``m.ratio``); halved for previews."""
-    w, h = meta.get("w"), meta.get("h")
-    if isinstance(w, int | float) and isinstance(h, int | float) and 240 <= w <= 3840 \
-            and 240 <= h <= 3840 and not isinstance(w, bool) and not isinstance(h, bool):
+def canvas(draft: Draft, preview: bool = False) -> tuple[int, int]:
+    """Output size from the draft's ``width``×``height`` (or ``ratio``); halved for previews."""
+    w, h = draft.width, draft.height
+    if w is not None and h is not None and 240 <= w <= 3840 and 240 <= h <= 3840:
         width, height = int(w), int(h)
     else:
-        width, height = CANVASES.get(str(meta.get("ratio") or ""), DEFAULT_CANVAS)
+        width, height = CANVASES.get(draft.ratio or "", DEFAULT_CANVAS)
     if preview:
         width, height = width // 2, height // 2
     return width - width % 2, height - height % 2
@@ -304,17 +302,15 @@ def master_audio(mix: str, label: str, samples: int, *, loudnorm: bool,
     return f"[{mix}]{','.join(chain)}[{label}]"
 
 
-def video_track_segments(draft: Any) -> list[Any]:
-    """Segments of the draft's video track (``tt`` 0), in timeline order."""
-    from ...draft import VIDEO
-
+def video_track_segments(draft: Draft) -> list[Segment]:
+    """Segments of the draft's video track, in timeline order."""
     for track in draft.tracks:
         if track.type == VIDEO and track.segments:
             return sorted(track.segments, key=lambda s: s.start_ms)
     return []
 
 
-def timeline_frames(draft: Any) -> int:
-    """Output frame count of a decoded draft: its video segments back to back, on its
-    frame grid (:func:`output_fps`)."""
-    return frame_at(sum(s.dur_ms for s in video_track_segments(draft)), output_fps(draft.meta))
+def timeline_frames(draft: Draft) -> int:
+    """Output frame count of a draft: its video segments back to back, on its frame grid
+    (:func:`output_fps`)."""
+    return frame_at(sum(s.dur_ms for s in video_track_segments(draft)), output_fps(draft))

@@ -27,9 +27,12 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .fonts import Font, packaged_fonts
+
+if TYPE_CHECKING:
+    from ...draft import Draft
 
 #: the most a font file may be for its cmap to be read whole (the CJK one is 5 MB)
 _MAX_FONT_BYTES = 64 * 1024 * 1024
@@ -166,15 +169,14 @@ def family_map(fonts: Sequence[Font]) -> Callable[[str], str | None]:
     return family
 
 
-def draft_texts(draft: dict[str, Any]) -> str:
+def draft_texts(draft: Draft) -> str:
     """All title and caption text of a draft, one string."""
-    from ...draft import TEXT, decode_draft
+    from ...draft import TEXT
 
-    return " ".join(str(s.meta.get("text") or "") for t in decode_draft(draft).tracks
-                    if t.type == TEXT for s in t.segments)
+    return " ".join(s.text or "" for t in draft.tracks if t.type == TEXT for s in t.segments)
 
 
-def missing_in_draft(draft: dict[str, Any]) -> str:
+def missing_in_draft(draft: Draft) -> str:
     """Characters of the draft's text that no font will draw ("" when all show, or when
     there is no text or no font at all — that is said by ``error_no_font``)."""
     from ...errors import SkillError

@@ -9,7 +9,6 @@ write the ASS file, run ffmpeg once with progress, then self-check the result.
 from __future__ import annotations
 
 import asyncio
-import copy
 import dataclasses
 import hashlib
 import os
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ...backend import ProgressCb
-from ...draft import AUDIO, TEXT, Draft, decode_draft, track_label
+from ...draft import AUDIO, TEXT, Draft, Segment, track_label
 from ...errors import ConfigError, InputError
 from ..vision.camera import camera_x
 from ..vision.reframe import follow_subjects
@@ -62,7 +61,7 @@ class RenderPlan:
     ass_path: Path | None
     music: list[tuple[str, float, Path]]      # (mood, seconds, WAV path to synthesise)
     frames: int = 0
-    fps: int = fg.FPS                         # output frame rate (the draft's m.fps)
+    fps: int = fg.FPS                         # output frame rate (the draft's fps)
     width: int = 0
     height: int = 0
     font_path: Path | None = None
@@ -88,11 +87,6 @@ class RenderReport:
         return not self.violations
 
 
-def _src(meta: Mapping[str, Any]) -> str:
-    src = meta.get("src")
-    return src if isinstance(src, str) else ""
-
-
 def _ms(value: Any, default: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
         return default
@@ -106,32 +100,29 @@ def _text_events(draft: Draft, total_ms: int) -> list[TextEvent]:
             continue
         role = "caption" if track_label(track) == "Captions" else "title"
         for seg in track.segments:
-            text = seg.meta.get("text")
-            if not isinstance(text, str) or not text.strip() or seg.start_ms >= total_ms:
+            text = seg.text
+            if text is None or not text.strip() or seg.start_ms >= total_ms:
                 continue
-            size, y = seg.meta.get("size"), seg.meta.get("y")
             events.append(TextEvent(
-                seg.start_ms, min(seg.end_ms, total_ms), text, role,
-                str(seg.meta.get("position") or ""),
-                int(size) if isinstance(size, int | float) and not isinstance(size, bool) else None,
-                int(y) if isinstance(y, int | float) and not isinstance(y, bool) else None,
-                text_color(seg.meta.get("color")), **_speech_style(seg.meta)))
+                seg.start_ms, min(seg.end_ms, total_ms), text, role, seg.position or "",
+                int(seg.size) if seg.size is not None else None,
+                int(seg.y) if seg.y is not None else None,
+                text_color(seg.color), **_speech_style(seg)))
     return events
 
 
-def text_color(name: Any) -> str:
-    """A text segment's ``m.color`` (a name of :data:`.textass.COLORS`) as RGB hex."""
+def text_color(name: str | None) -> str:
+    """A text segment's ``color`` (a name of :data:`.textass.COLORS`) as RGB hex."""
     from ..ops.style import COLORS
 
-    return COLORS.get(str(name or "").lower(), "")
+    return COLORS.get((name or "").lower(), "")
 
 
-def _speech_style(meta: Mapping[str, Any]) -> dict[str, Any]:
+def _speech_style(seg: Segment) -> dict[str, Any]:
     """Style and highlighted word of a caption made from speech (``ops.speech``)."""
-    style, hl = meta.get("style"), meta.get("hl")
-    out: dict[str, Any] = {"style": style} if isinstance(style, str) else {}
-    if isinstance(hl, list) and len(hl) == 2 and all(isinstance(x, int) for x in hl):
-        out["highlight"] = (hl[0], hl[1])
+    out: dict[str, Any] = {"style": seg.style} if seg.style is not None else {}
+    if seg.hl is not None:
+        out["highlight"] = seg.hl
     return out
 
 
@@ -143,7 +134,7 @@ def _probe_for(probes: Mapping[str, Probe], src: str) -> Probe:
     return found
 
 
-def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, *,
+def build_render(draft: Draft, probes: Mapping[str, Probe], out: Path, *,
                  ffmpeg: str, work_dir: Path, music_dir: Path, font: Font | None,
                  options: RenderOptions = RenderOptions(),
                  gain_db: float | None = None, fallbacks: tuple[Font, ...] = ()) -> RenderPlan:
@@ -155,11 +146,10 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     :class:`InputError` for an empty timeline or an unknown source, and
     :class:`ConfigError` when the draft has text but ``font`` is None.
     """
-    d = decode_draft(draft)
-    width, height = fg.canvas(d.meta, options.preview)
-    full_w, full_h = fg.canvas(d.meta, False)
-    fit = "blur" if str(d.meta.get("fit") or "").lower() == "blur" else "crop"
-    fps = fg.output_fps(d.meta)    # the frame grid: 30, or 60 when the draft asks for it
+    width, height = fg.canvas(draft, options.preview)
+    full_w, full_h = fg.canvas(draft, False)
+    fit = "blur" if (draft.fit or "").lower() == "blur" else "crop"
+    fps = fg.output_fps(draft)    # the frame grid: 30, or 60 when the draft asks for it
     inputs: list[str] = []
     graph: list[str] = []
     agraph: list[str] = []     # the audio half alone: the loudness measuring pass
@@ -168,8 +158,8 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     elapsed_ms = 0
     has_sound = False
     lengths: list[int] = []
-    trans, cuts = tx.plan(d, fg.video_track_segments(d))
-    for seg in fg.video_track_segments(d):
+    trans, cuts = tx.plan(draft, fg.video_track_segments(draft))
+    for seg in fg.video_track_segments(draft):
         start_f, end_f = fg.frame_at(elapsed_ms, fps), fg.frame_at(elapsed_ms + seg.dur_ms, fps)
         elapsed_ms += seg.dur_ms
         frames = end_f - start_f
@@ -178,15 +168,15 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         head, tail = tx.handles(len(lengths), cuts, trans[1]) if trans else (0, 0)
         frames += head + tail
         lengths.append(frames)
-        src = _src(seg.meta)
+        src = seg.src or ""
         pr = _probe_for(probes, src)
         if not pr.has_video:
             raise InputError(f"{Path(src).name}: has no picture", key="error_no_video",
                              file=Path(src).name)
-        image = seg.meta.get("kind") == "image" or pr.is_image
+        image = seg.kind == "image" or pr.is_image
         lead = 0.0    # the tracks' start apart, where the clip is read from its start
-        speed = 1.0 if image else fg.clamp_speed(seg.meta.get("speed", 1.0))
-        volume = fg.gain(seg.meta.get("volume"), 1.0)
+        speed = 1.0 if image else fg.clamp_speed(seg.speed)
+        volume = fg.gain(seg.volume, 1.0)
         span = fg.number(frames / fps * speed + _SPAN_MARGIN_S)
         if options.preview and not image:
             # Decoding is most of a preview's cost: skip the deblocking filter and the
@@ -196,7 +186,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         if image:
             inputs += ["-loop", "1", "-framerate", str(fps), "-t", span, "-i", src]
         else:
-            in_ms = max(0, _ms(seg.meta.get("in")) - int(head * 1000 * speed) // fps)
+            in_ms = max(0, _ms(seg.in_ms) - int(head * 1000 * speed) // fps)
             if pr.duration > 0:   # never seek past the end: there must be a frame to show
                 in_ms = min(in_ms, max(0, int(pr.duration * 1000) - 100))
             if in_ms:
@@ -208,7 +198,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         graph += fg.video_segment(n_inputs, f"v{idx}", frames, speed, fit, width, height,
                                   sar=pr.sar, image=image, fast=options.preview,
                                   to709=pr.needs_709, full_range=pr.full_range,
-                                  crop_x=camera_x(seg.meta, speed, in_ms if not image else 0,
+                                  crop_x=camera_x(seg, speed, in_ms if not image else 0,
                                                    frames / fps * speed),
                                   fps=fps)
         audio_in = n_inputs if (pr.has_audio and not image and volume > 0) else None
@@ -236,8 +226,8 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         agraph.append(graph[-1])
 
     # ---- video: look, text, fades
-    post = fg.look_filters(d.meta.get("look"))
-    events = _text_events(d, total_ms)
+    post = fg.look_filters(draft.look)
+    events = _text_events(draft, total_ms)
     ass_text = ass_path = fonts_dir = None
     if events:
         if font is None:
@@ -250,7 +240,7 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
         post.append(f"ass=filename={fg.escape_filter_value(str(ass_path))}"
                     f":fontsdir={fg.escape_filter_value(str(fonts_dir))}")
     duration = total_frames / fps
-    vin, vout = _ms(d.meta.get("vfade_in")) / 1000, _ms(d.meta.get("vfade_out")) / 1000
+    vin, vout = _ms(draft.video_fade.in_ms) / 1000, _ms(draft.video_fade.out_ms) / 1000
     if vin > 0:
         post.append(f"fade=t=in:st=0:d={fg.number(min(vin, duration))}")
     if vout > 0:
@@ -261,13 +251,13 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
     # ---- audio: music, ducking, mix, loudness, fades
     music: list[tuple[str, float, Path]] = []
     beds: list[tuple[str, bool]] = []
-    for track in d.tracks:
+    for track in draft.tracks:
         if track.type != AUDIO:
             continue
         for seg in track.segments:
             if seg.start_ms >= total_ms or seg.dur_ms <= 0:
                 continue
-            mood = str(seg.meta.get("mood") or "").lower()
+            mood = (seg.mood or "").lower()
             start_s = seg.start_ms * fg.SAMPLE_RATE // 1000
             samples = min(seg.dur_ms * fg.SAMPLE_RATE // 1000, total_samples - start_s)
             if mood in MOODS:
@@ -277,25 +267,26 @@ def build_render(draft: dict[str, Any], probes: Mapping[str, Probe], out: Path, 
                     music.append((mood, secs, wav))
                 inputs += ["-i", str(wav)]
             else:
-                src = _src(seg.meta)
+                src = seg.src or ""
                 pr = _probe_for(probes, src)
                 if not pr.has_audio:
                     raise InputError(f"{Path(src).name}: has no sound to use as music",
                                      key="error_no_audio", file=Path(src).name)
-                loop = seg.meta.get("loop", True) is not False
+                loop = seg.loop is not False
                 inputs += [*(["-stream_loop", "-1"] if loop else []), "-i", src]
             label = f"m{len(beds)}"
             graph.append(fg.music_segment(
-                n_inputs, label, seg.start_ms, samples, fg.gain(seg.meta.get("volume"), 1.0),
-                _ms(seg.meta.get("fade_in")), _ms(seg.meta.get("fade_out"))))
+                n_inputs, label, seg.start_ms, samples, fg.gain(seg.volume, 1.0),
+                _ms(seg.fade_in), _ms(seg.fade_out)))
             agraph.append(graph[-1])
-            beds.append((label, seg.meta.get("duck") is True))
+            beds.append((label, seg.duck is True))
             n_inputs += 1
     mix_graph, mix = fg.mix_bus("acat", beds)
     graph += mix_graph
     agraph += mix_graph
-    loudnorm = d.meta.get("loudnorm", True) is not False and (has_sound or bool(beds))
-    fade_in_s, fade_out_s = (_ms(d.meta.get(k)) / 1000 for k in ("afade_in", "afade_out"))
+    loudnorm = draft.loudnorm is not False and (has_sound or bool(beds))
+    fade_in_s = _ms(draft.audio_fade.in_ms) / 1000
+    fade_out_s = _ms(draft.audio_fade.out_ms) / 1000
     graph.append(fg.master_audio(mix, "aout", total_samples, loudnorm=loudnorm,
                                  fade_in_s=fade_in_s, fade_out_s=fade_out_s,
                                  quick=options.preview, gain_db=gain_db))
@@ -358,17 +349,17 @@ def _stage_font(font_path: Path, fonts_dir: Path) -> None:
             write_private(link, f.read_bytes())
 
 
-def _sources(d: Draft) -> list[str]:
+def _sources(draft: Draft) -> list[str]:
     out: list[str] = []
-    for track in d.tracks:
+    for track in draft.tracks:
         for seg in track.segments:
-            src = _src(seg.meta)
-            if src and src not in out and (track.type != AUDIO or not seg.meta.get("mood")):
+            src = seg.src
+            if src and src not in out and (track.type != AUDIO or not seg.mood):
                 out.append(src)
     return out
 
 
-async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir: Path,
+async def render(draft: Draft, out: Path, *, work_dir: Path, music_dir: Path,
                  options: RenderOptions = RenderOptions(),
                  progress: ProgressCb | None = None,
                  proxy_dir: Path | None = None, make_proxies: bool = True) -> RenderReport:
@@ -382,12 +373,11 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
     """
     t0 = time.monotonic()
     out, work_dir = Path(out), Path(work_dir)
-    d = decode_draft(draft)
-    for src in _sources(d):
+    for src in _sources(draft):
         if not Path(src).is_file():
             raise InputError(f"{Path(src).name}: no such file", key="file_missing",
                              file=Path(src).name)
-    probes = await asyncio.to_thread(lambda: {s: probe(Path(s)) for s in _sources(d)})
+    probes = await asyncio.to_thread(lambda: {s: probe(Path(s)) for s in _sources(draft)})
     draft = await asyncio.to_thread(follow_subjects, draft, probes)
     missing: list[str] = []
     if options.preview and proxy_dir is not None:
@@ -395,8 +385,7 @@ async def render(draft: dict[str, Any], out: Path, *, work_dir: Path, music_dir:
             draft, probes, Path(proxy_dir), _phase(progress, 0.0, 0.5))
         if waited:  # the wait was the first half of the bar; the render is the second
             progress = _phase(progress, 0.5, 1.0)
-    texts = " ".join(str(s.meta.get("text") or "") for t in d.tracks if t.type == TEXT
-                     for s in t.segments)
+    texts = glyphs.draft_texts(draft)
     warnings: list[str] = []
     font = None
     fallbacks: tuple[Font, ...] = ()
@@ -481,9 +470,9 @@ def _phase(progress: ProgressCb | None, lo: float, hi: float) -> ProgressCb | No
     return scaled
 
 
-async def _use_proxies(draft: dict[str, Any], probes: dict[str, Probe], proxy_dir: Path,
+async def _use_proxies(draft: Draft, probes: dict[str, Probe], proxy_dir: Path,
                        progress: ProgressCb | None,
-                       ) -> tuple[dict[str, Any], dict[str, Probe], list[str], bool]:
+                       ) -> tuple[Draft, dict[str, Probe], list[str], bool]:
     """The draft and probes with sources swapped for their proxies where ready, the
     sources without a proxy, and whether a proxy being made was waited for."""
     from .proxy import for_preview, probe_proxies
@@ -495,28 +484,26 @@ async def _use_proxies(draft: dict[str, Any], probes: dict[str, Probe], proxy_di
     found.missing += [src for src in wanted if src not in proxies]   # damaged: made anew
     if not proxies:
         return draft, probes, found.missing, found.waited
-    swapped = copy.deepcopy(draft)
-    for track in swapped.get("t") or []:
-        for seg in track.get("sg") or [] if isinstance(track, dict) else []:
-            meta = seg.get("m") if isinstance(seg, dict) else None
-            if isinstance(meta, dict) and meta.get("src") in proxies:
-                meta["src"] = str(proxies[meta["src"]])
+    swapped = draft.copy()
+    for track in swapped.tracks:
+        for seg in track.segments:
+            if seg.src is not None and seg.src in proxies:
+                seg.src = str(proxies[seg.src])
     return swapped, {**probes, **proxy_probes}, found.missing, found.waited
 
 
-def cover_time_ms(draft: dict[str, Any]) -> int:
-    """Timeline time of the cover frame: ``m.cover_ms``, else 1 s, else the middle."""
-    d = decode_draft(draft)
-    frames, fps = fg.timeline_frames(d), fg.output_fps(d.meta)
+def cover_time_ms(draft: Draft) -> int:
+    """Timeline time of the cover frame: ``cover_ms``, else 1 s, else the middle."""
+    frames, fps = fg.timeline_frames(draft), fg.output_fps(draft)
     total_ms = frames * 1000 // fps
     last = max(0, (frames - 1) * 1000 // fps)   # start of the last frame
-    wanted = d.meta.get("cover_ms")
-    if isinstance(wanted, int | float) and not isinstance(wanted, bool):
+    wanted = draft.cover_ms
+    if wanted is not None:
         return min(max(0, int(wanted)), last)
     return 1000 if total_ms > 2000 else total_ms // 2
 
 
-async def extract_cover(draft: dict[str, Any], video: Path, out_jpg: Path) -> Path:
+async def extract_cover(draft: Draft, video: Path, out_jpg: Path) -> Path:
     """Write the frame at the draft's cover time from ``video`` as a JPEG."""
     out_jpg = Path(out_jpg)
     out_jpg.parent.mkdir(parents=True, exist_ok=True)

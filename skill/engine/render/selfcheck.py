@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...draft import decode_draft
+from ...draft import Draft
 from ...templates import render as say
 from . import filtergraph as fg
 from .loudness import Loudness
@@ -36,17 +36,16 @@ class Expected:
     preview: bool = False
     loudness: bool = False     # −14 LUFS / −1 dBTP applies (measured with the file)
     silent: bool = False       # … except that the mix was silence, which must stay silent
-    fps: int = fg.FPS          # constant output frame rate (the draft's m.fps)
+    fps: int = fg.FPS          # constant output frame rate (the draft's fps)
 
     @property
     def duration(self) -> float:
         return self.frames / self.fps
 
 
-def expected_output(draft: dict[str, Any], *, preview: bool = False) -> Expected:
-    d = decode_draft(draft)
-    width, height = fg.canvas(d.meta, preview)
-    return Expected(width, height, fg.timeline_frames(d), preview, fps=fg.output_fps(d.meta))
+def expected_output(draft: Draft, *, preview: bool = False) -> Expected:
+    width, height = fg.canvas(draft, preview)
+    return Expected(width, height, fg.timeline_frames(draft), preview, fps=fg.output_fps(draft))
 
 
 def check_probe(p: Probe, exp: Expected, *, lang: str = "en",
@@ -90,7 +89,7 @@ def check_probe(p: Probe, exp: Expected, *, lang: str = "en",
     return [say(key, lang, **ctx) for key, ctx in found]
 
 
-def check_output(path: Path, draft: dict[str, Any], *, preview: bool = False,
+def check_output(path: Path, draft: Draft, *, preview: bool = False,
                  lang: str = "en") -> list[str]:
     """Probe ``path`` and list its violations of the delivery spec and ``draft``."""
     return check_probe(probe(Path(path), exhaustive=True),

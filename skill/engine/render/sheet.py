@@ -19,10 +19,9 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ...backend import ProgressCb
-from ...draft import TEXT, decode_draft
+from ...draft import Draft
 from ...errors import InputError
 from . import filtergraph as fg
 
@@ -123,29 +122,28 @@ def sheet_argv(render_argv: list[str], out_png: Path, layout: SheetLayout,
             "-f", "image2", str(out_png)]
 
 
-async def make_sheet(draft: dict[str, Any], out_png: Path, *, frames: int = DEFAULT_FRAMES,
+async def make_sheet(draft: Draft, out_png: Path, *, frames: int = DEFAULT_FRAMES,
                      work_dir: Path, music_dir: Path, proxy_dir: Path | None = None,
                      progress: ProgressCb | None = None) -> SheetReport:
     """Write the contact sheet of ``draft`` (media already resolved) to ``out_png``."""
     from .ffmpeg import ffmpeg_exe, run_ffmpeg
     from .fonts import find_font
+    from .glyphs import draft_texts
     from .music import synth_music
     from .pipeline import RenderOptions, _sources, _stage_font, _use_proxies, build_render
     from .probe import probe
 
     t0 = time.monotonic()
-    d = decode_draft(draft)
-    if not d.ready:
+    if not draft.ready:
         raise InputError("nothing to preview", key="export_empty")
-    for src in _sources(d):
+    for src in _sources(draft):
         if not Path(src).is_file():
             raise InputError(f"{Path(src).name}: no such file", key="file_missing",
                              file=Path(src).name)
-    probes = await asyncio.to_thread(lambda: {s: probe(Path(s)) for s in _sources(d)})
+    probes = await asyncio.to_thread(lambda: {s: probe(Path(s)) for s in _sources(draft)})
     if proxy_dir is not None:
         draft, probes, _missing, _ = await _use_proxies(draft, probes, Path(proxy_dir), None)
-    texts = " ".join(str(s.meta.get("text") or "") for t in d.tracks if t.type == TEXT
-                     for s in t.segments)
+    texts = draft_texts(draft)
     font = await asyncio.to_thread(find_font, texts + "0123456789:.")
     work_dir.mkdir(parents=True, exist_ok=True)
     out_png = Path(out_png)

@@ -9,9 +9,7 @@ point (not the last), which the overlap then consumes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
+from ...draft import Draft, Segment
 from . import filtergraph as fg
 
 #: the user's word → ffmpeg's xfade transition
@@ -20,17 +18,14 @@ STYLES: dict[str, str] = {"crossfade": "fade", "black": "fadeblack", "white": "f
 MIN_FRAMES = 3
 
 
-def spec(meta: Mapping[str, Any]) -> tuple[str, int] | None:
+def spec(draft: Draft) -> tuple[str, int] | None:
     """(xfade transition, length in frames of the draft's frame rate) from the draft's
-    ``m.transition``, or None."""
-    raw = meta.get("transition")
-    if not isinstance(raw, dict):
+    ``transition``, or None."""
+    wanted = draft.transition
+    style = STYLES.get(wanted.style) if wanted is not None else None
+    if wanted is None or style is None:
         return None
-    style = STYLES.get(str(raw.get("style") or ""))
-    ms = raw.get("ms")
-    if style is None or isinstance(ms, bool) or not isinstance(ms, int | float):
-        return None
-    frames = max(MIN_FRAMES, fg.frame_at(int(ms), fg.output_fps(meta)))
+    frames = max(MIN_FRAMES, fg.frame_at(int(wanted.ms), fg.output_fps(draft)))
     return style, frames - frames % 2      # even: half before the cut, half after
 
 
@@ -40,12 +35,12 @@ def fit(frames: int, shortest: int) -> int:
     return max(0, min(frames, shortest - 2)) // 2 * 2
 
 
-def plan(draft: Any, segments: list[Any]) -> tuple[tuple[str, int] | None, int]:
+def plan(draft: Draft, segments: list[Segment]) -> tuple[tuple[str, int] | None, int]:
     """The draft's transition (xfade name, frames fitted to its segments) or None, and
     how many segments the render joins."""
-    fps = fg.output_fps(draft.meta)
+    fps = fg.output_fps(draft)
     durations = [fg.frame_at(s.dur_ms, fps) for s in segments if s.dur_ms > 0]
-    wanted = spec(draft.meta)
+    wanted = spec(draft)
     if wanted is None or len(durations) < 2:
         return None, len(durations)
     frames = fit(wanted[1], min(durations))

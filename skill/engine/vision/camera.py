@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ...draft import Segment
 from ..render.filtergraph import number
 from .detect import Box
 
@@ -216,24 +217,18 @@ def crop_x_expr(keys: Sequence[Keyframe], *, offset_s: float = 0.0, speed: float
     return f"({centre})*iw-ow/2"
 
 
-def camera_x(meta: object, speed: float = 1.0, start_ms: int | None = None,
+def camera_x(seg: Segment, speed: float = 1.0, start_ms: int | None = None,
              span_s: float | None = None) -> str | None:
-    """The crop x expression of a video segment whose meta carries a camera path
-    (``m.cam``: keyframes in source seconds; ``start_ms``, else ``m.in``: where the
-    segment's first frame is in the source; ``span_s``: how many source seconds it
-    plays), or None for a centre crop."""
-    if not isinstance(meta, dict):
+    """The crop x expression of a video segment that carries a camera path (``cam``:
+    keyframes in source seconds; ``start_ms``, else its ``in_ms``: where the segment's
+    first frame is in the source; ``span_s``: how many source seconds it plays), or None
+    for a centre crop."""
+    if not seg.cam:
         return None
-    raw = meta.get("cam")
-    if not isinstance(raw, list) or not raw:
-        return None
-    try:
-        keys = [(float(t), float(x)) for t, x in raw]
-    except (TypeError, ValueError):
-        return None
+    keys = [(float(t), float(x)) for t, x in seg.cam]
     if not all(0.0 <= x <= 1.0 and t == t for t, x in keys):
         return None
-    start = meta.get("in") if start_ms is None else start_ms
-    offset = max(0.0, float(start) / 1000) if isinstance(start, int | float) else 0.0
+    start = seg.in_ms if start_ms is None else start_ms
+    offset = max(0.0, float(start) / 1000) if start is not None else 0.0
     until = None if span_s is None else offset + span_s
     return crop_x_expr(keys, offset_s=offset, speed=speed or 1.0, until_s=until)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from ...draft import Segment
 from .analysis import Analysis
 
 #: a highlight shows this many scenes at least when the footage has them
@@ -73,16 +73,16 @@ def liveliness(found: Analysis) -> list[float]:
             for i in range(n)]
 
 
-def timeline_scenes(segments: Sequence[dict[str, Any]],
+def timeline_scenes(segments: Sequence[Segment],
                     analyser: Callable[[Path], Analysis | None]) -> list[Scene]:
-    """The scenes of a draft's video segments (settled: ``s``/``d`` in timeline ms)."""
+    """The scenes of a draft's video segments (settled: ``start_ms``/``dur_ms`` in
+    timeline ms)."""
     out: list[Scene] = []
     for seg in segments:
-        s, d = int(seg.get("s", 0)), int(seg.get("d", 0))
-        m = seg.get("m") or {}
-        speed = float(m.get("speed") or 1.0)
-        start_src = int(m.get("in") or 0)
-        found = analyser(Path(str(m.get("src") or ""))) if m.get("kind") != "image" else None
+        s, d = seg.start_ms, seg.dur_ms
+        speed = float(seg.speed or 1.0)
+        start_src = int(seg.in_ms or 0)
+        found = analyser(Path(seg.src or "")) if seg.kind != "image" else None
         cuts = [s]
         scores: list[float] = []
         if found is not None:
