@@ -32,6 +32,7 @@ import structlog  # noqa: E402
 
 from skill.backend import RenderStatus  # noqa: E402
 from skill.cloud import CloudBackend  # noqa: E402
+from skill.draft import decode_draft  # noqa: E402
 from skill.manifest import load_manifest  # noqa: E402
 from skill.store import Store  # noqa: E402
 from tests.fake_nemo import FakeNemo, SimClock  # noqa: E402
@@ -50,7 +51,7 @@ async def _one_mode(fake: FakeNemo, sim: SimClock, home: Path, durations: list[f
     try:
         for i, seconds in enumerate(durations):
             fake.render_seconds = seconds
-            job = await backend.submit_render(DRAFT)
+            job = await backend.submit_render(decode_draft(DRAFT))
             if mode == "baseline":
                 while True:  # the seed: poll every 30 s until completed
                     await sim.sleep(30.0)

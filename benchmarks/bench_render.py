@@ -38,6 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from skill.draft import Draft, decode_draft  # noqa: E402
 from skill.engine.render.ffmpeg import ffmpeg_exe  # noqa: E402
 from skill.engine.render.filtergraph import escape_filter_value  # noqa: E402
 from skill.engine.render.fonts import find_font  # noqa: E402
@@ -76,9 +77,9 @@ def make_source(path: Path, seconds: int) -> Path:
     return path
 
 
-def reference_draft(src: Path, seconds: int) -> dict[str, Any]:
+def reference_draft(src: Path, seconds: int) -> Draft:
     ms = seconds * 1000
-    return {
+    return decode_draft({
         "t": [
             {"tt": 0, "m": {}, "sg": [{"s": 0, "d": ms, "m": {"src": str(src), "name": src.name}}]},
             {"tt": 1, "m": {"role": "bgm", "name": "Lo-fi"},
@@ -90,7 +91,7 @@ def reference_draft(src: Path, seconds: int) -> dict[str, Any]:
                     {"s": 12000, "d": 4000, "m": {"text": "See you next weekend!"}}]},
         ],
         "m": {"ratio": "1:1", "w": 1080, "h": 1080},
-    }
+    })
 
 
 def handwritten_argv(src: Path, wav: Path, ass: Path, fonts: Path, out: Path) -> list[str]:

@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench_render import HAND_DELIVERY, cache_dir, make_source  # noqa: E402
 
+from skill.draft import Draft, decode_draft  # noqa: E402
 from skill.engine.render.ffmpeg import ffmpeg_exe  # noqa: E402
 from skill.front.logs import configure as configure_logging  # noqa: E402
 
@@ -56,13 +57,14 @@ def pieces(seconds: int, cuts: int) -> list[tuple[int, int]]:
     return [(i * step + (600 if i else 0), (i + 1) * step) for i in range(cuts + 1)]
 
 
-def jumpcut_draft(src: Path, kept: list[tuple[int, int]]) -> dict[str, Any]:
+def jumpcut_draft(src: Path, kept: list[tuple[int, int]]) -> Draft:
     segs, t = [], 0
     for a, b in kept:
         segs.append({"s": t, "d": b - a, "m": {"src": str(src), "name": src.name, "in": a,
                                                "speed": 1.0, "volume": 1.0, "kind": "video"}})
         t += b - a
-    return {"t": [{"tt": 0, "m": {}, "sg": segs}], "m": {"ratio": "9:16", "w": 1080, "h": 1920}}
+    return decode_draft({"t": [{"tt": 0, "m": {}, "sg": segs}],
+                         "m": {"ratio": "9:16", "w": 1080, "h": 1920}})
 
 
 def handwritten_argv(src: Path, kept: list[tuple[int, int]], out: Path) -> list[str]:

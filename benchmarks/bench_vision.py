@@ -38,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from skill.draft import Draft, decode_draft  # noqa: E402
 from skill.engine.ops.draftedit import PlanContext, settle  # noqa: E402
 from skill.engine.ops.vision import MakeHighlight  # noqa: E402
 from skill.engine.render.ffmpeg import ffmpeg_exe  # noqa: E402
@@ -57,14 +58,14 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("igedit")) / "bench"
 
 
-def reel(src: Path, ms: int, mode: str, fixed_x: float | None = None) -> dict[str, object]:
+def reel(src: Path, ms: int, mode: str, fixed_x: float | None = None) -> Draft:
     """A 9:16 reel of ``src``; ``fixed_x``: a static crop centred there (share of the
     width) instead of the centre crop (with ``mode`` "center")."""
     meta: dict[str, object] = {"src": str(src), "name": src.name}
     if fixed_x is not None:
         meta["cam"] = [[0.0, fixed_x]]
-    return settle({"t": [{"tt": 0, "sg": [{"s": 0, "d": ms, "m": meta}]}],
-                   "m": {"ratio": "9:16", "fit": "crop", "reframe": mode}})
+    return settle(decode_draft({"t": [{"tt": 0, "sg": [{"s": 0, "d": ms, "m": meta}]}],
+                                "m": {"ratio": "9:16", "fit": "crop", "reframe": mode}}))
 
 
 def mean_camera_x(found: analysis.Analysis, seconds: float, crop_w: float) -> float:

@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from skill.draft import Draft, decode_draft  # noqa: E402
 from skill.engine.ops.draftedit import settle  # noqa: E402
 from skill.engine.render.ffmpeg import ffmpeg_exe  # noqa: E402
 from skill.engine.render.fonts import find_font  # noqa: E402
@@ -35,10 +36,10 @@ W, H = 1280, 720
 SHOW_H = 360             # every panel is this tall
 
 
-def reel(src: Path, mode: str) -> dict[str, object]:
-    return settle({"t": [{"tt": 0, "sg": [{"s": 0, "d": 6000, "m": {"src": str(src),
-                                                                   "name": src.name}}]}],
-                   "m": {"ratio": "9:16", "fit": "crop", "reframe": mode}})
+def reel(src: Path, mode: str) -> Draft:
+    return settle(decode_draft({"t": [{"tt": 0, "sg": [{"s": 0, "d": 6000,
+                                                       "m": {"src": str(src), "name": src.name}}]}],
+                                "m": {"ratio": "9:16", "fit": "crop", "reframe": mode}}))
 
 
 def main() -> int:

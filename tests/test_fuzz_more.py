@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from skill.cloud.errortable import Failure, lookup, parse_envelope, to_exception
 from skill.cloud.sse import LineDecoder, decode_lines
+from skill.draft import Draft, decode_draft
 from skill.engine.ops.captions import Cue, decode_text, parse_captions
 from skill.engine.render.fonts import Font
 from skill.engine.render.pipeline import RenderOptions, build_render
@@ -167,15 +168,15 @@ meta_value = st.one_of(hostile, st.integers(-5, 5000), st.floats(allow_nan=True)
 _FILTERS = re.compile(r"^[a-z_0-9]+$")
 
 
-def _draft(texts: list[str], meta: dict[str, Any], seg_meta: dict[str, Any]) -> dict[str, Any]:
-    return {"t": [
+def _draft(texts: list[str], meta: dict[str, Any], seg_meta: dict[str, Any]) -> Draft:
+    return decode_draft({"t": [
         {"tt": 0, "m": {}, "sg": [{"s": 0, "d": 2000, "m": {"src": CLIP, **seg_meta}}]},
         {"tt": 7, "m": {"role": "title"},
          "sg": [{"s": i * 300, "d": 500, "m": {"text": t, "position": meta.get("position")}}
                 for i, t in enumerate(texts)]},
         {"tt": 1, "m": {"role": "bgm"},
          "sg": [{"s": 0, "d": 2000, "m": {"mood": meta.get("mood"), "volume": meta.get("vol")}}]},
-    ], "m": {k: v for k, v in meta.items() if k not in ("position", "mood", "vol")}}
+    ], "m": {k: v for k, v in meta.items() if k not in ("position", "mood", "vol")}})
 
 
 @FEW

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from skill.draft import Draft
 from skill.engine.local import LocalEngine
 from skill.engine.render.selfcheck import check_output
 
@@ -71,11 +72,11 @@ def test_scripted_host_makes_a_reel(tmp_path: Path, home: Path) -> None:
     assert check_output(out, state) == []
 
 
-async def _state(home: Path) -> dict[str, object]:
+async def _state(home: Path) -> Draft:
     engine = LocalEngine(home)
     try:
         await engine.ready()
         st = await engine.state()
-        return st.draft_raw
+        return st.draft
     finally:
         await engine.aclose()

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from filelock import FileLock
 
+from skill.draft import Draft, decode_draft
 from skill.engine.render import proxy as proxy_mod
 from skill.engine.render.ffmpeg import ffmpeg_exe
 from skill.engine.render.pipeline import RenderOptions, render
@@ -32,10 +33,10 @@ def _proxies_on(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IGEDIT_PROXIES", "1")  # conftest turns them off for other tests
 
 
-def _draft(src: Path) -> dict[str, object]:
-    return {"t": [{"tt": 0, "m": {"name": "c"},
+def _draft(src: Path) -> Draft:
+    return decode_draft({"t": [{"tt": 0, "m": {"name": "c"},
                    "sg": [{"s": 0, "d": 1000, "m": {"src": str(src), "kind": "video"}}]}],
-            "m": {"ratio": "9:16", "w": 1080, "h": 1920}}
+            "m": {"ratio": "9:16", "w": 1080, "h": 1920}})
 
 
 def _preview(src: Path, out: Path, proxies: Path, tmp: Path, **kw: object):  # type: ignore[no-untyped-def]

@@ -9,11 +9,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
+from skill.draft import Draft, decode_draft
 from skill.engine.render import fonts as fonts_mod
 from skill.engine.render import glyphs
 from skill.engine.render.fonts import find_font
@@ -49,13 +49,13 @@ def _uncovered_han() -> str:
     raise AssertionError("every Extension B character is covered")
 
 
-def _draft(src: Path, text: str) -> dict[str, Any]:
-    return {"t": [{"tt": 0, "m": {"name": "c"},
+def _draft(src: Path, text: str) -> Draft:
+    return decode_draft({"t": [{"tt": 0, "m": {"name": "c"},
                    "sg": [{"s": 0, "d": 1000, "m": {"src": str(src), "kind": "video"}}]},
                   {"tt": 7, "m": {"name": "Title", "role": "title"},
                    "sg": [{"s": 0, "d": 1000, "m": {"text": text, "position": "center",
                                                      "size": 200}}]}],
-            "m": {"ratio": "1:1", "w": 1080, "h": 1080, "loudnorm": False}}
+            "m": {"ratio": "1:1", "w": 1080, "h": 1080, "loudnorm": False}})
 
 
 def _frame(tmp_path: Path, text: str, name: str) -> tuple[np.ndarray, list[str]]:
@@ -125,7 +125,7 @@ def test_missing_characters_of_a_draft() -> None:
     lost = _uncovered_han()
     draft = {"t": [{"tt": 7, "m": {"name": "Title"},
                     "sg": [{"s": 0, "d": 1000, "m": {"text": f"城市 🎉 {lost}{lost}"}}]}]}
-    assert glyphs.missing_in_draft(draft) == lost
+    assert glyphs.missing_in_draft(decode_draft(draft)) == lost
     assert glyphs.describe(lost) == f"{lost} (U+{ord(lost):04X})"
-    assert glyphs.missing_in_draft({"t": []}) == ""
+    assert glyphs.missing_in_draft(Draft()) == ""
     assert not glyphs.needs_glyph("\ufe0f") and not glyphs.needs_glyph("\u200d")
