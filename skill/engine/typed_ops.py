@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from ..draft import Draft, decode_draft, encode_draft
 from ..errors import InputError, SkillError, StoreError
 from ..templates import render
 
@@ -98,7 +99,7 @@ def parse_edits(edits: Any) -> list[Op]:
     return ops
 
 
-def apply_all(draft: dict[str, Any], ops: list[Op], ctx: Any) -> dict[str, Any]:
+def apply_all(draft: Draft, ops: list[Op], ctx: Any) -> Draft:
     """The draft after every op, or :class:`InputError` naming the op that could not apply
     (the input draft is never modified, so nothing is half-applied)."""
     out = draft
@@ -115,8 +116,7 @@ def edit_clips(edits: Any) -> list[int | None]:
     return [item["clip"] - 1 if isinstance(item.get("clip"), int) else None for item in edits]
 
 
-def apply_to_clips(draft: dict[str, Any], ops: list[Op], clips: list[int | None],
-                   ctx: Any) -> dict[str, Any]:
+def apply_to_clips(draft: Draft, ops: list[Op], clips: list[int | None], ctx: Any) -> Draft:
     """Typed ops when some name a clip: the clips are edited separately (switched to when
     they were joined), each op applies to its clip's own draft, an op naming none to the
     clips an unaddressed edit goes to. All or nothing, like :func:`apply_all`."""
@@ -152,14 +152,15 @@ async def ops_turn(ws: Workspace, sid: str, edits: Any, *, lang: str,
     clips = edit_clips(edits)
     ctx = ws.context(sid, lang)
     inv = f"e-{uuid.uuid4()}"
-    new_draft: dict[str, Any] | None = None
+    new_draft = Draft()
     for _ in range(_SAVE_ATTEMPTS):
         session = ws.require(sid)
+        current = decode_draft(session.draft)   # the stored (wire) draft, typed
         if any(c is not None for c in clips):
-            new_draft = apply_to_clips(session.draft, ops, clips, ctx)
+            new_draft = apply_to_clips(current, ops, clips, ctx)
         else:
-            new_draft = apply_all(session.draft, ops, ctx)
-        if ws.db.save_draft(sid, new_draft, expect_rev=session.rev) >= 0:
+            new_draft = apply_all(current, ops, ctx)
+        if ws.db.save_draft(sid, encode_draft(new_draft), expect_rev=session.rev) >= 0:
             break
         await asyncio.sleep(0)   # another process saved first: apply to its draft instead
     else:
@@ -180,10 +181,11 @@ async def ops_turn(ws: Workspace, sid: str, edits: Any, *, lang: str,
                 if c is not None else d for d, c in zip(done, clips, strict=True)]
     responses = [{"id": c["id"], "name": c["name"], "response": {"status": "success", **c["args"]}}
                  for c in calls]
-    yield state_event(inv, responses, new_draft,
+    wire = encode_draft(new_draft)   # the ADK state delta carries the wire form
+    yield state_event(inv, responses, wire,
                       outcome={"done": done, "not_done": [], "notes": []})
     reply = render("plan_reply", lang, applied=done, unknown=[], not_done=[], notes=[])
-    warning = await asyncio.to_thread(font_warning, new_draft, lang)
+    warning = await asyncio.to_thread(font_warning, wire, lang)
     yield text_event(inv, f"{reply}\n{warning}" if warning else reply)
 
 
