@@ -18,7 +18,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from ..draft import Draft, decode_draft, encode_draft
+from ..draft import Draft
 from ..errors import InputError, SkillError, StoreError
 from ..templates import render
 
@@ -155,12 +155,11 @@ async def ops_turn(ws: Workspace, sid: str, edits: Any, *, lang: str,
     new_draft = Draft()
     for _ in range(_SAVE_ATTEMPTS):
         session = ws.require(sid)
-        current = decode_draft(session.draft)   # the stored (wire) draft, typed
         if any(c is not None for c in clips):
-            new_draft = apply_to_clips(current, ops, clips, ctx)
+            new_draft = apply_to_clips(session.draft, ops, clips, ctx)
         else:
-            new_draft = apply_all(current, ops, ctx)
-        if ws.db.save_draft(sid, encode_draft(new_draft), expect_rev=session.rev) >= 0:
+            new_draft = apply_all(session.draft, ops, ctx)
+        if ws.db.save_draft(sid, new_draft, expect_rev=session.rev) >= 0:
             break
         await asyncio.sleep(0)   # another process saved first: apply to its draft instead
     else:
@@ -181,11 +180,10 @@ async def ops_turn(ws: Workspace, sid: str, edits: Any, *, lang: str,
                 if c is not None else d for d, c in zip(done, clips, strict=True)]
     responses = [{"id": c["id"], "name": c["name"], "response": {"status": "success", **c["args"]}}
                  for c in calls]
-    wire = encode_draft(new_draft)   # the ADK state delta carries the wire form
-    yield state_event(inv, responses, wire,
+    yield state_event(inv, responses, new_draft,
                       outcome={"done": done, "not_done": [], "notes": []})
     reply = render("plan_reply", lang, applied=done, unknown=[], not_done=[], notes=[])
-    warning = await asyncio.to_thread(font_warning, wire, lang)
+    warning = await asyncio.to_thread(font_warning, new_draft, lang)
     yield text_event(inv, f"{reply}\n{warning}" if warning else reply)
 
 
