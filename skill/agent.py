@@ -92,7 +92,7 @@ async def retarget(rt: Runtime, target: str, clip: str | int | None = None) -> b
         from .clipexport import choose
 
         st = await rt.backend.state()
-        found = clipset.clips(st.draft_raw, [m.id for m in st.media if getattr(m, "id", None)])
+        found = clipset.clips(st.draft, [m.id for m in st.media if getattr(m, "id", None)])
         clip = choose(found, clip)[0].index if len(found) > 1 else None
     if clip is not None:
         number = clip + 1 if isinstance(clip, int) else (int(clip) if clip.isdigit() else 0)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from skill.draft import decode_draft
+from skill.draft import Draft, decode_draft, encode_draft
 from skill.engine.ops import AddCaptions, AddMusic, AddTitle, MediaItem, PlanContext, initial_draft
 from skill.engine.ops.draftedit import AUDIO, TEXT, total_ms, track, video_segments
 from skill.engine.plan.outcome import classify, describe, settle_plan
@@ -21,7 +21,7 @@ LABELLED = yaml.safe_load((ROOT / "fixtures" / "labelled_requests.yaml").read_te
 CLIP = MediaItem("v1", "/v/city.mp4", "city.mp4", "video", 15_000, 1920, 1080, True)
 
 
-def rich_draft(lang: str) -> tuple[dict[str, Any], PlanContext]:
+def rich_draft(lang: str) -> tuple[Draft, PlanContext]:
     """A 15 s clip with its own sound, music, a title and captions."""
     ctx = PlanContext((CLIP,), lang=lang)
     plan = PlanT((AddMusic(mood="chill", volume_pct=40), AddTitle("Hello"),
@@ -29,28 +29,31 @@ def rich_draft(lang: str) -> tuple[dict[str, Any], PlanContext]:
     return apply_plan(initial_draft(ctx), plan, ctx), ctx
 
 
-def effects(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
+def effects(before: Draft, after: Draft) -> set[str]:
     """The destructive effects of an edit, measured on the drafts."""
     out: set[str] = set()
 
-    def source_ms(d: dict[str, Any]) -> float:
-        return sum(int(s["d"]) * float(s["m"].get("speed", 1) or 1) for s in video_segments(d))
+    def source_ms(d: Draft) -> float:
+        return sum(s.dur_ms * float(s.speed or 1) for s in video_segments(d))
 
-    def clip_volume(d: dict[str, Any]) -> float:
-        return min(float(s["m"].get("volume", 1.0)) for s in video_segments(d))
+    def clip_volume(d: Draft) -> float:
+        return min(float(1.0 if s.volume is None else s.volume) for s in video_segments(d))
 
-    def music_volume(d: dict[str, Any]) -> float:
+    def music_volume(d: Draft) -> float:
         bgm = track(d, AUDIO, "bgm")
-        return float(bgm["sg"][0]["m"].get("volume", 0.3)) if bgm and bgm["sg"] else 0.0
+        if not (bgm and bgm.segments):
+            return 0.0
+        volume = bgm.segments[0].volume
+        return float(0.3 if volume is None else volume)
 
-    def texts(d: dict[str, Any]) -> int:
-        return sum(len(t["sg"]) for t in d["t"] if t.get("tt") == TEXT)
+    def texts(d: Draft) -> int:
+        return sum(len(t.segments) for t in d.tracks if t.type == TEXT)
 
     if clip_volume(after) < clip_volume(before) or music_volume(after) < music_volume(before):
         out.add("lowers_audio")
     if source_ms(after) < source_ms(before) - 1:
         out.add("removes_footage")
-    if len(after["t"]) < len(before["t"]):
+    if len(after.tracks) < len(before.tracks):
         out.add("drops_tracks")
     elif texts(after) < texts(before) and "removes_footage" not in out:
         out.add("drops_tracks")   # captions on footage that was cut go with it
@@ -94,7 +97,7 @@ def test_several_looks_in_one_request_compose(text: str, look: str) -> None:
     draft, ctx = rich_draft("en")
     plan = RulePlanner().plan(text, draft, ctx)
     assert [op.args() for op in plan.ops] == [{"look": look}]
-    assert apply_plan(draft, plan, ctx)["m"]["look"] == look
+    assert encode_draft(apply_plan(draft, plan, ctx))["m"]["look"] == look
 
 
 def test_looks_that_cannot_combine_say_which_won() -> None:

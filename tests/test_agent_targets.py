@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.draft import decode_draft
+from skill.draft import Draft, encode_draft
 from skill.engine.ops import AddCaptions, AddTitle, MediaItem, PlanContext, initial_draft
 from skill.engine.ops.style import StyleText
 from skill.engine.plan.outcome import describe, settle_plan
@@ -25,7 +25,7 @@ def ctx(lang: str = "en") -> PlanContext:
     return PlanContext((CLIP,), lang=lang)
 
 
-def texted(lang: str = "en") -> dict[str, object]:
+def texted(lang: str = "en") -> Draft:
     c = ctx(lang)
     return apply_plan(initial_draft(c), Plan((AddTitle("Hi"), AddCaptions(("one", "two")))), c)
 
@@ -61,7 +61,7 @@ def test_a_target_is_remembered_and_another_reframe_forgets_it() -> None:
     draft = texted()
     for text, target in (("make it for stories", "stories"), ("crop to 4:5", None)):
         draft = apply_plan(draft, RulePlanner().plan(text, draft, c), c)
-        assert draft["m"].get("target") == target
+        assert encode_draft(draft)["m"].get("target") == target
 
 
 @pytest.mark.parametrize(("text", "target"), [
@@ -93,7 +93,7 @@ def test_text_style_requests(text: str, style: dict[str, object]) -> None:
 def test_style_text_changes_what_the_renderer_draws() -> None:
     c = ctx()
     draft = apply_plan(texted(), Plan((StyleText("captions", 130, "top", "yellow"),)), c)
-    events = _text_events(decode_draft(draft), 15_000)
+    events = _text_events(draft, 15_000)
     captions = [e for e in events if e.role == "caption"]
     assert {e.position for e in captions} == {"top"}
     assert {e.size for e in captions} == {round(default_size("caption", 1080, 1080) * 1.3)}

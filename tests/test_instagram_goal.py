@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from skill.draft import Draft, decode_draft, encode_draft
 from skill.engine.ops import MediaItem, PlanContext, initial_draft
 from skill.engine.ops.formats import SetFormats, draft_for_format, draft_formats
 from skill.engine.plan.outcome import describe, outcome_data, settle_plan
@@ -27,7 +28,7 @@ def ctx(shape: str, lang: str = "en", seconds: float = 10.0) -> PlanContext:
 
 
 def turn(text: str, shape: str = "landscape", *, lang: str = "en", seconds: float = 10.0,
-         draft: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], str, dict[str, Any]]:
+         draft: Draft | None = None) -> tuple[list[dict[str, Any]], str, dict[str, Any]]:
     """(ops as args + tool, the reply, the outcome) of one instruction on a fresh clip."""
     c = ctx(shape, lang, seconds)
     d = draft if draft is not None else initial_draft(c)
@@ -108,7 +109,7 @@ def test_a_shape_the_words_name_stands_and_loudness_comes_back_on() -> None:
     c = ctx("landscape")
     draft = apply_plan(initial_draft(c), RulePlanner().plan("turn off loudness normalisation",
                                                             initial_draft(c), c), c)
-    assert draft["m"]["loudnorm"] is False
+    assert encode_draft(draft)["m"]["loudnorm"] is False
     ops, reply, _ = turn("crop to square for Instagram", draft=draft)
     assert {"tool": "set_aspect", "ratio": "1:1", "fit": "crop", "target": "square"} in ops
     assert {"tool": "set_loudnorm", "enabled": True} in ops
@@ -209,18 +210,20 @@ def test_each_format_is_the_same_edit_on_its_own_canvas() -> None:
     draft = apply_plan(initial_draft(c), RulePlanner().plan(
         "title 'Hi' at the top, captions: one / two", initial_draft(c), c), c)
     draft = apply_plan(draft, Plan((SetFormats(("reel", "square")),)), c)
-    reel, square = draft_for_format(draft, "reel"), draft_for_format(draft, "square")
+    wire = encode_draft(draft)
+    reel = encode_draft(draft_for_format(draft, "reel"))
+    square = encode_draft(draft_for_format(draft, "square"))
     assert (reel["m"]["w"], reel["m"]["h"], reel["m"]["target"]) == (1080, 1920, "reels")
     assert (square["m"]["w"], square["m"]["h"], square["m"]["target"]) == (1080, 1080, "square")
-    assert "formats" not in reel["m"] and reel["t"] == draft["t"]   # the same tracks
-    assert draft["m"]["ratio"] == "16:9"                            # the edit is untouched
-    story = draft_for_format(reel, "story")
+    assert "formats" not in reel["m"] and reel["t"] == wire["t"]    # the same tracks
+    assert wire["m"]["ratio"] == "16:9"                             # the edit is untouched
+    story = encode_draft(draft_for_format(decode_draft(reel), "story"))
     assert (story["m"]["h"], story["m"]["target"]) == (1920, "stories")
     # a text at an explicit height (canvas pixels) moves with the canvas
-    placed = draft_for_format(draft, "reel")
+    placed = encode_draft(draft_for_format(draft, "reel"))
     text = next(t for t in placed["t"] if t.get("tt") == 7)
     text["sg"][0].setdefault("m", {})["y"] = 1600
-    assert next(t for t in draft_for_format(placed, "square")["t"]
+    assert next(t for t in encode_draft(draft_for_format(decode_draft(placed), "square"))["t"]
                 if t.get("tt") == 7)["sg"][0]["m"]["y"] == 900
 
 

@@ -8,10 +8,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from skill.draft import Draft, encode_draft
 from skill.engine.ops import MediaItem, PlanContext, Trim, initial_draft
 from skill.engine.render.probe import probe
 from tests import media
@@ -36,7 +36,7 @@ def test_reel_from_a_photo_lasts_the_seconds_asked(tmp_path: Path) -> None:
     assert abs(p.audio_duration - 8.0) < 0.04
 
 
-def _draft_with(*kinds: str) -> tuple[dict[str, Any], PlanContext]:
+def _draft_with(*kinds: str) -> tuple[Draft, PlanContext]:
     items = tuple(MediaItem(id=f"m{i}", src=f"/x/{i}", name=f"{i}", kind=k,
                             duration_ms=5000 if k == "video" else 0, width=600, height=800)
                   for i, k in enumerate(kinds))
@@ -44,8 +44,8 @@ def _draft_with(*kinds: str) -> tuple[dict[str, Any], PlanContext]:
     return initial_draft(ctx), ctx
 
 
-def _durations(draft: dict[str, Any]) -> list[int]:
-    return [int(s["d"]) for s in draft["t"][0]["sg"]]
+def _durations(draft: Draft) -> list[int]:
+    return [int(s["d"]) for s in encode_draft(draft)["t"][0]["sg"]]
 
 
 def test_stills_share_the_extra_time_and_clips_keep_theirs() -> None:

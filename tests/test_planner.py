@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from skill.draft import Draft, decode_draft, encode_draft
 from skill.engine.ops import (
     AddMusic,
     AddTitle,
@@ -144,7 +145,8 @@ def test_overall_volume_scales_every_sound_once_normalisation_is_off() -> None:
     assert [(op.tool, op.args()) for op in p.ops] == [
         ("set_original_audio", {"volume_pct": 50}), ("set_music", {"volume_pct": 20}),
         ("set_loudnorm", {"enabled": False})]
-    quiet = {**DRAFT, "m": {**DRAFT["m"], "loudnorm": False}}
+    wire = encode_draft(DRAFT)
+    quiet = decode_draft({**wire, "m": {**wire["m"], "loudnorm": False}})
     louder = RulePlanner().plan("make it louder", quiet, CTX)
     assert [(op.tool, op.args()) for op in louder.ops] == [
         ("set_original_audio", {"volume_pct": 150})] and louder.notes == ()
@@ -183,7 +185,7 @@ def test_fit_is_kept_when_not_mentioned() -> None:
 
 def test_apply_plan_returns_a_new_draft() -> None:
     before = copy.deepcopy(DRAFT)
-    after = apply_plan(DRAFT, plan("square, b&w, title 'X'"), CTX)
+    after = encode_draft(apply_plan(DRAFT, plan("square, b&w, title 'X'"), CTX))
     assert DRAFT == before
     assert after["m"]["ratio"] == "1:1" and after["m"]["look"] == "bw"
 
@@ -226,8 +228,8 @@ class FakePlanner:
         self.error = error
         self.history: list[tuple[str, dict[str, Any]]] = []
 
-    def plan(self, instruction: str, draft: dict[str, Any], ctx: PlanContext) -> Plan:
-        self.history.append((instruction, copy.deepcopy(draft)))
+    def plan(self, instruction: str, draft: Draft, ctx: PlanContext) -> Plan:
+        self.history.append((instruction, encode_draft(draft)))
         if self.error:
             raise self.error
         return self.answer

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from ..draft import Draft
 from ..errors import InputError, SkillError, StoreError
 from ..templates import render
 
@@ -98,7 +99,7 @@ def parse_edits(edits: Any) -> list[Op]:
     return ops
 
 
-def apply_all(draft: dict[str, Any], ops: list[Op], ctx: Any) -> dict[str, Any]:
+def apply_all(draft: Draft, ops: list[Op], ctx: Any) -> Draft:
     """The draft after every op, or :class:`InputError` naming the op that could not apply
     (the input draft is never modified, so nothing is half-applied)."""
     out = draft
@@ -115,8 +116,7 @@ def edit_clips(edits: Any) -> list[int | None]:
     return [item["clip"] - 1 if isinstance(item.get("clip"), int) else None for item in edits]
 
 
-def apply_to_clips(draft: dict[str, Any], ops: list[Op], clips: list[int | None],
-                   ctx: Any) -> dict[str, Any]:
+def apply_to_clips(draft: Draft, ops: list[Op], clips: list[int | None], ctx: Any) -> Draft:
     """Typed ops when some name a clip: the clips are edited separately (switched to when
     they were joined), each op applies to its clip's own draft, an op naming none to the
     clips an unaddressed edit goes to. All or nothing, like :func:`apply_all`."""
@@ -152,7 +152,7 @@ async def ops_turn(ws: Workspace, sid: str, edits: Any, *, lang: str,
     clips = edit_clips(edits)
     ctx = ws.context(sid, lang)
     inv = f"e-{uuid.uuid4()}"
-    new_draft: dict[str, Any] | None = None
+    new_draft = Draft()
     for _ in range(_SAVE_ATTEMPTS):
         session = ws.require(sid)
         if any(c is not None for c in clips):

@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ...draft import AUDIO, TEXT, Draft, Segment
 from ...errors import InputError
 from .base import FADE_ARG, MOODS, MS_ARG, PCT_ARG, Op, need_video, obj_schema, secs
 from .draftedit import (
-    AUDIO,
     DEFAULT_MUSIC_VOLUME,
     MIN_MUSIC_MS,
-    TEXT,
-    Draft,
     PlanContext,
     ensure_track,
     music_segment,
@@ -23,28 +21,28 @@ from .draftedit import (
 )
 
 
-def _music_settings(meta: dict[str, Any], volume_pct: int | None, fade_in_ms: int | None,
+def _music_settings(seg: Segment, volume_pct: int | None, fade_in_ms: int | None,
                     fade_out_ms: int | None, duck: bool | None) -> None:
     if volume_pct is not None:
-        meta["volume"] = volume_pct / 100
+        seg.volume = volume_pct / 100
     if fade_in_ms is not None:
-        meta["fade_in"] = fade_in_ms
+        seg.fade_in = fade_in_ms
     if fade_out_ms is not None:
-        meta["fade_out"] = fade_out_ms
+        seg.fade_out = fade_out_ms
     if duck is not None:
-        meta["duck"] = duck
+        seg.duck = duck
 
 
-def _put_music(draft: Draft, meta: dict[str, Any]) -> dict[str, Any]:
-    """The music track with one segment of ``meta``; it comes in where the previous music
+def _put_music(draft: Draft, seg: Segment) -> Segment:
+    """The music track with the one segment ``seg``; it comes in where the previous music
     did (:func:`_music_start` moves it) and runs to the end (``settle`` keeps it so)."""
     old = track(draft, AUDIO, "bgm")
-    start_ms = int(old["sg"][0].get("s", 0)) if old and old.get("sg") else 0
+    start_ms = old.segments[0].start_ms if old and old.segments else 0
     remove_track(draft, AUDIO, "bgm")
-    bgm = ensure_track(draft, AUDIO, "bgm", str(meta.get("name", "Music")))
-    total = total_ms(draft)
-    bgm["sg"] = [{"s": start_ms, "d": max(0, total - start_ms), "m": meta}]
-    return meta
+    bgm = ensure_track(draft, AUDIO, "bgm", seg.name if seg.name is not None else "Music")
+    seg.start_ms, seg.dur_ms = start_ms, max(0, total_ms(draft) - start_ms)
+    bgm.segments = [seg]
+    return seg
 
 
 def _music_start(draft: Draft, start_ms: int | None) -> None:
@@ -55,24 +53,23 @@ def _music_start(draft: Draft, start_ms: int | None) -> None:
         raise InputError("music starts after the end", key="plan_time_outside",
                          start=secs(start_ms), total=secs(total))
     bgm = track(draft, AUDIO, "bgm")
-    if bgm and bgm.get("sg"):
-        bgm["sg"][0]["s"], bgm["sg"][0]["d"] = start_ms, total - start_ms
+    if bgm and bgm.segments:
+        bgm.segments[0].start_ms, bgm.segments[0].dur_ms = start_ms, total - start_ms
 
 
-def _mood_meta(mood: str, keep: dict[str, Any] | None) -> dict[str, Any]:
-    meta: dict[str, Any] = {"name": MOODS[mood], "mood": mood, "volume": DEFAULT_MUSIC_VOLUME,
-                            "loop": True}
-    for key in ("volume", "fade_in", "fade_out", "duck"):
-        if keep and key in keep:
-            meta[key] = keep[key]
-    return meta
+def _mood_segment(mood: str, keep: Segment | None) -> Segment:
+    """A built-in mood's music, keeping the volume and fades of the music it replaces."""
+    seg = Segment(name=MOODS[mood], mood=mood, volume=DEFAULT_MUSIC_VOLUME, loop=True)
+    if keep is not None:
+        for attr in ("volume", "fade_in", "fade_out", "duck"):
+            if getattr(keep, attr) is not None:
+                setattr(seg, attr, getattr(keep, attr))
+    return seg
 
 
-def _bgm_meta(draft: Draft) -> dict[str, Any] | None:
+def _bgm_segment(draft: Draft) -> Segment | None:
     bgm = track(draft, AUDIO, "bgm")
-    if bgm is None or not bgm["sg"]:
-        return None
-    return bgm["sg"][0].setdefault("m", {})  # type: ignore[no-any-return]
+    return bgm.segments[0] if bgm is not None and bgm.segments else None
 
 
 def _audio_names(ctx: PlanContext) -> str:
@@ -109,17 +106,17 @@ class AddMusic(Op):
                              field="add_music", problem="mood and file are exclusive")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        keep = _bgm_meta(draft)
+        keep = _bgm_segment(draft)
         if self.file:
             item = ctx.find(self.file, ("audio",))
             if item is None:
                 raise InputError(f"no uploaded audio named {self.file}", key="plan_music_missing",
                                  file=self.file, names=_audio_names(ctx))
-            meta = music_segment_meta(item, keep)
+            seg = music_segment(item, 0, keep)
         else:
-            meta = _mood_meta(self.mood or "lofi", keep)
-        _music_settings(meta, self.volume_pct, self.fade_in_ms, self.fade_out_ms, self.duck)
-        _put_music(draft, meta)
+            seg = _mood_segment(self.mood or "lofi", keep)
+        _music_settings(seg, self.volume_pct, self.fade_in_ms, self.fade_out_ms, self.duck)
+        _put_music(draft, seg)
         _music_start(draft, self.start_ms)
 
     def view(self) -> dict[str, Any]:
@@ -150,10 +147,10 @@ class SetMusic(Op):
                              problem="needs at least one setting")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        meta = _bgm_meta(draft)
-        if meta is None:   # nothing to adjust yet: the settings come with the default track
-            meta = _put_music(draft, _mood_meta("lofi", None))
-        _music_settings(meta, self.volume_pct, self.fade_in_ms, self.fade_out_ms, self.duck)
+        seg = _bgm_segment(draft)
+        if seg is None:   # nothing to adjust yet: the settings come with the default track
+            seg = _put_music(draft, _mood_segment("lofi", None))
+        _music_settings(seg, self.volume_pct, self.fade_in_ms, self.fade_out_ms, self.duck)
         _music_start(draft, self.start_ms)
 
     def view(self) -> dict[str, Any]:
@@ -172,8 +169,8 @@ class SetOriginalAudio(Op):
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         need_video(draft)
         for seg in video_segments(draft):
-            if seg["m"].get("kind", "video") == "video":
-                seg["m"]["volume"] = self.volume_pct / 100
+            if seg.kind in (None, "video"):
+                seg.volume = self.volume_pct / 100
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ...draft import TEXT, Draft
 from ...errors import InputError
 from .base import POSITION_ARG, Op, obj_schema
-from .draftedit import TEXT, Draft, PlanContext, video_segments
+from .draftedit import PlanContext, video_segments
 
-#: colour names a title or caption may have (``m.color``) → RGB hex
+#: colour names a title or caption may have (``Segment.color``) → RGB hex
 COLORS: dict[str, str] = {
     "white": "FFFFFF", "black": "000000", "yellow": "FFE14D", "red": "FF3B30",
     "orange": "FF9500", "pink": "FF6FB5", "purple": "AF52DE", "blue": "2F80FF",
@@ -50,25 +51,22 @@ class StyleText(Op):
                              field="style_text", problem="needs scale_pct, position or color")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        w, h = int(draft["m"].get("w") or 1080), int(draft["m"].get("h") or 1920)
+        w, h = int(draft.width or 1080), int(draft.height or 1920)
         roles = _ROLES[self.what]
         found = False
-        for track in draft["t"]:
-            role = (track.get("m") or {}).get("role")
-            if track.get("tt") != TEXT or role not in roles:
+        for track in draft.tracks:
+            if track.type != TEXT or track.role not in roles:
                 continue
-            for seg in track.get("sg") or []:
+            for seg in track.segments:
                 found = True
-                meta = seg.setdefault("m", {})
                 if self.scale_pct is not None:
-                    size = meta.get("size") or default_size(str(role), w, h)
-                    meta["size"] = max(MIN_PX, min(round(h * MAX_FRACTION),
-                                                   round(size * self.scale_pct / 100)))
+                    size = seg.size or default_size(str(track.role), w, h)
+                    seg.size = max(MIN_PX, min(round(h * MAX_FRACTION),
+                                               round(size * self.scale_pct / 100)))
                 if self.position is not None:
-                    meta["position"] = self.position
-                    meta.pop("y", None)
+                    seg.position, seg.y = self.position, None
                 if self.color is not None:
-                    meta["color"] = self.color
+                    seg.color = self.color
         if not found:
             raise InputError(f"no {self.what} to restyle", key="plan_style_nothing",
                              what=self.what)
@@ -85,11 +83,10 @@ def source_rates(draft: Draft, ctx: PlanContext) -> list[tuple[str, float]]:
     """(name, frame rate) of each video clip on the timeline (photos have none)."""
     out: list[tuple[str, float]] = []
     for seg in video_segments(draft):
-        meta = seg.get("m") or {}
-        if meta.get("kind") == "image":
+        if seg.kind == "image":
             continue
-        item = next((m for m in ctx.media if m.id == meta.get("media")), None)
-        out.append((str(meta.get("name") or ""), item.fps if item else 0.0))
+        item = next((m for m in ctx.media if m.id == seg.media), None)
+        out.append((seg.name or "", item.fps if item else 0.0))
     return out
 
 
@@ -118,7 +115,7 @@ class SetFps(Op):
                                  found=f"{found:.3g}" if found else "", fps=self.fps,
                                  file=slow[0][0] if slow and len(rates) > 1 else "",
                                  clips=len(rates))
-        draft["m"]["fps"] = self.fps
+        draft.fps = self.fps
 
 
 __all__ = ["COLORS", "HIGH_FPS_MIN", "SetFps", "StyleText", "source_rates"]

@@ -5,22 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ...draft import TEXT, Draft, Segment
 from ...errors import InputError
 from .base import MAX_TEXT, MS_ARG, POSITION_ARG, Op, need_video, obj_schema, secs
 from .draftedit import (
     DEFAULT_TITLE_MS,
-    TEXT,
-    Draft,
     PlanContext,
-    Seg,
     ensure_track,
     remove_track,
     set_caption_cues,
 )
 
 
-def _clear_span(segments: list[Seg], start: int, end: int) -> list[Seg]:
-    return [s for s in segments if int(s["s"]) >= end or int(s["s"]) + int(s["d"]) <= start]
+def _clear_span(segments: list[Segment], start: int, end: int) -> list[Segment]:
+    return [s for s in segments if s.start_ms >= end or s.end_ms <= start]
 
 
 @dataclass(frozen=True)
@@ -51,10 +49,9 @@ class AddTitle(Op):
             raise InputError("title outside the video", key="plan_time_outside",
                              start=secs(start), total=secs(total))
         tt = ensure_track(draft, TEXT, "title", "Title")
-        tt["sg"] = _clear_span(tt["sg"], start, end)
-        tt["sg"].append({"s": start, "d": end - start,
-                         "m": {"text": self.text, "position": self.position}})
-        tt["sg"].sort(key=lambda s: s["s"])
+        tt.segments = _clear_span(tt.segments, start, end)
+        tt.segments.append(Segment(start, end - start, text=self.text, position=self.position))
+        tt.segments.sort(key=lambda s: s.start_ms)
 
     def view(self) -> dict[str, Any]:
         end = self.end_ms if self.end_ms is not None else self.start_ms + DEFAULT_TITLE_MS
@@ -92,13 +89,13 @@ class AddCaptions(Op):
         if self.start_ms is None and self.end_ms is None:
             remove_track(draft, TEXT, "caption")
         ct = ensure_track(draft, TEXT, "caption", "Captions")
-        ct["sg"] = _clear_span(ct["sg"], start, end)
+        ct.segments = _clear_span(ct.segments, start, end)
         step = (end - start) / len(lines)
         for i, line in enumerate(lines):
             s = start + round(i * step)
             e = start + round((i + 1) * step)
-            ct["sg"].append({"s": s, "d": e - s, "m": {"text": line, "position": self.position}})
-        ct["sg"].sort(key=lambda s: s["s"])
+            ct.segments.append(Segment(s, e - s, text=line, position=self.position))
+        ct.segments.sort(key=lambda s: s.start_ms)
 
     def view(self) -> dict[str, Any]:
         return {**self.args(), "count": len(self.lines), "timed": self.start_ms is not None

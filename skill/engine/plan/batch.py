@@ -22,9 +22,10 @@ from typing import Any
 
 from ... import clipset
 from ...cliprefs import ALL, filler, parts, separate_asked
+from ...draft import Draft
 from ...templates import render
 from ..ops.base import Op
-from ..ops.draftedit import Draft, PlanContext
+from ..ops.draftedit import PlanContext
 from .outcome import NotDone, Settled, describe, settle_plan
 from .planner import apply_plan
 from .types import Plan

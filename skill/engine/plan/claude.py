@@ -18,12 +18,12 @@ import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ...draft import decode_draft, summarize
+from ...draft import Draft, summarize
 from ...errors import ApiError, ConfigError, InputError, NetworkError, SkillError
 from ...redact import register_secret
 from ...templates import PROMPTS_DIR
 from ..ops import Op, op_from_call, secs, tool_definitions
-from ..ops.draftedit import Draft, PlanContext, total_ms
+from ..ops.draftedit import PlanContext, total_ms
 from .types import Plan
 
 if TYPE_CHECKING:
@@ -54,15 +54,18 @@ def _system_template() -> Any:
     return env.get_template("planner_system.j2")
 
 
+def _or(value: str | None, default: str) -> str:
+    return default if value is None else value
+
+
 def system_prompt(draft: Draft, ctx: PlanContext) -> str:
     """The system prompt for one planning call: the tools' rules, the timeline, the media."""
-    m = draft.get("m") or {}
     media = [{"name": i.name, "kind": i.kind, "seconds": secs(i.duration_ms),
               "size": f"{i.width}x{i.height}" if i.width and i.height else ""}
              for i in ctx.media]
     return str(_system_template().render(
-        summary=summarize(decode_draft(draft)), total_s=secs(total_ms(draft)),
-        ratio=m.get("ratio", ""), fit=m.get("fit", "crop"), look=m.get("look", ""),
+        summary=summarize(draft), total_s=secs(total_ms(draft)),
+        ratio=_or(draft.ratio, ""), fit=_or(draft.fit, "crop"), look=_or(draft.look, ""),
         media=media, lang=ctx.lang))
 
 

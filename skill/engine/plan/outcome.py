@@ -20,17 +20,17 @@ MCP structured content): ``{"done": [str], "not_done": [{"text", "reason", "why"
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ...draft import Draft
 from ...errors import SkillError
 from ...templates import render
 from ..ops import AddCaptions, AddTitle, CutEnds, CutRange, Op, SetCover, Trim, secs
-from ..ops.draftedit import MIN_TEXT_MS, Draft, PlanContext, total_ms, video_segments
+from ..ops.draftedit import MIN_TEXT_MS, PlanContext, total_ms, video_segments
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "notdone.yaml"
 #: the state-delta key that carries a turn's outcome next to the draft (ADK clients
@@ -128,10 +128,10 @@ def settle_plan(ops: tuple[Op, ...], unknown: tuple[str, ...], draft: Draft, ctx
     missing: list[NotDone] = [not_understood(w, lang, cloud_option=cloud_option)
                               for w in unknown]
     notes: list[str] = []
-    current = copy.deepcopy(draft)
+    current = draft.copy()
     for op in ops:
         total = total_ms(current)
-        stills = any((seg.get("m") or {}).get("kind") == "image" for seg in video_segments(current))
+        stills = any(seg.kind == "image" for seg in video_segments(current))
         fitted, note = _clamp(op, total, stills) if total > 0 else (op, "")
         if fitted is None:
             missing.append(NotDone(asked(op, lang), "clip_short",

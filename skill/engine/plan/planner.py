@@ -13,12 +13,12 @@ A :class:`Plan` never drops words silently: everything not understood is kept in
 
 from __future__ import annotations
 
-import copy
 import os
 
+from ...draft import Draft
 from ...errors import ApiError, NetworkError, SkillError
 from ...templates import render
-from ..ops.draftedit import Draft, PlanContext
+from ..ops.draftedit import PlanContext
 from .phrases import mask, split_clauses
 from .rulebase import Clause, Env, State
 from .rules_av import extract
@@ -30,7 +30,7 @@ class RulePlanner:
 
     def plan(self, instruction: str, draft: Draft, ctx: PlanContext) -> Plan:
         masked = mask(instruction or "")
-        env = Env(draft or {}, ctx, masked)
+        env = Env(draft, ctx, masked)
         state = State()
         clauses = [Clause(masked.text[a:b], masked) for a, b in split_clauses(masked.text)]
         for clause in clauses:
@@ -92,7 +92,7 @@ def default_planner() -> Planner:
 
 def apply_plan(draft: Draft, plan: Plan, ctx: PlanContext) -> Draft:
     """The draft after every op of the plan, in order (the input is not modified)."""
-    out = copy.deepcopy(draft)
+    out = draft.copy()
     for op in plan.ops:
         out = op.apply(out, ctx)
     return out

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ...draft import AUDIO, Draft, Segment
 from ..ops import (
     TARGET_RATIOS,
     AddMusic,
@@ -36,7 +37,7 @@ from ..ops import (
     SetSpeed,
     StyleText,
 )
-from ..ops.draftedit import AUDIO, Draft, MediaItem, PlanContext, total_ms, track
+from ..ops.draftedit import MediaItem, PlanContext, total_ms, track
 from .phrases import SLOT, Masked
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "planner.yaml"
@@ -213,12 +214,16 @@ class Env:
 
     @property
     def fit(self) -> str:
-        return str((self.draft.get("m") or {}).get("fit") or "crop")
+        return self.draft.fit or "crop"
 
     @property
     def has_music(self) -> bool:
+        return self.music_segment() is not None
+
+    def music_segment(self) -> Segment | None:
+        """The (first) segment of the music track, if there is music."""
         bgm = track(self.draft, AUDIO, "bgm")
-        return bool(bgm and bgm.get("sg"))
+        return bgm.segments[0] if bgm is not None and bgm.segments else None
 
 
 @dataclass
@@ -296,16 +301,16 @@ class State:
         default) sets the level of the whole mix, so then nothing changes and the reply
         says how to change the balance instead; without it, every sound scales."""
         loudnorm = self.loudnorm if self.loudnorm is not None else \
-            (env.draft.get("m") or {}).get("loudnorm", True) is not False
+            env.draft.loudnorm is not False
         if loudnorm:
             self.notes.append("plan_note_overall_volume")
             return
         factor = 0.5 if self.overall == "down" else 1.5
         self.original = round(100 * factor)
         if (env.has_music or self.music_source is not None) and "volume_pct" not in self.music:
-            bgm = track(env.draft, AUDIO, "bgm") or {}
-            current = ((bgm.get("sg") or [{}])[0].get("m") or {}).get("volume", 0.3)
-            pct = current * 100 if isinstance(current, int | float) and current <= 2 else 30
+            seg = env.music_segment()
+            current = seg.volume if seg is not None and seg.volume is not None else 0.3
+            pct = current * 100 if current <= 2 else 30
             self.music["volume_pct"] = max(0, min(200, round(pct * factor)))
 
     def _music_ops(self, env: Env) -> list[Op]:
@@ -338,9 +343,9 @@ def default_music(env: Env) -> dict[str, Any]:
     audio = env.audio()
     if audio:
         return {"file": audio[-1].name}
-    bgm = track(env.draft, AUDIO, "bgm")
-    mood = ((bgm or {}).get("sg") or [{}])[0].get("m", {}).get("mood") if bgm else None
-    return {"mood": mood if isinstance(mood, str) else "lofi"}
+    seg = env.music_segment()
+    mood = seg.mood if seg is not None else None
+    return {"mood": mood if mood is not None else "lofi"}
 
 
 def caption_file_op(env: Env, name: str | None = None) -> CaptionsFromFile | None:

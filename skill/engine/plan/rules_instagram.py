@@ -116,7 +116,7 @@ def ext_goal_first(cl: Clause, st: State, env: Env) -> None:
 
 def _single(cl: Clause, st: State, env: Env) -> None:
     """"only the Reel", "just the square one", "只要 Reels": back to one file."""
-    if not (env.draft.get("m") or {}).get("formats") or not format_words(cl.work):
+    if not env.draft.formats or not format_words(cl.work):
         return
     m = cl.search(r"\b(?:only|just)\b(?:\s+(?:one|a\s+single)\s+(?:file|format|version))?|只要|只导出|只導出|只")
     if m is not None:
@@ -163,7 +163,7 @@ def source_ratio(env: Env) -> str:
     for item in env.ctx.media:
         if item.kind in ("video", "image") and item.width and item.height:
             return canvas_for(item.width, item.height)
-    return str((env.draft.get("m") or {}).get("ratio") or "9:16")
+    return env.draft.ratio or "9:16"
 
 
 def settle_goal(st: State, env: Env) -> Goal:
@@ -173,19 +173,18 @@ def settle_goal(st: State, env: Env) -> Goal:
     notes: list[str] = []
     ops: list[Op] = []
     src = source_ratio(env)
-    meta = env.draft.get("m") or {}
+    draft = env.draft
     if g.get("vague"):
         notes.append(render("goal_choices", lang, **_default_choice(src)))
     req = g.get("formats")
     if req is not None:
-        current = format_of(st.ratio or str(meta.get("ratio") or src),
-                            st.target or meta.get("target"))
+        current = format_of(st.ratio or draft.ratio or src, st.target or draft.target)
         names = resolve(req.names, source_ratio=src, current=current, also=req.also)
         ops.append(SetFormats(names))
     if g.get("single") and req is None:
         ops.append(SetFormats(()))
     if g.get("ready"):
-        notes.extend(_ready(st, env, src, meta, lang))
+        notes.extend(_ready(st, env, src, lang))
     return Goal(tuple(ops), tuple(notes), tuple(g.get("vague", [])))
 
 
@@ -195,7 +194,8 @@ def _default_choice(src: str) -> dict[str, Any]:
     return {"source": src, "target": target, "ratio": ratio}
 
 
-def _ready(st: State, env: Env, src: str, meta: dict[str, Any], lang: str) -> list[str]:
+def _ready(st: State, env: Env, src: str, lang: str) -> list[str]:
+    draft = env.draft
     if st.ratio:   # the words named a shape or a target: theirs stands
         why = "asked"
         if st.target == "feed" and src == "1:1" and not re.search(r"4\s*[:：x×]\s*5", env.masked.text):
@@ -205,10 +205,10 @@ def _ready(st: State, env: Env, src: str, meta: dict[str, Any], lang: str) -> li
         if target and st.ratio in TARGET_RATIOS.get(target, ()):
             st.target = target
         ratio = st.ratio
-    elif isinstance(meta.get("target"), str) and meta.get("target") in TARGET_RATIOS:
-        why, target, ratio = "kept", str(meta["target"]), str(meta.get("ratio") or src)
+    elif draft.target in TARGET_RATIOS:
+        why, target, ratio = "kept", draft.target, draft.ratio or src
     else:
-        current = str(meta.get("ratio") or src)
+        current = draft.ratio or src
         if current == "1:1":
             why, target = "square", "square"
         elif current == "4:5":
@@ -217,13 +217,13 @@ def _ready(st: State, env: Env, src: str, meta: dict[str, Any], lang: str) -> li
             why, target = ("portrait" if current == "9:16" else "landscape"), "reels"
         ratio = TARGET_RATIOS[target][0]
         st.ratio, st.target = ratio, target
-    if meta.get("loudnorm") is False and st.loudnorm is None:
+    if draft.loudnorm is False and st.loudnorm is None:
         st.loudnorm = True
     from ...draft import CANVAS
 
     w, h = CANVAS[ratio]
     notes = [render("goal_ready", lang, why=why, target=target or "", ratio=ratio, w=w, h=h,
-                    loudness_back=st.loudnorm is True and meta.get("loudnorm") is False)]
+                    loudness_back=st.loudnorm is True and draft.loudnorm is False)]
     total = env.total
     said = st.goal.get("said_ms")
     if isinstance(said, int) and total and abs(said - total) > LENGTH_SLACK_MS:

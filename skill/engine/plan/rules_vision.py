@@ -254,7 +254,7 @@ def _cuts_sides(ratio: str, env: Env) -> bool:
     """Whether a crop to ``ratio`` cuts the sides off any video the draft shows."""
     from ...draft import CANVAS
 
-    if str((env.draft.get("m") or {}).get("reframe") or "") == "center":
+    if env.draft.reframe == "center":
         return False
     w, h = CANVAS.get(ratio, (0, 0))
     return any(m.kind == "video" and m.width and m.height and m.width / m.height > w / h + 0.02

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from ...draft import Draft
 from ..ops.base import Op
-from ..ops.draftedit import Draft, PlanContext
+from ..ops.draftedit import PlanContext
 
 
 @dataclass(frozen=True)
