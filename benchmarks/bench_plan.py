@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
+from skill.draft import Draft  # noqa: E402
 from skill.engine.ops import MediaItem, PlanContext, initial_draft  # noqa: E402
 from skill.engine.plan.planner import RulePlanner, apply_plan, describe_plan  # noqa: E402
 from skill.errors import SkillError  # noqa: E402
@@ -62,7 +63,7 @@ def _argv_builder(ctx: PlanContext, folder: Path) -> Callable[[dict[str, Any]], 
               for m in ctx.media if m.kind in ("video", "audio", "image")}
     font = Font(path=folder / "font.ttf", family="Fake Sans", cjk=True)
 
-    def build(draft: dict[str, Any]) -> list[str]:
+    def build(draft: Draft) -> list[str]:
         plan = build_render(draft, probes, folder / "out.mp4", ffmpeg="ffmpeg",
                             work_dir=folder, music_dir=folder, font=font)
         return plan.argv

@@ -14,9 +14,8 @@ import pytest
 
 from skill import errors, templates
 from skill.backend import MAX_UPLOAD_BYTES, RenderJob, RenderStatus
-from skill.draft import decode_draft
 from skill.cloud import CloudBackend
-from skill.draft import summarize
+from skill.draft import decode_draft, summarize
 from skill.manifest import load_manifest
 from skill.store import Store
 from tests.fake_nemo import FakeNemo, SimClock, video_bytes
