@@ -1,9 +1,13 @@
-"""The draft (timeline) in the seed's compact format, decoded in one place.
+"""The draft (timeline): one typed model for the engine, the host and both backends.
 
-Wire keys: ``t`` tracks, ``tt`` track type (0 video, 1 audio, 7 text), ``sg`` segments,
-``s`` segment start (ms), ``d`` duration (ms), ``m`` metadata. Decoding is defensive:
-unknown keys are kept in ``meta``; wrong types become defaults. The summariser and
-differ are pure functions over the typed objects.
+``Draft`` → ``Track`` → ``Segment`` are mutable dataclasses with a typed attribute for
+every key of ``docs/draft.md``. The wire form (the seed's compact JSON: ``t`` tracks, ``tt``
+track type 0 video / 1 audio / 7 text, ``sg`` segments, ``s`` start and ``d`` duration in
+ms, ``m`` metadata) is read by :func:`decode_draft` and written by :func:`encode_draft`,
+only at the edges (the engine's database, ADK events, HTTP, export records). Decoding is
+defensive and loses nothing: unknown keys and ill-typed values wait in ``extra`` (and
+``outer``) and are written back as they came. Canvas sizes and speed limits are defined
+here once. The summariser and differ are pure functions over the typed objects.
 """
 
 from __future__ import annotations
@@ -85,11 +89,6 @@ class Segment:
     def end_ms(self) -> int:
         return self.start_ms + self.dur_ms
 
-    @property
-    def meta(self) -> dict[str, Any]:
-        """The wire ``m`` of this segment (a copy)."""
-        return _meta_out(self, _SEG_KEYS)
-
     def copy(self) -> Segment:
         return copy.deepcopy(self)
 
@@ -111,10 +110,6 @@ class Track:
     def end_ms(self) -> int:
         return max((s.end_ms for s in self.segments), default=0)
 
-    @property
-    def meta(self) -> dict[str, Any]:
-        """The wire ``m`` of this track (a copy)."""
-        return _meta_out(self, _TRACK_KEYS)
 
 
 @dataclass
@@ -190,11 +185,6 @@ class Draft:
     def duration_ms(self) -> int:
         explicit = _int(self.extra.get("d"), 0)
         return explicit or max((t.end_ms for t in self.tracks), default=0)
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        """The wire ``m`` of the draft (a copy)."""
-        return _draft_meta_out(self)
 
     def copy(self) -> Draft:
         return copy.deepcopy(self)
@@ -399,11 +389,12 @@ def decode_draft(raw: Any) -> Draft:
 
 def encode_draft(draft: Draft) -> dict[str, Any]:
     """The wire form (``docs/draft.md`` keys) of a typed draft: the other edge."""
-    return {"t": [{"tt": t.type, "m": t.meta,
-                   "sg": [{"s": s.start_ms, "d": s.dur_ms, "m": s.meta, **_copy(s.outer)}
+    return {"t": [{"tt": t.type, "m": _meta_out(t, _TRACK_KEYS),
+                   "sg": [{"s": s.start_ms, "d": s.dur_ms, "m": _meta_out(s, _SEG_KEYS),
+                           **_copy(s.outer)}
                           for s in t.segments], **_copy(t.outer)}
                   for t in draft.tracks],
-            "m": draft.meta, **_copy(draft.outer)}
+            "m": _draft_meta_out(draft), **_copy(draft.outer)}
 
 
 def _outer(raw: dict[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
@@ -529,7 +520,7 @@ def diff(before: Draft, after: Draft) -> list[str]:
         if a != b and a.startswith("Clips"):
             changes.append(a)
     # the other settings, by their wire names (batch: the clips' drafts, summarised above)
-    was, now = before.meta, after.meta
+    was, now = _draft_meta_out(before), _draft_meta_out(after)
     for key in sorted(set(was) | set(now)):
         if key in ("ratio", "w", "h", "batch"):
             continue

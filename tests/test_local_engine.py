@@ -142,7 +142,7 @@ def test_state_is_shared_with_a_second_engine(home: Path, tmp_path: Path,
 
     mine, theirs = asyncio.run(go())
     assert mine == theirs
-    texts = [s.meta.get("text") for t in decode_draft(theirs).tracks if t.type == TEXT
+    texts = [s.text for t in decode_draft(theirs).tracks if t.type == TEXT
              for s in t.segments]
     assert texts == ["Shared"]
 
