@@ -11,6 +11,7 @@ from typing import Any
 import av
 import pytest
 
+from skill.draft import encode_draft
 from skill.engine.local import LocalEngine
 from skill.engine.render.probe import probe
 from tests import media
@@ -21,12 +22,12 @@ def _export(home: Path, clip: Path, out: Path) -> tuple[Any, dict[str, Any]]:
         eng = LocalEngine(home)
         try:
             await eng.upload([clip])
-            draft = (await eng.state()).draft_raw
-            draft["m"].update(w=240, h=240)   # a small canvas: the subject is the sound
+            draft = (await eng.state()).draft
+            draft.width = draft.height = 240   # a small canvas: the subject is the sound
             done = await eng.wait_render(await eng.submit_render(draft))
             if done.status == "completed":
                 await eng.download(done.url, out)
-            return done, draft
+            return done, encode_draft(draft)
         finally:
             await eng.aclose()
 

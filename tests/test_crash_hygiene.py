@@ -111,7 +111,7 @@ def test_starting_job_reel_keeps_the_partial_of_job_reel_v2(home: Path, tmp_path
         eng = LocalEngine(home)
         try:
             await eng.upload([clip])
-            draft = (await eng.state()).draft_raw
+            draft = (await eng.state()).draft
             sid = eng.session_id or ""
             db = eng.ws.db
             for job in ("reel", "reel.v2"):

@@ -293,8 +293,8 @@ def test_the_cloud_client_cancels_a_render_on_serve(tmp_path: Path, home: Path) 
             await cloud.ready("en")
             await cloud.upload([still])
             st = await cloud.state()
-            draft = st.draft_raw
-            draft["t"][0]["sg"][0]["d"] = 900_000
+            draft = st.draft
+            draft.tracks[0].segments[0].dur_ms = 900_000
             job = await cloud.submit_render(draft)
             await asyncio.to_thread(wait_for, lambda: ffmpeg_children(job.id))
             stopped = await cloud.cancel_render(job)
