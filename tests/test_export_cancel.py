@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from skill.draft import Draft
 from skill.engine.db import LOCAL_OWNER, EngineDB
 from skill.engine.jobs import JobRunner
 from skill.front.cli import main
@@ -25,7 +26,7 @@ def _lengthen(home: Path, seconds: int) -> None:
     row = db.latest_session(LOCAL_OWNER)
     assert row is not None
     draft = row.draft
-    draft["t"][0]["sg"][0]["d"] = seconds * 1000
+    draft.tracks[0].segments[0].dur_ms = seconds * 1000
     assert db.save_draft(row.id, draft, expect_rev=row.rev) >= 0
 
 
@@ -76,7 +77,7 @@ def test_export_cancel_stops_a_render_running_elsewhere(home: Path, tmp_path: Pa
 def test_cancel_of_a_finished_or_unknown_job_changes_nothing(home: Path) -> None:
     db = EngineDB(home / "engine.sqlite")
     runner = JobRunner(db, home, resolve=lambda row: row.draft)
-    db.create_job("done_1", session_id="s", owner="o", draft={}, preview=False)
+    db.create_job("done_1", session_id="s", owner="o", draft=Draft(), preview=False)
     db.mark_job("done_1", status="completed")
 
     async def go() -> None:

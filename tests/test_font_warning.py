@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from skill.draft import Draft, decode_draft
 from skill.engine.turn import font_warning
 
-TITLE_ZH = {"t": [{"tt": 7, "m": {"name": "Title"},
-                   "sg": [{"s": 0, "d": 3000, "m": {"text": "城市之梦"}}]}]}
-TITLE_EN = {"t": [{"tt": 7, "m": {"name": "Title"},
-                   "sg": [{"s": 0, "d": 3000, "m": {"text": "Urban Dreams"}}]}]}
+TITLE_ZH = decode_draft({"t": [{"tt": 7, "m": {"name": "Title"},
+                                "sg": [{"s": 0, "d": 3000, "m": {"text": "城市之梦"}}]}]})
+TITLE_EN = decode_draft({"t": [{"tt": 7, "m": {"name": "Title"},
+                                "sg": [{"s": 0, "d": 3000, "m": {"text": "Urban Dreams"}}]}]})
 LATIN_FONTS = [p for p in (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),) if p.exists()]
 
 
@@ -24,8 +25,8 @@ def test_cjk_title_with_latin_only_font_draws_with_the_packaged_font(
 
 
 def test_characters_no_font_has_are_named_before_the_render() -> None:
-    clef = {"t": [{"tt": 7, "m": {"name": "Title"},
-                   "sg": [{"s": 0, "d": 3000, "m": {"text": "城市 🎉 \U0001D11E"}}]}]}
+    clef = decode_draft({"t": [{"tt": 7, "m": {"name": "Title"},
+                                "sg": [{"s": 0, "d": 3000, "m": {"text": "城市 🎉 \U0001D11E"}}]}]})
     en, zh = font_warning(clef, "en"), font_warning(clef, "zh")
     assert "\U0001D11E (U+1D11E)" in en and "IGEDIT_FONT" in en
     assert "🎉" not in en and "城" not in en      # those show (packaged emoji and CJK fonts)
@@ -33,7 +34,7 @@ def test_characters_no_font_has_are_named_before_the_render() -> None:
 
 
 def test_no_text_no_warning() -> None:
-    assert font_warning({"t": []}, "en") == ""
+    assert font_warning(Draft(), "en") == ""
 
 
 def test_no_font_at_all_is_said(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def test_interrupted_job_is_restarted_by_wait_render(
         eng = LocalEngine(home)
         await eng.upload([clip])
         st = await eng.state()
-        return st.session_id, (await eng.ready()).session_id, st.draft_raw
+        return st.session_id, (await eng.ready()).session_id, st.draft
 
     sid, _, draft = asyncio.run(setup())
     eng0 = LocalEngine(home)

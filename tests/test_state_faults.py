@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from skill.draft import Draft
 from skill.engine.db import EngineDB
 from skill.store import Store
 from tests.mounts import tmpfs, under_a_file
@@ -94,7 +95,7 @@ def test_corrupt_pages_inside_engine_sqlite_are_quarantined(home: Path, tmp_path
                                                             when: str) -> None:
     db = EngineDB(home / "engine.sqlite")
     for i in range(50):
-        db.create_session(f"s{i}", owner="local", task_id="t", lang="en", draft={"t": []})
+        db.create_session(f"s{i}", owner="local", task_id="t", lang="en", draft=Draft())
     _corrupt_an_index_page(home / "engine.sqlite")
     with sqlite3.connect(home / "engine.sqlite") as c:
         assert c.execute("PRAGMA quick_check").fetchone()[0] != "ok"
