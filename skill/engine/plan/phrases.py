@@ -14,32 +14,50 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 SLOT = re.compile("\ue000(\\d+)\ue001")
 
-_EN_NUMBERS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50,
-    "sixty": 60, "ninety": 90, "half": 0.5, "a half": 0.5, "a quarter": 0.25,
-}
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
+DATA = Path(__file__).resolve().parents[2] / "data" / "phrases.yaml"
+
+
+def _load() -> dict[str, Any]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when present
+    data: dict[str, Any] = yaml.load(DATA.read_text(encoding="utf-8"), Loader=loader)
+    return data
+
+
+_DATA = _load()
+_EN_NUMBERS: dict[str, float] = {str(k): float(v) for k, v in _DATA["numbers_en"].items()}
+_ZH_DIGITS: dict[str, int] = {str(k): int(v) for k, v in _DATA["digits_zh"].items()}
+
+
+def _alternation(items: list[Any]) -> str:
+    """Plain words as a regex alternation, longest first; a space matches any spacing."""
+    return "|".join(re.escape(str(w)).replace(r"\ ", r"\s+").replace(" ", r"\s+")
+                    for w in sorted(items, key=lambda w: len(str(w)), reverse=True))
+
 
 #: a number: digits (ASCII or full-width), Chinese numerals, or an English number word
 NUM = (r"(?:\d+(?:\.\d+)?|[零〇一二两兩三四五六七八九十百]+(?:[点點][零一二三四五六七八九]+)?"
        r"|\b(?:" + "|".join(sorted((k for k in _EN_NUMBERS if " " not in k), key=len,
                                    reverse=True)) + r")\b)")
-_UNIT_MS = r"milliseconds?|ms|毫秒"
-_UNIT_MIN = r"minutes?|mins?|min|m|分钟|分鐘|分(?!之)"
-_UNIT_S = r"seconds?|secs?|sec|s|秒钟|秒鐘|秒|\"|″"
+_UNIT_MS = _alternation(_DATA["units"]["ms"])
+# 分 before 之 is a fraction (三分之一), not minutes
+_UNIT_MIN = "|".join(w + "(?!之)" if w == "分" else w
+                     for w in _alternation(_DATA["units"]["min"]).split("|"))
+_UNIT_S = _alternation(_DATA["units"]["s"])
 UNIT = rf"(?:(?:{_UNIT_MS}|{_UNIT_MIN}|{_UNIT_S})(?![a-z]))"
+#: seconds after minutes ("1分30秒", "1 min 30 s")
+_AND_S = rf"\d+(?:\.\d+)?\s*(?:{_UNIT_S})(?![a-z])"
 CLOCK = r"\d{1,2}[:：]\d{2}(?:\.\d+)?"
 #: a duration that names its unit (or is m:ss)
-T = rf"(?:{CLOCK}|{NUM}\s*{UNIT}(?:\s*\d+(?:\.\d+)?\s*(?:seconds?|secs?|s|秒)(?![a-z]))?)"
+T = rf"(?:{CLOCK}|{NUM}\s*{UNIT}(?:\s*{_AND_S})?)"
 #: a time whose unit may be left out (seconds then)
-T_OPT = rf"(?:{CLOCK}|{NUM}(?:\s*{UNIT}(?:\s*\d+(?:\.\d+)?\s*(?:seconds?|secs?|s|秒)(?![a-z]))?)?)"
+T_OPT = rf"(?:{CLOCK}|{NUM}(?:\s*{UNIT}(?:\s*{_AND_S})?)?)"
 PERCENT = rf"(?:(?P<pct>{NUM})\s*(?:%|％|percent|per cent|pct)|百分之\s*(?P<zhpct>{NUM}))"
 
 _QUOTES = [
@@ -119,11 +137,10 @@ def mask(text: str) -> Masked:
 
 _SEPARATORS = re.compile(
     r"[,，;；。!！?？、\n]|\.(?=\s|$)"
-    r"|\s+(?:and then|and also|and|then|also|plus|after that|afterwards|as well as|&)\s+"
-    r"|然后|然後|并且|並且|同时|同時|以及|另外|接着|接著|还要|還要|此外|最后再|再加上",
+    rf"|\s+(?:{_alternation(_DATA['joiners_en'])})\s+|{_alternation(_DATA['joiners_zh'])}",
     re.IGNORECASE)
 _PROTECTED = re.compile(
-    r"black\s+(?:and|&|n)\s+white|\bb\s+and\s+w\b|\bin\s+(?:and|&)\s+out\b"
+    rf"(?<![a-z])(?:{_alternation(_DATA['kept_together'])})(?![a-z])"
     r"|\bbetween\s+\S+(?:\s+\S+)?\s+and\s+", re.IGNORECASE)
 
 
@@ -185,7 +202,7 @@ def parse_num(text: str) -> float | None:
 _NUM_RE = re.compile(NUM, re.IGNORECASE)
 _CLOCK_RE = re.compile(rf"^\s*({CLOCK})", re.IGNORECASE)
 _TIME_PARTS = re.compile(
-    rf"(?P<n>{NUM})\s*(?P<u>{UNIT})?(?:\s*(?P<n2>\d+(?:\.\d+)?)\s*(?:seconds?|secs?|s|秒))?",
+    rf"(?P<n>{NUM})\s*(?P<u>{UNIT})?(?:\s*(?P<n2>\d+(?:\.\d+)?)\s*(?:{_UNIT_S}))?",
     re.IGNORECASE)
 
 
