@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...draft import TEXT, Draft
+from ...draft import CANVAS, TEXT, Draft
 from ...errors import InputError
 from .base import POSITION_ARG, Op, obj_schema
 from .draftedit import PlanContext, video_segments
@@ -51,7 +51,8 @@ class StyleText(Op):
                              field="style_text", problem="needs scale_pct, position or color")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
-        w, h = int(draft.width or 1080), int(draft.height or 1920)
+        default_w, default_h = CANVAS["9:16"]   # a draft without a canvas is a Reel
+        w, h = int(draft.width or default_w), int(draft.height or default_h)
         roles = _ROLES[self.what]
         found = False
         for track in draft.tracks:
