@@ -27,12 +27,10 @@ import copy
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .draft import AUDIO, VIDEO, Batch, BatchClip, Draft, Segment, Track
+from .draft import AUDIO, MIN_TEXT_MS, VIDEO, Batch, BatchClip, Draft, Segment, Track
 
 KEY = "batch"
 EACH, JOIN = "each", "join"
-#: text shorter than this after a split is dropped (as a trim drops it)
-_MIN_TEXT_MS = 100
 
 
 @dataclass(frozen=True)
@@ -190,7 +188,7 @@ def split(draft: Draft, order: list[str] | None = None) -> list[Clip]:
                 sg = [_moved(s, 0, total) for s in t.segments[:1]]
             else:
                 sg = [_moved(s, lo, hi - lo) for s in t.segments
-                      for lo, hi in _map(spans, s.start_ms, s.end_ms) if hi - lo >= _MIN_TEXT_MS]
+                      for lo, hi in _map(spans, s.start_ms, s.end_ms) if hi - lo >= MIN_TEXT_MS]
             if sg:
                 new_tracks.append(Track(t.type, t.role, t.name, sg, copy.deepcopy(t.extra)))
         clip = settings.copy()

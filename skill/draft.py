@@ -24,6 +24,8 @@ CANVAS: dict[str, tuple[int, int]] = {
 }
 #: playback speed limits of a segment, the one definition
 MIN_SPEED, MAX_SPEED = 0.25, 4.0
+#: a text segment shorter than this (what a trim left of it) is dropped
+MIN_TEXT_MS = 100
 
 
 @dataclass(frozen=True)

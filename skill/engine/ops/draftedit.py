@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...draft import AUDIO, CANVAS, TEXT, VIDEO, Draft, Segment, Track
+from ...draft import AUDIO, CANVAS, MIN_TEXT_MS, TEXT, VIDEO, Draft, Segment, Track
 from ...errors import InputError
 
 IMAGE_MS = 3000            # a still photo is shown this long
@@ -25,7 +25,6 @@ DEFAULT_TITLE_MS = 3000    # a title without times opens the video for this long
 DEFAULT_MUSIC_VOLUME = 0.3
 #: music that comes in later still plays at least this long
 MIN_MUSIC_MS = 1000
-MIN_TEXT_MS = 100          # shorter text segments (after a trim) are dropped
 
 Seg = Segment
 

@@ -26,11 +26,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ...draft import Draft
+from ...draft import MIN_TEXT_MS, Draft
 from ...errors import SkillError
 from ...templates import render
 from ..ops import AddCaptions, AddTitle, CutEnds, CutRange, Op, SetCover, Trim, secs
-from ..ops.draftedit import MIN_TEXT_MS, PlanContext, total_ms, video_segments
+from ..ops.draftedit import PlanContext, total_ms, video_segments
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "notdone.yaml"
 #: the state-delta key that carries a turn's outcome next to the draft (ADK clients
