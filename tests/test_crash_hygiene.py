@@ -139,11 +139,12 @@ def test_starting_job_reel_keeps_the_partial_of_job_reel_v2(home: Path, tmp_path
 def test_kill_9_takes_ffmpeg_down_and_the_next_start_sweeps_the_leftovers(
         home: Path, tmp_path: Path, clip_cache: Path) -> None:
     clip = make_clip(tmp_path / "clip.mp4", seconds=3.0, cache_dir=clip_cache)
-    # the real ffmpeg, reading its input at a tenth of real time: the render would take 30 s
-    # (the loudness measuring pass before it, which writes no file, runs at full speed)
+    # the real ffmpeg; the render (the run writing a partial into renders/) reads its input
+    # at a tenth of real time, so it would take 30 s; every other run (the loudness pass,
+    # the subject analysis of the reframe) goes at full speed
     slow = tmp_path / "ffmpeg-slow"
-    slow.write_text(f"#!/bin/sh\ncase \" $* \" in *' -f null '*) exec '{ffmpeg_exe()}' \"$@\";; esac\n"
-                    f"exec '{ffmpeg_exe()}' -readrate 0.1 \"$@\"\n")
+    slow.write_text(f"#!/bin/sh\ncase \" $* \" in *'.part.mp4'*) exec '{ffmpeg_exe()}' -readrate 0.1 "
+                    f"\"$@\";; esac\nexec '{ffmpeg_exe()}' \"$@\"\n")
     slow.chmod(0o755)
     local = ("--backend", "local")
     assert igedit(*local, "upload", str(clip), cwd=tmp_path).returncode == 0
