@@ -142,7 +142,7 @@ _wire = st.fixed_dictionaries({"t": st.lists(_track, max_size=3),
                                "m": st.dictionaries(_meta_keys, _json, max_size=6)})
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_wire)
 def test_any_well_formed_wire_draft_survives_the_round_trip(raw: dict[str, Any]) -> None:
     assert encode_draft(decode_draft(copy.deepcopy(raw))) == raw
