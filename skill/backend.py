@@ -52,6 +52,7 @@ class MediaInfo:
     width: int | None = None
     height: int | None = None
     id: str = ""
+    fps: float | None = None     # a video's frame rate, when the backend knows it
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,9 @@ CANVAS: dict[str, tuple[int, int]] = {
 MIN_SPEED, MAX_SPEED = 0.25, 4.0
 #: a text segment shorter than this (what a trim left of it) is dropped
 MIN_TEXT_MS = 100
+#: a clip "has" 60 fps from this rate on (59.94 fps phone footage counts); a 60 fps
+#: draft needs every video clip at this rate
+HIGH_FPS_MIN = 59.0
 
 
 @dataclass(frozen=True)

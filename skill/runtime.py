@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 
 from .backend import Backend, NoticeCb, ProgressCb, ReadyInfo, Sleeper, WritesReplies
-from .draft import Draft, diff, summarize
+from .draft import HIGH_FPS_MIN, Draft, diff, summarize
 from .errors import InputError, SkillError, StreamDropped, StreamError
 from .lang import LangPolicy
 from .replies import OUTCOME_KEY, Reply
@@ -243,11 +243,18 @@ class Runtime:
     # ------------------------------------------------------------ handlers
     async def upload(self, sources: Sequence[str]) -> None:
         await self.ready()
+        local = self.backend.name == "local"
+        fps_before = (await self.backend.state()).draft.fps if local else None
         items = await self.backend.upload(list(sources), progress=self._progress)
         names = [m.name for m in items]
         self.say_key("upload_done", kind="text", count=len(items), names=names,
                      items=[_media_line(m) for m in items])
-        if self.backend.name == "local" and any(m.kind in ("video", "image") for m in items):
+        if local and any(m.kind in ("video", "image") for m in items):
+            if fps_before == 60 and (await self.backend.state()).draft.fps != 60:
+                # a clip not shot at 60 fps joined a 60 fps edit (ops/draftedit.add_media)
+                self.say_key("upload_fps_30", kind="text",
+                             names=[m.name for m in items if m.kind == "video" and m.fps
+                                    and m.fps < HIGH_FPS_MIN])
             await self._say_clips_mode("upload_clips_mode")
 
     async def _say_clips_mode(self, key: str) -> None:

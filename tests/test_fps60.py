@@ -90,6 +90,48 @@ def test_a_60fps_clip_exports_at_60fps_in_sync(
     assert max(abs(v - a) for v, a in zip(video, audio, strict=True)) <= 1 / 60 + 0.005
 
 
+@pytest.mark.parametrize(("lang", "says"), [
+    ("en", "sync30.mp4 was not shot at 60 fps, so the video is 30 fps again"),
+    ("zh", "sync30.mp4 不是 60 fps 拍摄的，所以视频改回 30 fps"),
+])
+def test_a_30fps_clip_added_to_a_60fps_edit_brings_it_back_to_30fps_and_says_so(
+        clips: dict[int, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, lang: str, says: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["--backend", "local", "upload", str(clips[60])]) == 0
+    assert main(["--backend", "local", "edit", "make it 60 fps"]) == 0
+    capsys.readouterr()
+    assert main(["--backend", "local", "--lang", lang, "upload", str(clips[30])]) == 0
+    assert says in capsys.readouterr().out
+    assert main(["--backend", "local", "--json", "status"]) == 0
+    [status] = [line for line in map(json.loads, capsys.readouterr().out.splitlines())
+                if line["kind"] == "summary"]
+    assert status["data"]["timeline"]["canvas"]["fps"] == 30
+    assert main(["--backend", "local", "export", "--preview", "-o", "out.mp4"]) == 0
+    p = probe(tmp_path / "out.mp4", exhaustive=True)
+    assert (p.fps, p.frame_count) == (30.0, 120)      # both clips, 4 s at 30 fps
+    # and 60 fps is not given back while a 30 fps clip is on the timeline
+    assert main(["--backend", "local", "edit", "make it 60 fps"]) == 3
+    assert "stays at 30 fps" in capsys.readouterr().out
+
+
+def test_a_60fps_clip_added_to_a_60fps_edit_keeps_it(
+        clips: dict[int, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["--backend", "local", "upload", str(clips[60])]) == 0
+    assert main(["--backend", "local", "edit", "make it 60 fps"]) == 0
+    capsys.readouterr()
+    other = media.sync_clip(tmp_path / "other60.mp4", seconds=1.0, rate=60)
+    assert main(["--backend", "local", "upload", str(other)]) == 0
+    assert "60 fps" not in capsys.readouterr().out
+    assert main(["--backend", "local", "--json", "status"]) == 0
+    [status] = [line for line in map(json.loads, capsys.readouterr().out.splitlines())
+                if line["kind"] == "summary"]
+    assert status["data"]["timeline"]["canvas"]["fps"] == 60
+    assert len(status["data"]["timeline"]["clips"]) == 2
+
+
 @pytest.mark.parametrize(("words", "lang", "says"), [
     ("make it 60 fps", "en", "the source is 30 fps, so the video stays at 30 fps"),
     ("改成60帧", "zh", "素材是 30 fps，所以视频保持 30 fps"),

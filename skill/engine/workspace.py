@@ -51,7 +51,7 @@ def media_item(row: MediaRow) -> MediaItem:
 def media_info(row: MediaRow) -> MediaInfo:
     return MediaInfo(name=row.name, kind=row.kind, url=Path(row.path).as_uri(),
                      duration=(row.duration_ms / 1000) if row.duration_ms else None,
-                     width=row.width, height=row.height, id=row.id)
+                     width=row.width, height=row.height, id=row.id, fps=row.fps)
 
 
 class Workspace:

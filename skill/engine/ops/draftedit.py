@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...draft import AUDIO, CANVAS, MIN_TEXT_MS, TEXT, VIDEO, Draft, Segment, Track
+from ...draft import AUDIO, CANVAS, HIGH_FPS_MIN, MIN_TEXT_MS, TEXT, VIDEO, Draft, Segment, Track
 from ...errors import InputError
 
 IMAGE_MS = 3000            # a still photo is shown this long
@@ -278,6 +278,8 @@ def add_media(draft: Draft, item: MediaItem) -> Draft:
                       kind=item.kind, in_ms=0)
         if item.kind == "video":
             seg.speed, seg.volume = 1.0, 1.0
+            if out.fps == 60 and 0 < item.fps < HIGH_FPS_MIN:
+                out.fps = None   # 60 fps needs every clip shot at 60: back to 30 (said at upload)
         vt.segments.append(seg)
     elif item.kind == "audio":
         old = track(out, AUDIO, "bgm")

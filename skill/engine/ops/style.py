@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...draft import CANVAS, TEXT, Draft
+from ...draft import CANVAS, HIGH_FPS_MIN, TEXT, Draft
 from ...errors import InputError
 from .base import POSITION_ARG, Op, obj_schema
 from .draftedit import PlanContext, video_segments
@@ -74,10 +74,6 @@ class StyleText(Op):
 
     def view(self) -> dict[str, Any]:
         return self.args()
-
-
-#: a clip "has" 60 fps from this rate on (59.94 fps phone footage counts)
-HIGH_FPS_MIN = 59.0
 
 
 def source_rates(draft: Draft, ctx: PlanContext) -> list[tuple[str, float]]:
