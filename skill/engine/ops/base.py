@@ -9,8 +9,9 @@ draft (the input is never mutated), ``describe(lang)`` saying exactly what was a
     add_music  set_music  set_original_audio  fade  set_look  set_loudnorm
     add_title  add_captions  captions_from_file  set_cover  remove_track
 
-Draft keys are those of ``docs/draft.md``; times are ms, volumes are given as percent
-in args and stored as linear gains in the draft.
+Ops work on the typed draft (:class:`skill.draft.Draft`, one attribute per key of
+``docs/draft.md``); times are ms, volumes are given as percent in args and stored as
+linear gains in the draft.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""The uploaded media as the planner sees it, and pure helpers over raw draft dicts.
+"""The uploaded media as the planner sees it, and helpers over the typed draft.
 
-Drafts are the compact wire format of ``docs/draft.md`` (``t``/``tt``/``sg``/``s``/``d``/
-``m``). Ops copy a draft once and then use these helpers on their private copy; the
-helpers keep the invariants every op relies on (see :func:`settle`):
+Drafts are :class:`skill.draft.Draft` objects (their wire form is ``docs/draft.md``,
+read and written only at the edges). Ops copy a draft once and then use these helpers
+on their private copy; the helpers keep the invariants every op relies on (see
+:func:`settle`):
 
 * video segments play back to back from 0 (segment *i* starts where *i−1* ends);
 * the music (``bgm``) segment spans the whole timeline;
