@@ -15,6 +15,7 @@ from skill.engine.ops.draftedit import PlanContext, settle, total_ms
 from skill.engine.ops.vision import (
     AddTransitions,
     CutToBeat,
+    KeepScene,
     MakeHighlight,
     RemoveScene,
     music_beats,
@@ -95,6 +96,20 @@ def test_remove_the_second_scene(analysed: Path) -> None:
         assert a + seg["d"] <= 4_040 or a >= 7_960   # nothing of 4–8 s is left
     with pytest.raises(InputError) as info:
         RemoveScene(9).apply(draft, CTX)
+    assert info.value.key == "plan_no_scene"
+
+
+def test_keep_only_the_second_scene(analysed: Path) -> None:
+    draft = one_clip(analysed, 24_000)
+    out = KeepScene(2).apply(draft, CTX)
+    assert abs(total_ms(out) - 4_000) <= 40
+    for seg in encode_draft(out)["t"][0]["sg"]:
+        a = seg["m"].get("in", 0)
+        assert a >= 3_960 and a + seg["d"] <= 8_040      # only what is between 4 and 8 s
+    assert KeepScene(-1).describe("en") == "Kept only the last scene and cut the rest."
+    assert KeepScene(2).describe("zh") == "只保留了第 2 个场景，其余已剪掉。"
+    with pytest.raises(InputError) as info:
+        KeepScene(9).apply(draft, CTX)
     assert info.value.key == "plan_no_scene"
 
 

@@ -79,6 +79,15 @@ def test_remove_a_scene(text: str, index: int) -> None:
     assert ops == [("remove_scene", {"index": index})] and not p.not_understood
 
 
+@pytest.mark.parametrize(("text", "index"), [
+    ("keep only the first scene", 1), ("just keep scene 3", 3), ("only keep the last shot", -1),
+    ("只保留第二个场景", 2), ("只要最后一个镜头", -1), ("只留第1个画面", 1),
+])
+def test_keep_one_scene_by_its_number(text: str, index: int) -> None:
+    ops, p = plan(text)
+    assert ops == [("keep_scene", {"index": index})] and not p.not_understood
+
+
 @pytest.mark.parametrize(("text", "about", "keep"), [
     ("keep only the beach scene", "beach", True),
     ("just keep the scene about pasta", "pasta", True),

@@ -42,7 +42,7 @@ from .speech import (
 from .style import SetFps, StyleText
 from .text import AddCaptions, AddTitle, CaptionsFromFile
 from .timeline import CutEnds, CutRange, Join, SetSpeed, Trim
-from .vision import AddTransitions, CutToBeat, MakeHighlight, RemoveScene, SetReframe
+from .vision import AddTransitions, CutToBeat, KeepScene, MakeHighlight, RemoveScene, SetReframe
 
 __all__ = [
     "OPS", "MOODS", "TARGET_RATIOS", "MediaItem", "PlanContext", "Op", "add_media", "initial_draft",
@@ -53,5 +53,6 @@ __all__ = [
     "AddTitle", "AddCaptions", "CaptionsFromFile", "StyleText", "SetFps",
     "RemoveSilences", "RemoveFillers", "CutPhrase", "KeepPhrase", "AutoCaptions", "CaptionFix",
     "CaptionsSrt", "SetFormats", "SetReframe", "AddTransitions", "MakeHighlight", "CutToBeat", "RemoveScene",
+    "KeepScene",
     "SceneAbout",
 ]

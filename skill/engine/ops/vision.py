@@ -18,6 +18,7 @@ from .base import Op, need_video, obj_schema, secs
 from .draftedit import (
     PlanContext,
     cut_map,
+    keep_map,
     repack,
     retime,
     seg_in,
@@ -231,13 +232,39 @@ class RemoveScene(Op):
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         total = need_video(draft)
-        scenes = scenes_of(draft)
-        pos = self.index - 1 if self.index > 0 else len(scenes) + self.index
-        if not 0 <= pos < len(scenes):
-            raise InputError(f"there is no scene {self.index}", key="plan_no_scene",
-                             index=self.index, count=len(scenes))
-        if len(scenes) == 1:
+        a, b = _scene(draft, self.index)
+        if len(scenes_of(draft)) == 1:
             raise InputError("the only scene", key="plan_trim_empty", start="0",
                              end=secs(total), total=secs(total))
-        a, b = scenes[pos]
         _keep(draft, [(0, a), (b, total)], cut_map(a, b))
+
+
+def _scene(draft: Draft, index: int) -> tuple[int, int]:
+    """The timeline span of scene ``index`` (1 the first, -1 the last); ``plan_no_scene``
+    when there is none."""
+    scenes = scenes_of(draft)
+    pos = index - 1 if index > 0 else len(scenes) + index
+    if not 0 <= pos < len(scenes):
+        raise InputError(f"there is no scene {index}", key="plan_no_scene",
+                         index=index, count=len(scenes))
+    return scenes[pos]
+
+
+@dataclass(frozen=True)
+class KeepScene(Op):
+    index: int
+
+    tool = "keep_scene"
+    summary = ("Keep only one scene (a shot between two cuts, found by scene detection) and "
+               "cut everything else: index 1 is the first scene, -1 the last.")
+    schema = obj_schema({"index": {"type": "integer", "minimum": -1, "maximum": 999}}, "index")
+
+    def validate(self) -> None:
+        if self.index == 0:
+            raise InputError("scene 0", key="plan_bad_call", field="index",
+                             problem="scenes count from 1 (-1 is the last)")
+
+    def _edit(self, draft: Draft, ctx: PlanContext) -> None:
+        need_video(draft)
+        a, b = _scene(draft, self.index)
+        _keep(draft, [(a, b)], keep_map(a, b))

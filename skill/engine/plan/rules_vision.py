@@ -20,6 +20,7 @@ from ..ops.vision import (
     DEFAULT_TRANSITION_MS,
     AddTransitions,
     CutToBeat,
+    KeepScene,
     MakeHighlight,
     RemoveScene,
     SetReframe,
@@ -51,7 +52,7 @@ def _wants(st: State) -> dict[str, Any]:
 
 def ext_vision(cl: Clause, st: State, env: Env) -> None:
     """Every vision rule over one clause."""
-    for rule in (_highlight, _no_transitions, _transitions, _beat, _remove_scene,
+    for rule in (_highlight, _no_transitions, _transitions, _beat, _scene_number,
                  _scene_about, _reframe):
         rule(cl, st, env)
 
@@ -139,26 +140,33 @@ def _beat(cl: Clause, st: State, env: Env) -> None:
         cl.topic = cl.topic or "beat"
 
 
-def _remove_scene(cl: Clause, st: State, env: Env) -> None:
+def _scene_number(cl: Clause, st: State, env: Env) -> None:
+    """ "remove the second scene", "cut out scene 3", "keep only the first scene",
+    "只保留最后一个镜头": a scene named by its number (:class:`RemoveScene`, :class:`KeepScene`)."""
     noun = _re("scene_nouns")
     if not cl.has(noun):
         return
-    verb = _re("scene_remove")
-    found: tuple[re.Match[str], int] | None = None
-    m = cl.search(rf"{verb}\s*(?:the\s+)?{noun}\s*(?:number\s*|no\.?\s*)?(?P<num>\d+)")
-    if m:
-        found = m, int(m.group("num"))
-    for index, items in vocab()["ordinals"].items():
-        if found:
-            break
-        ordinal = words([str(i) for i in items])
-        m = cl.search(rf"{verb}\s*(?:the\s+)?{ordinal}\s*(?:的\s*)?{noun}")
+    keep = rf"(?:{_re('scene_about_keep')}|{_re('zh_scene_keep')})"
+    for verb, keeps in ((keep, True), (_re("scene_remove"), False)):
+        found: tuple[re.Match[str], int] | None = None
+        m = cl.search(rf"{verb}\s*(?:the\s+)?{noun}\s*(?:number\s*|no\.?\s*)?(?P<num>\d+)")
         if m:
-            found = m, int(index)
-    if found and found[1] != 0:
-        cl.take(found[0])
-        _wants(st).setdefault("remove_scenes", []).append(found[1])
-        cl.topic = "scene"
+            found = m, int(m.group("num"))
+        for index, items in vocab()["ordinals"].items():
+            if found:
+                break
+            ordinal = words([str(i) for i in items])
+            m = cl.search(rf"{verb}\s*(?:the\s+)?{ordinal}\s*(?:的\s*)?{noun}")
+            if m:
+                found = m, int(index)
+        if found and found[1] != 0:
+            cl.take(found[0])
+            if keeps:
+                _wants(st)["keep_scene"] = found[1]
+            else:
+                _wants(st).setdefault("remove_scenes", []).append(found[1])
+            cl.topic = "scene"
+            return
 
 
 #: an English topic: one to four words up to the end of the clause (or "and", "then")
@@ -240,6 +248,8 @@ def finish(st: State, env: Env) -> list[Op]:
         out.append(SceneAbout(about, keeps))
     if "highlight" in wants:
         out.append(MakeHighlight(int(wants["highlight"])))
+    if "keep_scene" in wants:
+        out.append(KeepScene(int(wants["keep_scene"])))
     for index in sorted(set(wants.get("remove_scenes", [])), key=lambda i: -i if i > 0 else 10**6):
         out.append(RemoveScene(index))
     if wants.get("beat"):
