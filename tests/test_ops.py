@@ -48,6 +48,7 @@ from skill.engine.ops.speech import (
 from skill.engine.ops.vision import (
     AddTransitions,
     CutToBeat,
+    KeepScene,
     MakeHighlight,
     RemoveScene,
     SetReframe,
@@ -377,7 +378,8 @@ SAMPLES: list[Op] = [
     RemoveSilences("tight"), RemoveFillers(), CutPhrase("pasta", True), KeepPhrase("eggs", "from"),
     AutoCaptions("bold", "top", "t"), CaptionFix("teh", "the"), CaptionsSrt(),
     SetReframe("center"), AddTransitions("wipe", 300), MakeHighlight(15), CutToBeat(),
-    RemoveScene(2), SetFormats(("reel", "square")), SceneAbout("beach"), SceneAbout("海滩", keep=False),
+    RemoveScene(2), KeepScene(-1), SetFormats(("reel", "square")), SceneAbout("beach"),
+    SceneAbout("海滩", keep=False),
 ]
 
 
