@@ -217,12 +217,12 @@ def music_beats(draft: Draft, total: int) -> list[int]:
 
 
 @dataclass(frozen=True)
-class RemoveScene(Op):
+class _OneScene(Op):
+    """An op on one scene (a shot between two cuts, found by scene detection), named by
+    its number: 1 is the first scene, -1 the last."""
+
     index: int
 
-    tool = "remove_scene"
-    summary = ("Remove one scene (a shot between two cuts, found by scene detection) from "
-               "the timeline: index 1 is the first scene, -1 the last.")
     schema = obj_schema({"index": {"type": "integer", "minimum": -1, "maximum": 999}}, "index")
 
     def validate(self) -> None:
@@ -230,41 +230,38 @@ class RemoveScene(Op):
             raise InputError("scene 0", key="plan_bad_call", field="index",
                              problem="scenes count from 1 (-1 is the last)")
 
+    def span(self, draft: Draft) -> tuple[int, int]:
+        """The scene's timeline span; ``plan_no_scene`` when there is none."""
+        scenes = scenes_of(draft)
+        pos = self.index - 1 if self.index > 0 else len(scenes) + self.index
+        if not 0 <= pos < len(scenes):
+            raise InputError(f"there is no scene {self.index}", key="plan_no_scene",
+                             index=self.index, count=len(scenes))
+        return scenes[pos]
+
+
+@dataclass(frozen=True)
+class RemoveScene(_OneScene):
+    tool = "remove_scene"
+    summary = ("Remove one scene (a shot between two cuts, found by scene detection) from "
+               "the timeline: index 1 is the first scene, -1 the last.")
+
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         total = need_video(draft)
-        a, b = _scene(draft, self.index)
+        a, b = self.span(draft)
         if len(scenes_of(draft)) == 1:
             raise InputError("the only scene", key="plan_trim_empty", start="0",
                              end=secs(total), total=secs(total))
         _keep(draft, [(0, a), (b, total)], cut_map(a, b))
 
 
-def _scene(draft: Draft, index: int) -> tuple[int, int]:
-    """The timeline span of scene ``index`` (1 the first, -1 the last); ``plan_no_scene``
-    when there is none."""
-    scenes = scenes_of(draft)
-    pos = index - 1 if index > 0 else len(scenes) + index
-    if not 0 <= pos < len(scenes):
-        raise InputError(f"there is no scene {index}", key="plan_no_scene",
-                         index=index, count=len(scenes))
-    return scenes[pos]
-
-
 @dataclass(frozen=True)
-class KeepScene(Op):
-    index: int
-
+class KeepScene(_OneScene):
     tool = "keep_scene"
     summary = ("Keep only one scene (a shot between two cuts, found by scene detection) and "
                "cut everything else: index 1 is the first scene, -1 the last.")
-    schema = obj_schema({"index": {"type": "integer", "minimum": -1, "maximum": 999}}, "index")
-
-    def validate(self) -> None:
-        if self.index == 0:
-            raise InputError("scene 0", key="plan_bad_call", field="index",
-                             problem="scenes count from 1 (-1 is the last)")
 
     def _edit(self, draft: Draft, ctx: PlanContext) -> None:
         need_video(draft)
-        a, b = _scene(draft, self.index)
+        a, b = self.span(draft)
         _keep(draft, [(a, b)], keep_map(a, b))
