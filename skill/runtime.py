@@ -250,18 +250,18 @@ class Runtime:
         self.say_key("upload_done", kind="text", count=len(items), names=names,
                      items=[_media_line(m) for m in items])
         if local and any(m.kind in ("video", "image") for m in items):
-            if fps_before == 60 and (await self.backend.state()).draft.fps != 60:
+            draft = (await self.backend.state()).draft
+            if fps_before == 60 and draft.fps != 60:
                 # a clip not shot at 60 fps joined a 60 fps edit (ops/draftedit.add_media)
                 self.say_key("upload_fps_30", kind="text",
                              names=[m.name for m in items if m.kind == "video" and m.fps
                                     and m.fps < HIGH_FPS_MIN])
-            await self._say_clips_mode("upload_clips_mode")
+            self._say_clips_mode("upload_clips_mode", draft)
 
-    async def _say_clips_mode(self, key: str) -> None:
+    def _say_clips_mode(self, key: str, draft: Draft) -> None:
         """With several clips: whether they are joined or edited separately, and how to switch."""
         from . import clipset
 
-        draft = (await self.backend.state()).draft
         count = len(clipset.visual_media(draft))
         if count > 1:
             focus = clipset.focus(draft) if clipset.mode(draft) == clipset.EACH else None
@@ -286,7 +286,7 @@ class Runtime:
                          data={"tracks": len(st.draft.tracks),
                                "timeline": timeline_view(st.draft, st.media)}))
         if self.backend.name == "local":
-            await self._say_clips_mode("status_clips_mode")
+            self._say_clips_mode("status_clips_mode", st.draft)
         formats = st.draft.formats or []
         if len(formats) > 1:   # "export as a Reel and a square post"
             self.say_key("status_formats", kind="text", formats=list(formats))
