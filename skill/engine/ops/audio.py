@@ -11,8 +11,10 @@ from .base import FADE_ARG, MOODS, MS_ARG, PCT_ARG, Op, need_video, obj_schema, 
 from .draftedit import (
     DEFAULT_MUSIC_VOLUME,
     MIN_MUSIC_MS,
+    MUSIC_SETTINGS,
     PlanContext,
     ensure_track,
+    keep_settings,
     music_segment,
     remove_track,
     total_ms,
@@ -60,11 +62,7 @@ def _music_start(draft: Draft, start_ms: int | None) -> None:
 def _mood_segment(mood: str, keep: Segment | None) -> Segment:
     """A built-in mood's music, keeping the volume and fades of the music it replaces."""
     seg = Segment(name=MOODS[mood], mood=mood, volume=DEFAULT_MUSIC_VOLUME, loop=True)
-    if keep is not None:
-        for attr in ("volume", "fade_in", "fade_out", "duck"):
-            if getattr(keep, attr) is not None:
-                setattr(seg, attr, getattr(keep, attr))
-    return seg
+    return keep_settings(seg, keep, MUSIC_SETTINGS)
 
 
 def _bgm_segment(draft: Draft) -> Segment | None:

@@ -251,15 +251,23 @@ def initial_draft(ctx: PlanContext) -> Draft:
     return draft
 
 
+#: the music settings a new song takes over from the one it replaces
+MUSIC_SETTINGS = ("volume", "fade_in", "fade_out", "duck")
+
+
+def keep_settings(seg: Segment, old: Segment | None, attrs: tuple[str, ...]) -> Segment:
+    """``seg`` with each of ``attrs`` that ``old`` has set taken over from it."""
+    for attr in attrs if old is not None else ():
+        if getattr(old, attr) is not None:
+            setattr(seg, attr, getattr(old, attr))
+    return seg
+
+
 def music_segment(item: MediaItem, span_ms: int, keep: Segment | None = None) -> Segment:
     """The music segment for a user's audio file, keeping volume/fades/duck/loop of ``keep``."""
     seg = Segment(0, span_ms, media=item.id, src=item.src, name=item.name,
                   volume=DEFAULT_MUSIC_VOLUME, loop=True)
-    if keep is not None:
-        for attr in ("volume", "fade_in", "fade_out", "duck", "loop"):
-            if getattr(keep, attr) is not None:
-                setattr(seg, attr, getattr(keep, attr))
-    return seg
+    return keep_settings(seg, keep, (*MUSIC_SETTINGS, "loop"))
 
 
 def add_media(draft: Draft, item: MediaItem) -> Draft:
