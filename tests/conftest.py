@@ -88,3 +88,13 @@ def sim() -> SimClock:
 def fake(server: FakeNemo, sim: SimClock) -> FakeNemo:
     """The module's fake server, reset (faults cleared) and on this test's clock."""
     return server.reset(clock=sim.now)
+
+
+@pytest.fixture
+def logging_as_before() -> Iterator[None]:
+    """``main()`` configures logging for the process; put it back for the tests after
+    (modules that call it: ``pytestmark = pytest.mark.usefixtures("logging_as_before")``)."""
+    import structlog
+
+    yield
+    structlog.reset_defaults()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -131,13 +130,8 @@ def test_format_requests(text: str, done: list[str], reason: str | None) -> None
 
 
 
-@pytest.fixture(autouse=True)
-def _logging_as_before() -> Iterator[None]:
-    """``main()`` configures logging for the process; put it back for the tests after."""
-    import structlog
+pytestmark = pytest.mark.usefixtures("logging_as_before")   # main() configures logging
 
-    yield
-    structlog.reset_defaults()
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:

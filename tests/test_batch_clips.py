@@ -5,7 +5,6 @@ which clip's colour is in which file)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,7 @@ from tests.test_local_helpers import probe_mp4
 NAMES = ["red.mp4", "blue.mp4"]
 
 
-@pytest.fixture(autouse=True)
-def _logging_as_before() -> Iterator[None]:
-    import structlog
-
-    yield
-    structlog.reset_defaults()
+pytestmark = pytest.mark.usefixtures("logging_as_before")   # main() configures logging
 
 
 @pytest.fixture(scope="module")

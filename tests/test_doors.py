@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,13 +15,7 @@ from skill.templates import DOOR, DOORS, _doors, at_door, door_key, how, keys, r
 CLI_WORDS = re.compile(r"igedit [a-z]|(?<![\w-])--?[a-z]")
 
 
-@pytest.fixture(autouse=True)
-def _logging_as_before() -> Iterator[None]:
-    """``main()`` configures logging for the process; put it back for the tests after."""
-    import structlog
-
-    yield
-    structlog.reset_defaults()
+pytestmark = pytest.mark.usefixtures("logging_as_before")   # main() configures logging
 
 
 def test_every_action_has_cli_wording_and_every_wording_both_languages() -> None:

@@ -5,7 +5,6 @@ half-done and the video stays 30 fps."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,14 +18,7 @@ from skill.engine.render.sheet import sheet_layout
 from skill.front.cli import main
 from tests import media
 
-
-@pytest.fixture(autouse=True)
-def _logging_as_before() -> Iterator[None]:
-    """``main()`` configures logging for the process; put it back for the tests after."""
-    import structlog
-
-    yield
-    structlog.reset_defaults()
+pytestmark = pytest.mark.usefixtures("logging_as_before")   # main() configures logging
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,8 @@ from skill.errors import InputError
 from skill.front.cli import main
 from tests.media import plain_clip
 
+pytestmark = pytest.mark.usefixtures("logging_as_before")   # main() configures logging
 
-@pytest.fixture(autouse=True)
-def _logging_as_before() -> Iterator[None]:
-    """``main()`` configures logging for the process; put it back for the tests after."""
-    import structlog
-
-    yield
-    structlog.reset_defaults()
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
