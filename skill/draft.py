@@ -348,8 +348,6 @@ def _batch_in(raw: Any) -> Batch | None:
 
 def decode_draft(raw: Any) -> Draft:
     """The typed draft of a wire draft (``None`` or junk gives an empty draft)."""
-    if isinstance(raw, Draft):
-        return raw.copy()
     if isinstance(raw, str):
         import json
 

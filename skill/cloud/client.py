@@ -11,7 +11,6 @@ retry, everything else → the table's exception and reply template.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -364,16 +363,11 @@ class CloudBackend:
         data = data if isinstance(data, dict) else {}
         st = data.get("state")
         st = st if isinstance(st, dict) else {}
-        draft = st.get("draft")
-        if isinstance(draft, str):
-            try:
-                draft = json.loads(draft) if draft.strip() else {}
-            except ValueError:
-                draft = {}
         media = _media_list(st.get("video_infos")) + _media_list(st.get("generated_media"))
         if data.get("user_id") and self.session is not None:
             self.session["user_id"] = str(data["user_id"])
-        return SessionState(draft=decode_draft(draft),   # the wire form, read once here
+        # the wire form (an object, or that object as a JSON string), read once here
+        return SessionState(draft=decode_draft(st.get("draft")),
                             media=tuple(media), bind_id=self.bind_id,
                             session_id=str(data.get("session_id") or self.session_id))
 
