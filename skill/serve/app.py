@@ -312,12 +312,6 @@ class Server:
         body = await self.json_body(request)
         job_id = str(body.get("id") or f"render_{int(time.time() * 1000)}")
         sid = str(_pick(body, "session_id", "sessionId") or "")
-        draft = body.get("draft")
-        if isinstance(draft, str):
-            try:
-                draft = json.loads(draft)
-            except ValueError:
-                draft = None
         if not _JOB_ID.match(job_id):
             return fail(400, "id must be letters, digits, '_', '-' or '.'", status=400)
         if self.ws.session(sid, user) is None:
@@ -327,8 +321,8 @@ class Server:
             if existing.owner != user:
                 return fail(409, "a render with this id already exists", status=409)
             return ok({"id": job_id, "taskId": job_id, "status": existing.status})
-        typed = decode_draft(draft) if isinstance(draft, dict) else None   # the HTTP edge
-        if typed is None or not typed.ready:
+        typed = decode_draft(body.get("draft"))   # the HTTP edge: an object or a JSON string
+        if not typed.ready:
             return fail(400, "the draft has no track with segments", status=400)
         allowed = {m.id for m in self.ws.media(sid)}
         try:
