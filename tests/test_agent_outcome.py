@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from skill.draft import Draft, decode_draft, encode_draft
+from skill.draft import Draft, encode_draft
 from skill.engine.ops import AddCaptions, AddMusic, AddTitle, MediaItem, PlanContext, initial_draft
 from skill.engine.ops.draftedit import AUDIO, TEXT, total_ms, track, video_segments
 from skill.engine.plan.outcome import classify, describe, settle_plan
@@ -169,4 +169,4 @@ def test_the_draft_after_an_unclear_request_is_the_draft_before() -> None:
     plan = RulePlanner().plan("add a glitch effect", draft, ctx)
     settled = settle_plan(plan.ops, plan.not_understood, draft, ctx)
     assert apply_plan(draft, PlanT(settled.ops), ctx) == apply_plan(draft, PlanT(()), ctx)
-    assert decode_draft(draft).ready
+    assert draft.ready
